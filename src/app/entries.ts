@@ -1,0 +1,117 @@
+// The everyday use cases on entries: add, edit, rename, remove, list, show, get.
+import { NotFoundError, UsageError } from '../errors';
+import { checkEntryName, checkEnvMapping, checkMeta, checkSecrets, Entry, parseIps, parsePermissions, printable } from '../domain/entry';
+import { ExchangeId } from '../domain/exchanges';
+import { Secret } from '../domain/secret';
+import { isoDay, parseDateOrDuration } from '../domain/time';
+import { VaultDoc } from '../domain/document';
+import { AppContext, mutate, openSession } from './session';
+
+export interface EntryMeta {
+  label?: string;
+  account?: string;
+  permissions?: string[];
+  ips?: string[];
+  /** A date (YYYY-MM-DD), a duration from now (90d), or "never" to clear. */
+  expires?: string;
+  notes?: string;
+  env?: Record<string, string>;
+}
+
+export function findEntry(doc: VaultDoc, name: string): Entry {
+  const e = doc.entries.get(name);
+  if (!e) throw new NotFoundError(`no entry named "${printable(name)}"`, ['see the entries with: vault list']);
+  return e;
+}
+
+function parseExpiry(text: string, now: Date): string | undefined {
+  if (text === 'never') return undefined;
+  const d = parseDateOrDuration(text, now);
+  if (!d) throw new UsageError(`"${printable(text)}" is not a date (YYYY-MM-DD) or a duration (90d, 12w, 6m, 1y)`);
+  return isoDay(d);
+}
+
+/** Applies metadata changes after checking all of them; nothing is changed on a bad value. */
+function applyMeta(e: Entry, meta: EntryMeta, now: Date): void {
+  checkMeta('label', meta.label);
+  checkMeta('account', meta.account);
+  checkMeta('notes', meta.notes);
+  const permissions = meta.permissions && parsePermissions(e.exchange, meta.permissions);
+  const ips = meta.ips && parseIps(meta.ips);
+  const expires = meta.expires === undefined ? e.expires : parseExpiry(meta.expires, now);
+  if (meta.env) checkEnvMapping(meta.env);
+  if (meta.label !== undefined) e.label = meta.label || undefined;
+  if (meta.account !== undefined) e.account = meta.account || undefined;
+  if (meta.notes !== undefined) e.notes = meta.notes || undefined;
+  if (permissions) e.permissions = permissions;
+  if (ips) e.ips = ips;
+  if (meta.expires !== undefined) e.expires = expires;
+  if (meta.env) e.env = { ...e.env, ...meta.env };
+  for (const k of Object.keys(e) as (keyof Entry)[]) if (e[k] === undefined) delete e[k];
+}
+
+/** Throws on bad secrets; returns the warnings (field names only) for the caller to show. */
+export function validateSecrets(exchange: ExchangeId, secrets: Record<string, Secret>): string[] {
+  const { errors, warnings } = checkSecrets(exchange, secrets);
+  if (errors.length) throw new UsageError(errors[0]!, errors.slice(1));
+  return warnings;
+}
+
+export async function addEntry(ctx: AppContext, name: string, exchange: ExchangeId, meta: EntryMeta, secrets: Record<string, Secret>): Promise<Entry> {
+  checkEntryName(name);
+  for (const w of validateSecrets(exchange, secrets)) ctx.notices.warn(w);
+  const now = ctx.clock.now();
+  const entry: Entry = {
+    name, exchange, permissions: [], ips: [], created: now.toISOString(), updated: now.toISOString(), env: {}, secrets: { ...secrets },
+  };
+  applyMeta(entry, meta, now);
+  return mutate(ctx, (s) => {
+    if (s.doc.entries.has(name)) throw new UsageError(`an entry named "${name}" already exists`, ['change it with: vault edit, or pick another name']);
+    s.doc.entries.set(name, entry);
+    return entry;
+  });
+}
+
+export async function editEntry(ctx: AppContext, name: string, meta: EntryMeta): Promise<Entry> {
+  return mutate(ctx, (s) => {
+    const e = findEntry(s.doc, name);
+    const now = ctx.clock.now();
+    applyMeta(e, meta, now);
+    e.updated = now.toISOString();
+    return e;
+  });
+}
+
+export async function renameEntry(ctx: AppContext, from: string, to: string): Promise<void> {
+  checkEntryName(to);
+  await mutate(ctx, (s) => {
+    const e = findEntry(s.doc, from);
+    if (s.doc.entries.has(to)) throw new UsageError(`an entry named "${to}" already exists`);
+    s.doc.entries.delete(from);
+    e.name = to;
+    e.updated = ctx.clock.now().toISOString();
+    s.doc.entries.set(to, e);
+  });
+}
+
+export async function removeEntry(ctx: AppContext, name: string): Promise<void> {
+  await mutate(ctx, (s) => {
+    findEntry(s.doc, name);
+    s.doc.entries.delete(name);
+  });
+}
+
+export async function listEntries(ctx: AppContext): Promise<Entry[]> {
+  const s = await openSession(ctx);
+  return [...s.doc.entries.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+export async function getEntry(ctx: AppContext, name: string): Promise<Entry> {
+  return findEntry((await openSession(ctx)).doc, name);
+}
+
+export function fieldOf(e: Entry, field: string): Secret {
+  const v = e.secrets[field];
+  if (!v) throw new NotFoundError(`entry "${e.name}" has no field "${printable(field)}"`, [`its fields: ${Object.keys(e.secrets).join(', ')}`]);
+  return v;
+}

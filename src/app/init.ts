@@ -1,0 +1,28 @@
+// vault init: a new vault with a random data key wrapped by the passphrase.
+import { ready } from '../crypto/sodium';
+import { emptyDoc, serializeDoc } from '../domain/document';
+import { KdfParams } from '../format/limits';
+import { newVault, sealFile } from '../format/seal';
+import { acquireLock } from '../storage/lock';
+import { lockPath } from '../storage/paths';
+import { createVaultFile, ensureVaultFolder, vaultExists } from '../storage/vault-store';
+import { UsageError } from '../errors';
+import { newPassphrase } from './passphrase';
+import { PassphraseSource } from './ports';
+import { AppContext } from './session';
+
+export async function initVault(ctx: AppContext, kdf: KdfParams, source: PassphraseSource | undefined): Promise<void> {
+  if (vaultExists(ctx.vaultPath)) throw new UsageError(`a vault already exists at ${ctx.vaultPath}`, ['use --vault PATH for a second vault']);
+  const pass = await newPassphrase(source, ctx.unlocker.prompter, ctx.notices);
+  await ready();
+  const make = () => newVault(pass, kdf);
+  const { header, dataKey } = ctx.unlocker.prompter ? await ctx.unlocker.prompter.busy('Deriving the key', make) : make();
+  const bytes = sealFile(header, dataKey, serializeDoc(emptyDoc()));
+  ensureVaultFolder(ctx.vaultPath);
+  const lock = await acquireLock(lockPath(ctx.vaultPath));
+  try {
+    createVaultFile(ctx.vaultPath, bytes);
+  } finally {
+    lock.release();
+  }
+}

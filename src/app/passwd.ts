@@ -1,0 +1,31 @@
+// vault passwd: a new passphrase and/or stronger KDF. Only the passphrase slot is rewrapped;
+// the data key, and so the body and any keychain slot, stay as they are.
+import { KdfParams } from '../format/limits';
+import { makePassphraseSlot, passphraseSlotOf } from '../format/seal';
+import { newPassphrase } from './passphrase';
+import { PassphraseSource } from './ports';
+import { AppContext, mutate, openSession } from './session';
+
+export interface PasswdInput {
+  /** New KDF parameters; the current ones when absent. */
+  kdf?: KdfParams;
+  /** Keep the current passphrase (only the KDF changes). */
+  keepPassphrase: boolean;
+  newSource?: PassphraseSource;
+}
+
+export async function changePassphrase(ctx: AppContext, input: PasswdInput): Promise<KdfParams> {
+  // The current passphrase is read once: it unlocks, and is reused when only the KDF changes.
+  const current = await ctx.unlocker.passphrase();
+  const pinned = { ...ctx, unlocker: ctx.unlocker.withPassphrase(current) };
+  // Check the current passphrase before asking for a new one.
+  const { dataKey } = await openSession(pinned);
+  const next = input.keepPassphrase ? current : await newPassphrase(input.newSource, ctx.unlocker.prompter, ctx.notices);
+  return mutate(pinned, (s) => {
+    const old = passphraseSlotOf(s.header);
+    const kdf = input.kdf ?? old.kdf;
+    const slot = makePassphraseSlot(s.header.vaultId, s.dataKey, next, kdf);
+    s.header.slots = s.header.slots.map((x) => (x === old ? slot : x));
+    return kdf;
+  }, dataKey);
+}

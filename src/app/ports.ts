@@ -1,0 +1,31 @@
+// What the use cases need from the outside world, so they can be driven by the CLI, by tests
+// with in-memory fakes, and later by other front ends.
+
+/** A person answering questions on a terminal; absent when there is none. */
+export interface Prompter {
+  /** Echo off. With confirm, asks twice and insists they match. */
+  passphrase(message: string, opts?: { confirm?: boolean }): Promise<string>;
+  /** One secret value, echo off. */
+  secret(message: string): Promise<string>;
+  confirm(message: string, defaultYes?: boolean): Promise<boolean>;
+  /** Shown while a slow step (key derivation) runs. */
+  busy<T>(message: string, work: () => T): Promise<T>;
+}
+
+/** A passphrase given explicitly: a file, a file descriptor, EXVAULT_PASSPHRASE_FILE. */
+export interface PassphraseSource {
+  describe: string;
+  read(): string;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Messages for the user that are not errors; only the CLI decides how to show them. */
+export interface Notices {
+  warn(message: string): void;
+  info(message: string): void;
+}

@@ -1,0 +1,60 @@
+// Opening a vault and writing it back. Writers hold the lock across read-modify-write, so
+// two commands never lose each other's changes.
+import { ready } from '../crypto/sodium';
+import { decodeFile, Header } from '../format/header';
+import { openBody, sealFile } from '../format/seal';
+import { parseDoc, serializeDoc, VaultDoc } from '../domain/document';
+import { acquireLock } from '../storage/lock';
+import { lockPath } from '../storage/paths';
+import { readVaultBytes, StoreOptions, writeVaultBytes } from '../storage/vault-store';
+import { Clock, Notices } from './ports';
+import { Unlocker } from './unlock';
+
+export interface AppContext {
+  vaultPath: string;
+  store: StoreOptions;
+  unlocker: Unlocker;
+  clock: Clock;
+  notices: Notices;
+}
+
+export interface Session {
+  header: Header;
+  dataKey: Uint8Array;
+  doc: VaultDoc;
+}
+
+export async function openSession(ctx: AppContext): Promise<Session> {
+  await ready();
+  const parsed = decodeFile(readVaultBytes(ctx.vaultPath, ctx.store));
+  const dataKey = await ctx.unlocker.dataKey(parsed);
+  return { header: parsed.header, dataKey, doc: parseDoc(openBody(parsed, dataKey)) };
+}
+
+/** Re-reads the file with a data key already in hand: no key derivation, no prompt. */
+function reread(ctx: AppContext, dataKey: Uint8Array): Session {
+  const parsed = decodeFile(readVaultBytes(ctx.vaultPath, ctx.store));
+  return { header: parsed.header, dataKey, doc: parseDoc(openBody(parsed, dataKey)) };
+}
+
+export async function saveSession(ctx: AppContext, s: Session): Promise<void> {
+  writeVaultBytes(ctx.vaultPath, sealFile(s.header, s.dataKey, serializeDoc(s.doc)), ctx.store);
+}
+
+/**
+ * Runs fn on a freshly read vault under the writer lock, then saves what fn changed.
+ * Unlocking (the slow KDF, or a person typing) happens before the lock is taken; the data
+ * key never changes for a vault, so the re-read under the lock needs no second unlock.
+ */
+export async function mutate<T>(ctx: AppContext, fn: (s: Session) => T | Promise<T>, unlockedKey?: Uint8Array): Promise<T> {
+  const dataKey = unlockedKey ?? (await openSession(ctx)).dataKey;
+  const lock = await acquireLock(lockPath(ctx.vaultPath));
+  try {
+    const s = reread(ctx, dataKey);
+    const result = await fn(s);
+    await saveSession(ctx, s);
+    return result;
+  } finally {
+    lock.release();
+  }
+}

@@ -1,0 +1,35 @@
+import { Command, Option } from 'commander';
+import { addEntry } from '../../app/entries';
+import { EXCHANGE_IDS, ExchangeId } from '../../domain/exchanges';
+import { GlobalOptions, makeContext } from '../context';
+import { addMetaOptions, metaFromOptions } from '../entry-options';
+import { done, json } from '../render';
+import { entryJson } from '../entry-view';
+import { readSecretFields } from '../secret-fields';
+
+export function registerAdd(program: Command): void {
+  const cmd = program
+    .command('add <name>')
+    .description('store a new exchange key; secret fields are asked for with echo off, or read as JSON')
+    .addOption(new Option('--exchange <id>', 'the exchange').choices(EXCHANGE_IDS).makeOptionMandatory())
+    .option('--from-file <path>', 'read the secret fields as JSON from a file ("-" for standard input)')
+    .option('--private-key-file <path>', 'read a PEM private key (Ed25519, RSA, EC) from a file, byte for byte')
+    .option('--json', 'print the new entry as JSON');
+  addMetaOptions(cmd).addHelpText('after', `
+Examples:
+  vault add binance-main --exchange binance --permissions reading,spot --ip 203.0.113.7
+  vault add okx-grid --exchange okx --from-file okx.json --expires 90d
+  echo '{"apiKey":"...","apiSecret":"..."}' | vault add bybit-1 --exchange bybit
+  vault add cb --exchange coinbase --private-key-file cdp_key.pem < key-name.json
+
+Secret values are never taken from the command line: it is visible to other users in ps.`);
+  cmd.action(async (name: string, opts, c: Command) => {
+    const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
+    const exchange = opts.exchange as ExchangeId;
+    const meta = metaFromOptions(opts);
+    const secrets = await readSecretFields(exchange, opts, ctx.unlocker.prompter);
+    const entry = await addEntry(ctx, name, exchange, meta, secrets);
+    if (opts.json) json(entryJson(entry));
+    else done(`added ${entry.name} (${Object.keys(entry.secrets).sort().join(', ')})`);
+  });
+}

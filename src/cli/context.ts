@@ -1,0 +1,52 @@
+// Turns the global options into the use cases' context: where the vault is, how to unlock it,
+// whether a person can be asked. Nothing here is passed through process.env.
+import { UsageError } from '../errors';
+import { AppContext } from '../app/session';
+import { PassphraseSource, systemClock } from '../app/ports';
+import { Unlocker } from '../app/unlock';
+import { resolveVaultPath } from '../storage/paths';
+import { readPassphrase } from '../platform/secret-input';
+import { stdinIsTerminal } from '../platform/terminal';
+import { TerminalPrompter } from './prompt';
+import { info, warn } from './render';
+
+export interface GlobalOptions {
+  vault?: string;
+  passphraseFile?: string;
+  passphraseFd?: string;
+  allowSymlink?: boolean;
+  color?: boolean;
+  quiet?: boolean;
+  debug?: boolean;
+}
+
+export function parseFd(text: string, flag: string): number {
+  if (!/^\d{1,4}$/.test(text)) throw new UsageError(`${flag} takes a file descriptor number`);
+  return Number(text);
+}
+
+/** A passphrase from a file or a descriptor; at most one may be given. */
+export function passphraseSource(file: string | undefined, fd: string | undefined, flags: [string, string], envFile?: string): PassphraseSource | undefined {
+  if (file && fd) throw new UsageError(`give ${flags[0]} or ${flags[1]}, not both`);
+  if (file) return { describe: file, read: () => readPassphrase(file) };
+  if (fd !== undefined) {
+    const n = parseFd(fd, flags[1]);
+    let cached: string | undefined;
+    // A descriptor can be read only once; the passphrase it gave is reused.
+    return { describe: `file descriptor ${n}`, read: () => (cached ??= readPassphrase(n)) };
+  }
+  if (envFile) return { describe: envFile, read: () => readPassphrase(envFile) };
+  return undefined;
+}
+
+export function makeContext(g: GlobalOptions): AppContext {
+  const explicit = passphraseSource(g.passphraseFile, g.passphraseFd, ['--passphrase-file', '--passphrase-fd'], process.env.EXVAULT_PASSPHRASE_FILE || undefined);
+  const prompter = stdinIsTerminal() ? new TerminalPrompter() : undefined;
+  return {
+    vaultPath: resolveVaultPath(g.vault, process.env),
+    store: { allowSymlink: Boolean(g.allowSymlink) },
+    unlocker: new Unlocker({ ...(explicit && { explicit }), ...(prompter && { prompter }) }),
+    clock: systemClock,
+    notices: { warn, info },
+  };
+}

@@ -1,0 +1,51 @@
+// How an entry is shown: metadata in full, secret values masked. The JSON shape here is the
+// documented one for `list --json` and `show --json`.
+import { Entry, scopesOfEntry } from '../domain/entry';
+import { defaultEnvName } from '../domain/env-names';
+import { EXCHANGES } from '../domain/exchanges';
+import { Secret } from '../domain/secret';
+
+/** Long values show their last 4 characters; short ones (a passphrase) show nothing. */
+export function maskValue(v: Secret): string {
+  const s = v.reveal();
+  if (s.startsWith('-----BEGIN ')) {
+    const first = s.split('\n', 1)[0]!.trim();
+    return `${first} ... (${s.split('\n').filter(Boolean).length} lines)`;
+  }
+  return s.length >= 16 ? `********${s.slice(-4)}` : '********';
+}
+
+export function entryJson(e: Entry) {
+  return {
+    name: e.name,
+    exchange: e.exchange,
+    label: e.label ?? null,
+    account: e.account ?? null,
+    permissions: e.permissions,
+    scopes: scopesOfEntry(e),
+    ips: e.ips,
+    created: e.created,
+    updated: e.updated,
+    expires: e.expires ?? null,
+    notes: e.notes ?? null,
+    fields: Object.keys(e.secrets).sort(),
+    env: Object.fromEntries(Object.keys(e.secrets).sort().map((f) => [f, e.env[f] ?? defaultEnvName(e.name, f)])),
+  };
+}
+
+export function entryLines(e: Entry): [string, string][] {
+  const j = entryJson(e);
+  const rows: [string, string][] = [
+    ['name', e.name],
+    ['exchange', EXCHANGES[e.exchange].title],
+  ];
+  if (e.label) rows.push(['label', e.label]);
+  if (e.account) rows.push(['account', e.account]);
+  rows.push(['permissions', e.permissions.length ? `${e.permissions.join(', ')} (${j.scopes.join(', ')})` : 'not recorded']);
+  rows.push(['ip allow-list', e.ips.length ? e.ips.join(', ') : 'none']);
+  rows.push(['created', e.created.slice(0, 10)]);
+  rows.push(['expires', e.expires ?? 'not set']);
+  if (e.notes) rows.push(['notes', e.notes]);
+  for (const f of j.fields) rows.push([f, `${maskValue(e.secrets[f]!)}  -> $${j.env[f]}`]);
+  return rows;
+}

@@ -1,0 +1,23 @@
+// --kdf PRESET, or --kdf-memory MIB with --kdf-passes N for explicit parameters.
+import { Command, Option } from 'commander';
+import { UsageError } from '../errors';
+import { KDF_ARGON2ID13, KDF_PRESETS, KdfParams, KdfPreset, kdfProblem } from '../format/limits';
+
+export function addKdfOptions(cmd: Command, defaultNote: string): Command {
+  return cmd
+    .addOption(new Option('--kdf <preset>', `key derivation cost (${defaultNote})`).choices(Object.keys(KDF_PRESETS)))
+    .option('--kdf-memory <MiB>', 'Argon2id memory in MiB (19 to 1024), with --kdf-passes')
+    .option('--kdf-passes <n>', 'Argon2id passes (2 to 10), with --kdf-memory');
+}
+
+export function kdfFromOptions(o: { kdf?: string; kdfMemory?: string; kdfPasses?: string }): KdfParams | undefined {
+  if (o.kdf && (o.kdfMemory || o.kdfPasses)) throw new UsageError('give --kdf or --kdf-memory/--kdf-passes, not both');
+  if (o.kdf) return { ...KDF_PRESETS[o.kdf as KdfPreset] };
+  if (!o.kdfMemory && !o.kdfPasses) return undefined;
+  if (!o.kdfMemory || !o.kdfPasses) throw new UsageError('--kdf-memory and --kdf-passes go together');
+  if (!/^\d{1,5}$/.test(o.kdfMemory) || !/^\d{1,3}$/.test(o.kdfPasses)) throw new UsageError('--kdf-memory and --kdf-passes take whole numbers');
+  const p = { alg: KDF_ARGON2ID13, memKiB: Number(o.kdfMemory) * 1024, opsLimit: Number(o.kdfPasses) };
+  const problem = kdfProblem(p);
+  if (problem) throw new UsageError(problem);
+  return p;
+}

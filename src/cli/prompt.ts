@@ -1,0 +1,51 @@
+// Questions on the terminal, through @inquirer/prompts, loaded only when a question is asked
+// (it costs more start-up time than the rest of the CLI). Passphrases are read with echo off.
+import { CancelledError, UsageError } from '../errors';
+import { Prompter } from '../app/ports';
+
+type Inquirer = typeof import('@inquirer/prompts');
+let inquirer: Promise<Inquirer> | undefined;
+const load = () => (inquirer ??= import('@inquirer/prompts'));
+
+/** Ctrl-C or Esc inside a prompt becomes a clean "cancelled" instead of a library error. */
+async function ask<T>(q: () => Promise<T>): Promise<T> {
+  try {
+    return await q();
+  } catch (err) {
+    if ((err as Error)?.name === 'ExitPromptError' || (err as Error)?.name === 'AbortPromptError') throw new CancelledError();
+    throw err;
+  }
+}
+
+export class TerminalPrompter implements Prompter {
+  async passphrase(message: string, opts: { confirm?: boolean } = {}): Promise<string> {
+    const { password } = await load();
+    const first = await ask(() => password({ message: `${message}:`, validate: (v) => v.length > 0 || 'the passphrase cannot be empty' }));
+    if (!opts.confirm) return first;
+    const again = await ask(() => password({ message: 'Repeat it:' }));
+    if (again !== first) throw new UsageError('the two passphrases differ; nothing was changed');
+    return first;
+  }
+
+  async secret(message: string): Promise<string> {
+    const { password } = await load();
+    return ask(() => password({ message: `${message}:`, validate: (v) => v.length > 0 || 'a value is needed' }));
+  }
+
+  async confirm(message: string, defaultYes = false): Promise<boolean> {
+    const { confirm } = await load();
+    return ask(() => confirm({ message, default: defaultYes }));
+  }
+
+  async busy<T>(message: string, work: () => T): Promise<T> {
+    const show = process.stderr.isTTY === true;
+    if (show) process.stderr.write(`\u280b ${message}...`);
+    // Let the line reach the screen before the key derivation blocks the event loop.
+    await new Promise((r) => setImmediate(r));
+    try {
+      return work();
+    } finally {
+      if (show) process.stderr.write('\r\u001b[K');
+    }
+  }
+}

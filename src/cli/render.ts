@@ -1,0 +1,67 @@
+// All terminal output goes through here: results to stdout, everything else to stderr as
+// "vault: error: ..." / "vault: hint: ..." / "vault: warning: ...". Colour only on a terminal.
+import { VaultError } from '../errors';
+
+export interface OutputOptions {
+  color: boolean;
+  quiet: boolean;
+}
+
+const settings: OutputOptions = { color: false, quiet: false };
+
+export function configureOutput(opts: { noColor?: boolean; quiet?: boolean }): void {
+  settings.quiet = Boolean(opts.quiet);
+  settings.color = !opts.noColor && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '') && process.stderr.isTTY === true;
+}
+
+const CODES = { red: [31, 39], yellow: [33, 39], green: [32, 39], dim: [2, 22], bold: [1, 22] } as const;
+export type Style = keyof typeof CODES;
+
+export function paint(style: Style, text: string, stream: NodeJS.WriteStream = process.stdout): string {
+  if (!settings.color || !stream.isTTY) return text;
+  const [on, off] = CODES[style];
+  return `\u001b[${on}m${text}\u001b[${off}m`;
+}
+
+export function line(text = ''): void {
+  process.stdout.write(`${text}\n`);
+}
+
+export function json(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function warn(message: string): void {
+  process.stderr.write(`vault: ${paint('yellow', 'warning', process.stderr)}: ${message}\n`);
+}
+
+export function info(message: string): void {
+  if (!settings.quiet) process.stderr.write(`vault: ${message}\n`);
+}
+
+/** A result line for people (e.g. "added binance-main"); silent with --quiet. */
+export function done(message: string): void {
+  if (!settings.quiet) process.stderr.write(`${message}\n`);
+}
+
+/** One error line and its hints. Unknown errors never show their (library) message. */
+export function renderError(err: unknown, debug: boolean): void {
+  if (err instanceof VaultError) {
+    process.stderr.write(`vault: ${paint('red', 'error', process.stderr)}: ${err.message}\n`);
+    for (const h of err.hints) process.stderr.write(`vault: hint: ${h}\n`);
+    return;
+  }
+  process.stderr.write(`vault: ${paint('red', 'error', process.stderr)}: an unexpected internal error occurred\n`);
+  const e = err as NodeJS.ErrnoException | undefined;
+  if (e?.code && /^E[A-Z]+$/.test(e.code)) process.stderr.write(`vault: hint: system error ${e.code}${e.syscall ? ` in ${e.syscall}` : ''}\n`);
+  // Stack frames name functions and files only; the message line (which may quote data) is dropped.
+  if (debug && e?.stack) process.stderr.write(`${e.stack.split('\n').filter((l) => l.trimStart().startsWith('at ')).join('\n')}\n`);
+  else process.stderr.write('vault: hint: run again with --debug for where it happened\n');
+}
+
+export function table(headers: string[], rows: string[][]): void {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  line(paint('bold', fmt(headers)));
+  for (const r of rows) line(fmt(r));
+}

@@ -1,0 +1,66 @@
+// Reading an entry's secret fields: JSON from --from-file or stdin, a PEM file, or prompts
+// with echo off. Never from the command line. Errors name fields and files, never values.
+import { NeedTerminalError, UsageError } from '../errors';
+import { ExchangeId, fieldTitle, promptFields } from '../domain/exchanges';
+import { MAX_VALUE_BYTES } from '../domain/entry';
+import { Secret } from '../domain/secret';
+import { Prompter } from '../app/ports';
+import { readCapped } from '../platform/secret-input';
+import { stdinIsTerminal } from '../platform/terminal';
+
+const MAX_JSON_BYTES = 1024 * 1024;
+/** Names other tools use (CCXT's secret and password) for our standard fields. */
+const ALIASES: Record<string, string> = { key: 'apiKey', secret: 'apiSecret', password: 'passphrase' };
+
+export function parseSecretJson(text: string, source: string): Record<string, Secret> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new UsageError(`the secret fields in ${source} are not valid JSON`, ['expected an object such as {"apiKey": "...", "apiSecret": "..."}']);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError(`the secret fields in ${source} must be a JSON object`);
+  const out: Record<string, Secret> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    const field = ALIASES[k] ?? k;
+    if (typeof v !== 'string') throw new UsageError(`field ${field.slice(0, 32)} in ${source} must be a string`);
+    if (field in out) throw new UsageError(`field ${field} is given twice in ${source}`);
+    out[field] = new Secret(v);
+  }
+  return out;
+}
+
+export interface SecretFlags {
+  fromFile?: string;
+  privateKeyFile?: string;
+}
+
+export async function readSecretFields(exchange: ExchangeId, flags: SecretFlags, prompter: Prompter | undefined): Promise<Record<string, Secret>> {
+  let fields: Record<string, Secret> = {};
+  const fromStdin = flags.fromFile === '-' || (!flags.fromFile && !stdinIsTerminal());
+  if (flags.fromFile && flags.fromFile !== '-') {
+    fields = parseSecretJson(readCapped(flags.fromFile, MAX_JSON_BYTES, 'secret file').toString('utf8'), flags.fromFile);
+  } else if (fromStdin) {
+    const text = readCapped(0, MAX_JSON_BYTES, 'standard input').toString('utf8');
+    if (text.trim()) fields = parseSecretJson(text, 'standard input');
+  }
+  if (flags.privateKeyFile) {
+    if ('privateKey' in fields) throw new UsageError('privateKey is given twice (JSON and --private-key-file)');
+    // Kept byte for byte: PEM line breaks and the final newline matter to some libraries.
+    fields.privateKey = new Secret(readCapped(flags.privateKeyFile, MAX_VALUE_BYTES, 'private key file').toString('utf8'));
+  }
+  if (Object.keys(fields).length > 0 || fromStdin || flags.fromFile) {
+    if (Object.keys(fields).length === 0) {
+      throw new NeedTerminalError('no secret fields were given', ['pipe them as JSON on standard input, use --from-file PATH, or run in a terminal to be asked']);
+    }
+    return fields;
+  }
+  if (!prompter) throw new NeedTerminalError('no secret fields were given and there is no terminal to ask for them');
+  for (const field of promptFields(exchange)) {
+    if (field === 'privateKey') {
+      throw new UsageError('a private key spans several lines and cannot be typed at a prompt', ['give it with --private-key-file PATH']);
+    }
+    fields[field] = new Secret(await prompter.secret(fieldTitle(exchange, field)));
+  }
+  return fields;
+}

@@ -1,0 +1,89 @@
+// The vault body: every entry as canonical JSON (sorted keys, no spaces), so the same
+// content always gives the same plaintext. Reading it never echoes the text it read.
+import { CorruptError } from '../errors';
+import { Entry, ENTRY_NAME, FIELD_NAME } from './entry';
+import { isExchangeId } from './exchanges';
+import { Secret } from './secret';
+
+export const DOC_VERSION = 1;
+
+export interface VaultDoc {
+  entries: Map<string, Entry>;
+}
+
+export function emptyDoc(): VaultDoc {
+  return { entries: new Map() };
+}
+
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+}
+
+function entryToPlain(e: Entry): Record<string, unknown> {
+  const secrets: Record<string, string> = {};
+  for (const [k, v] of Object.entries(e.secrets)) secrets[k] = v.reveal();
+  return { ...e, secrets };
+}
+
+export function serializeDoc(doc: VaultDoc): Uint8Array {
+  const entries = [...doc.entries.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map(entryToPlain);
+  return new TextEncoder().encode(canonicalJson({ v: DOC_VERSION, entries }));
+}
+
+const bad = () => new CorruptError('the vault body is not in the expected shape');
+
+const isString = (x: unknown): x is string => typeof x === 'string';
+const isStringArray = (x: unknown): x is string[] => Array.isArray(x) && x.every(isString);
+const isStringRecord = (x: unknown): x is Record<string, string> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x) && Object.values(x).every(isString);
+const optString = (x: unknown): x is string | undefined => x === undefined || isString(x);
+
+function entryFromPlain(x: unknown): Entry {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw bad();
+  const o = x as Record<string, unknown>;
+  if (!isString(o.name) || !ENTRY_NAME.test(o.name)) throw bad();
+  if (!isString(o.exchange) || !isExchangeId(o.exchange)) throw bad();
+  if (!isStringArray(o.permissions) || !isStringArray(o.ips)) throw bad();
+  if (!isString(o.created) || !isString(o.updated)) throw bad();
+  if (!optString(o.label) || !optString(o.account) || !optString(o.expires) || !optString(o.notes)) throw bad();
+  if (!isStringRecord(o.env) || !isStringRecord(o.secrets)) throw bad();
+  const secrets: Record<string, Secret> = {};
+  for (const [k, v] of Object.entries(o.secrets)) {
+    if (!FIELD_NAME.test(k)) throw bad();
+    secrets[k] = new Secret(v);
+  }
+  const e: Entry = {
+    name: o.name, exchange: o.exchange, permissions: o.permissions, ips: o.ips,
+    created: o.created, updated: o.updated, env: { ...o.env }, secrets,
+  };
+  if (o.label !== undefined) e.label = o.label;
+  if (o.account !== undefined) e.account = o.account;
+  if (o.expires !== undefined) e.expires = o.expires;
+  if (o.notes !== undefined) e.notes = o.notes;
+  return e;
+}
+
+export function parseDoc(bytes: Uint8Array): VaultDoc {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    // JSON.parse quotes its input in its message: never pass it on.
+    throw bad();
+  }
+  if (typeof raw !== 'object' || raw === null) throw bad();
+  const o = raw as Record<string, unknown>;
+  if (o.v !== DOC_VERSION) throw new CorruptError(`unsupported vault body version`);
+  if (!Array.isArray(o.entries)) throw bad();
+  const doc = emptyDoc();
+  for (const item of o.entries) {
+    const e = entryFromPlain(item);
+    if (doc.entries.has(e.name)) throw bad();
+    doc.entries.set(e.name, e);
+  }
+  return doc;
+}

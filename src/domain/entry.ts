@@ -1,0 +1,134 @@
+// An entry: one exchange credential with its metadata. Pure rules, no I/O.
+import { UsageError } from '../errors';
+import { envNameProblem } from './env-names';
+import { DANGEROUS_SCOPES, EXCHANGES, ExchangeId, Scope, scopesOf, SCOPES } from './exchanges';
+import { Secret } from './secret';
+
+export const ENTRY_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+export const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
+export const MAX_VALUE_BYTES = 64 * 1024;
+export const MAX_FIELDS = 16;
+export const MAX_META_CHARS = 2000;
+export const MAX_IPS = 64;
+
+export interface Entry {
+  name: string;
+  exchange: ExchangeId;
+  label?: string;
+  account?: string;
+  /** As given: exchange terms or our scope names, lower case. */
+  permissions: string[];
+  ips: string[];
+  created: string;
+  updated: string;
+  /** YYYY-MM-DD, when the key stops working or must be replaced. */
+  expires?: string;
+  notes?: string;
+  /** field -> environment variable name, overriding the default. */
+  env: Record<string, string>;
+  secrets: Record<string, Secret>;
+}
+
+export function checkEntryName(name: string): void {
+  if (!ENTRY_NAME.test(name)) {
+    throw new UsageError(`invalid entry name "${printable(name)}"`, ['names are 1-64 of a-z 0-9 . _ -, starting with a letter or digit']);
+  }
+}
+
+/** A name made safe to echo in an error: no control characters, bounded length. */
+export function printable(s: string): string {
+  const clean = s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return clean.length > 64 ? `${clean.slice(0, 64)}...` : clean;
+}
+
+export interface SecretCheck {
+  errors: string[];
+  warnings: string[];
+}
+
+/** Checks secret fields for the exchange. Messages name fields, never values. */
+export function checkSecrets(exchange: ExchangeId, secrets: Record<string, Secret>): SecretCheck {
+  const spec = EXCHANGES[exchange];
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const names = Object.keys(secrets);
+  if (names.length > MAX_FIELDS) errors.push(`too many fields (${names.length}; at most ${MAX_FIELDS})`);
+  for (const field of names) {
+    if (!FIELD_NAME.test(field)) {
+      errors.push(`invalid field name "${printable(field)}"`);
+      continue;
+    }
+    const value = secrets[field]!.reveal();
+    const pem = value.startsWith('-----BEGIN ');
+    if (value.length === 0) errors.push(`${field} is empty`);
+    else if (Buffer.byteLength(value) > MAX_VALUE_BYTES) errors.push(`${field} is larger than ${MAX_VALUE_BYTES / 1024} KiB`);
+    else if (value.includes('\0')) errors.push(`${field} contains a NUL byte`);
+    else if (!pem && value.trim() !== value) errors.push(`${field} has white space at its start or end (a pasting mistake?)`);
+    else if (!pem && /[\r\n]/.test(value) && field !== 'privateKey') errors.push(`${field} spans several lines`);
+    else if (pem && !/-----END [A-Z0-9 ]+-----\r?\n?$/.test(value)) warnings.push(`${field} looks like a PEM key without its END line`);
+    else {
+      const shape = spec.shapes[field];
+      if (shape && !shape.pattern.test(value)) warnings.push(`${field} does not look like a ${spec.title} key (expected ${shape.describe})`);
+    }
+  }
+  for (const alternatives of spec.required) {
+    if (!alternatives.some((f) => f in secrets)) {
+      errors.push(`${spec.title} needs ${alternatives.join(' or ')}`);
+    }
+  }
+  return { errors, warnings };
+}
+
+/** Normalises user-given permission terms; unknown terms are a usage error. */
+export function parsePermissions(exchange: ExchangeId, terms: string[]): string[] {
+  const out: string[] = [];
+  for (const raw of terms) {
+    const term = raw.trim().toLowerCase();
+    if (!term) continue;
+    if (!scopesOf(exchange, term)) {
+      const known = [...SCOPES, ...Object.keys(EXCHANGES[exchange].permissions)];
+      throw new UsageError(`unknown permission "${printable(term)}" for ${EXCHANGES[exchange].title}`, [`known: ${known.join(', ')}`]);
+    }
+    if (!out.includes(term)) out.push(term);
+  }
+  return out;
+}
+
+export function scopesOfEntry(e: Pick<Entry, 'exchange' | 'permissions'>): Scope[] {
+  const set = new Set<Scope>();
+  for (const t of e.permissions) for (const s of scopesOf(e.exchange, t) ?? []) set.add(s);
+  return SCOPES.filter((s) => set.has(s));
+}
+
+export function canMoveFunds(e: Pick<Entry, 'exchange' | 'permissions'>): boolean {
+  return scopesOfEntry(e).some((s) => DANGEROUS_SCOPES.includes(s));
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(\/([12]?\d|3[0-2]))?$/;
+const IPV6 = /^[0-9a-f:.]*:[0-9a-f:.]*(\/(12[0-8]|1[01]\d|\d?\d))?$/i;
+
+export function parseIps(items: string[]): string[] {
+  const out: string[] = [];
+  for (const raw of items) {
+    const ip = raw.trim();
+    if (!ip) continue;
+    if (!IPV4.test(ip) && !IPV6.test(ip)) throw new UsageError(`"${printable(ip)}" is not an IP address or CIDR range`);
+    if (!out.includes(ip)) out.push(ip);
+  }
+  if (out.length > MAX_IPS) throw new UsageError(`too many IP addresses (at most ${MAX_IPS})`);
+  return out;
+}
+
+export function checkEnvMapping(env: Record<string, string>): void {
+  for (const [field, name] of Object.entries(env)) {
+    if (!FIELD_NAME.test(field)) throw new UsageError(`invalid field name "${printable(field)}" in env mapping`);
+    const problem = envNameProblem(name);
+    if (problem) throw new UsageError(problem);
+  }
+}
+
+export function checkMeta(what: string, text: string | undefined): void {
+  if (text === undefined) return;
+  if (text.length > MAX_META_CHARS) throw new UsageError(`${what} is too long (at most ${MAX_META_CHARS} characters)`);
+  if (text.includes('\0')) throw new UsageError(`${what} contains a NUL byte`);
+}

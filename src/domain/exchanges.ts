@@ -1,0 +1,138 @@
+// What each exchange's credentials look like (see shared EXCHANGES.md): the fields it needs,
+// its permission vocabulary mapped onto our six scopes, and key shapes where they are known.
+// Shapes only ever produce warnings: exchanges change formats, and a user may know better.
+
+export const SCOPES = ['read', 'trade', 'futures', 'margin', 'withdraw', 'transfer'] as const;
+export type Scope = (typeof SCOPES)[number];
+/** Scopes that move money out: exec hands such a key over only when asked explicitly. */
+export const DANGEROUS_SCOPES: readonly Scope[] = ['withdraw', 'transfer'];
+
+export const EXCHANGE_IDS = ['binance', 'bybit', 'okx', 'kucoin', 'kraken', 'coinbase', 'coinbase-exchange', 'bitget', 'bitmex', 'bingx', 'other'] as const;
+export type ExchangeId = (typeof EXCHANGE_IDS)[number];
+
+export const STANDARD_FIELDS = ['apiKey', 'apiSecret', 'passphrase', 'privateKey'] as const;
+
+export interface ExchangeSpec {
+  title: string;
+  /** Each inner list is alternatives: one of them must be present. */
+  required: string[][];
+  /** Exchange term -> scopes. */
+  permissions: Record<string, Scope[]>;
+  shapes: Record<string, { pattern: RegExp; describe: string }>;
+  /** What a user calls each field on this exchange's website. */
+  fieldTitles?: Record<string, string>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const B64_64 = /^[A-Za-z0-9+/]{86}==$/;
+
+export const EXCHANGES: Record<ExchangeId, ExchangeSpec> = {
+  binance: {
+    title: 'Binance',
+    required: [['apiKey'], ['apiSecret', 'privateKey']],
+    permissions: {
+      reading: ['read'], spot: ['trade'], 'spot-margin': ['trade', 'margin'], margin: ['margin'], futures: ['futures'],
+      options: ['futures'], withdrawals: ['withdraw'], 'internal-transfer': ['transfer'], 'universal-transfer': ['transfer'],
+    },
+    shapes: {
+      apiKey: { pattern: /^[A-Za-z0-9]{64}$/, describe: '64 letters and digits' },
+      apiSecret: { pattern: /^[A-Za-z0-9]{64}$/, describe: '64 letters and digits' },
+    },
+  },
+  bybit: {
+    title: 'Bybit',
+    required: [['apiKey'], ['apiSecret', 'privateKey']],
+    permissions: {
+      'read-only': ['read'], 'contract-trade': ['futures'], spot: ['trade'], wallet: ['transfer', 'withdraw'], options: ['futures'],
+      derivatives: ['futures'], exchange: ['trade'], earn: ['transfer'],
+    },
+    shapes: {
+      apiKey: { pattern: /^[A-Za-z0-9]{18}$/, describe: '18 letters and digits' },
+      apiSecret: { pattern: /^[A-Za-z0-9]{36}$/, describe: '36 letters and digits' },
+    },
+  },
+  okx: {
+    title: 'OKX',
+    required: [['apiKey'], ['apiSecret'], ['passphrase']],
+    permissions: {},
+    shapes: {
+      apiKey: { pattern: UUID, describe: 'a UUID (8-4-4-4-12 hex digits)' },
+      apiSecret: { pattern: /^[0-9A-F]{32}$/i, describe: '32 hex digits' },
+    },
+  },
+  kucoin: {
+    title: 'KuCoin',
+    required: [['apiKey'], ['apiSecret'], ['passphrase']],
+    permissions: { general: ['read'], spot: ['trade'], futures: ['futures'], margin: ['margin'], 'inner-transfer': ['transfer'] },
+    shapes: {
+      apiKey: { pattern: /^[0-9a-f]{24}$/, describe: '24 hex digits' },
+      apiSecret: { pattern: UUID, describe: 'a UUID (8-4-4-4-12 hex digits)' },
+    },
+  },
+  kraken: {
+    title: 'Kraken',
+    required: [['apiKey'], ['apiSecret']],
+    permissions: {
+      'query-funds': ['read'], deposit: ['read'], 'query-orders': ['read'], 'create-orders': ['trade'], 'modify-orders': ['trade'],
+      'cancel-orders': ['trade'], 'query-ledger': ['read'], 'export-data': ['read'], 'websocket-token': ['read'],
+    },
+    shapes: {
+      apiKey: { pattern: /^[A-Za-z0-9+/]{56}$/, describe: '56 base64 characters' },
+      apiSecret: { pattern: B64_64, describe: '88 base64 characters ending in ==' },
+    },
+    fieldTitles: { apiSecret: 'private key (base64)' },
+  },
+  coinbase: {
+    title: 'Coinbase Advanced (CDP)',
+    required: [['apiKey'], ['privateKey']],
+    permissions: { view: ['read'], trade: ['trade'], transfer: ['transfer', 'withdraw'] },
+    shapes: {
+      apiKey: { pattern: /^organizations\/[0-9a-f-]+\/apiKeys\/[0-9a-f-]+$/i, describe: 'organizations/{org}/apiKeys/{id}' },
+    },
+    fieldTitles: { apiKey: 'API key name' },
+  },
+  'coinbase-exchange': {
+    title: 'Coinbase Exchange',
+    required: [['apiKey'], ['apiSecret'], ['passphrase']],
+    // "manage" can change profiles and transfer settings: treated as money-moving.
+    permissions: { view: ['read'], trade: ['trade'], transfer: ['transfer', 'withdraw'], manage: ['transfer'] },
+    shapes: {
+      apiKey: { pattern: /^[0-9a-f]{32}$/, describe: '32 hex digits' },
+      apiSecret: { pattern: B64_64, describe: '88 base64 characters ending in ==' },
+    },
+  },
+  bitget: {
+    title: 'Bitget',
+    required: [['apiKey'], ['apiSecret'], ['passphrase']],
+    permissions: {},
+    shapes: {
+      apiKey: { pattern: /^bg_[0-9a-f]{32}$/, describe: '"bg_" and 32 hex digits' },
+      apiSecret: { pattern: /^[0-9a-f]{64}$/, describe: '64 hex digits' },
+    },
+  },
+  bitmex: { title: 'BitMEX', required: [['apiKey'], ['apiSecret']], permissions: { 'order': ['trade'], 'order-cancel': ['trade'] }, shapes: {} },
+  bingx: { title: 'BingX', required: [['apiKey'], ['apiSecret']], permissions: {}, shapes: {} },
+  other: { title: 'other', required: [['apiKey']], permissions: {}, shapes: {} },
+};
+
+export function isExchangeId(x: string): x is ExchangeId {
+  return (EXCHANGE_IDS as readonly string[]).includes(x);
+}
+
+/** Scopes a permission term grants on this exchange; our own scope names are always understood. */
+export function scopesOf(exchange: ExchangeId, term: string): Scope[] | null {
+  const t = term.trim().toLowerCase();
+  if ((SCOPES as readonly string[]).includes(t)) return [t as Scope];
+  return EXCHANGES[exchange].permissions[t] ?? null;
+}
+
+/** The fields a prompt should ask for: the first alternative of each requirement. */
+export function promptFields(exchange: ExchangeId): string[] {
+  return EXCHANGES[exchange].required.map((alts) => alts[0]!);
+}
+
+export function fieldTitle(exchange: ExchangeId, field: string): string {
+  const own = EXCHANGES[exchange].fieldTitles?.[field];
+  if (own) return own;
+  return { apiKey: 'API key', apiSecret: 'API secret', passphrase: 'API passphrase', privateKey: 'private key (PEM)' }[field] ?? field;
+}

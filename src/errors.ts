@@ -1,0 +1,74 @@
+// Every failure the CLI can report. Each class has a stable code and exit status
+// (documented in README.md); messages name entries, paths and counts, never values.
+
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  auth: 3,
+  notFound: 4,
+  corrupt: 5,
+  keychain: 6,
+  needTerminal: 7,
+  busy: 8,
+} as const;
+
+export class VaultError extends Error {
+  readonly code: string = 'failure';
+  readonly exitCode: number = EXIT.failure;
+  readonly hints: string[];
+
+  constructor(message: string, hints: string[] = []) {
+    super(message);
+    this.name = new.target.name;
+    this.hints = hints;
+  }
+}
+
+export class UsageError extends VaultError {
+  override readonly code = 'usage';
+  override readonly exitCode = EXIT.usage;
+}
+
+/** Wrong passphrase and a tampered file are one error on purpose: an AEAD cannot tell them apart. */
+export class AuthError extends VaultError {
+  override readonly code = 'auth';
+  override readonly exitCode = EXIT.auth;
+  constructor(hints: string[] = []) {
+    super('wrong passphrase, or the vault file was modified', hints);
+  }
+}
+
+export class NotFoundError extends VaultError {
+  override readonly code = 'not-found';
+  override readonly exitCode = EXIT.notFound;
+}
+
+export class CorruptError extends VaultError {
+  override readonly code = 'corrupt';
+  override readonly exitCode = EXIT.corrupt;
+}
+
+export class KeychainError extends VaultError {
+  override readonly code = 'keychain';
+  override readonly exitCode = EXIT.keychain;
+}
+
+export class NeedTerminalError extends VaultError {
+  override readonly code = 'need-terminal';
+  override readonly exitCode = EXIT.needTerminal;
+}
+
+export class BusyError extends VaultError {
+  override readonly code = 'busy';
+  override readonly exitCode = EXIT.busy;
+}
+
+/** The person pressed Ctrl-C or Esc at a prompt. */
+export class CancelledError extends VaultError {
+  override readonly code = 'cancelled';
+  override readonly exitCode = 130;
+  constructor() {
+    super('cancelled');
+  }
+}

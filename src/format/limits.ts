@@ -1,0 +1,55 @@
+// Sizes and KDF bounds of format v1. A header is untrusted until the body authenticates,
+// so every number read from it is checked here before it drives an allocation or the KDF.
+
+export const MAGIC = Uint8Array.from([0x45, 0x58, 0x56, 0x41, 0x55, 0x4c, 0x54, 0x00]); // "EXVAULT\0"
+export const FORMAT_VERSION = 1;
+export const PREAMBLE_BYTES = 14; // magic(8) + version(2) + header length(4)
+
+export const MAX_HEADER_BYTES = 4096;
+export const MAX_SLOTS = 8;
+/** A vault larger than this is refused before it is read (10,000 entries with PEM keys fit). */
+export const MAX_FILE_BYTES = 256 * 1024 * 1024;
+
+export const KDF_ARGON2ID13 = 1;
+const MiB = 1024 * 1024;
+
+export interface KdfParams {
+  alg: number;
+  opsLimit: number;
+  /** Memory in KiB, as stored in the header. */
+  memKiB: number;
+}
+
+/** libsodium's presets: interactive, moderate, sensitive. */
+export const KDF_PRESETS = {
+  interactive: { alg: KDF_ARGON2ID13, opsLimit: 2, memKiB: (64 * MiB) / 1024 },
+  moderate: { alg: KDF_ARGON2ID13, opsLimit: 3, memKiB: (256 * MiB) / 1024 },
+  sensitive: { alg: KDF_ARGON2ID13, opsLimit: 4, memKiB: (1024 * MiB) / 1024 },
+} as const satisfies Record<string, KdfParams>;
+export type KdfPreset = keyof typeof KDF_PRESETS;
+export const DEFAULT_KDF: KdfPreset = 'moderate';
+
+/** OWASP's minimum for Argon2id. */
+export const KDF_FLOOR = { opsLimit: 2, memKiB: 19 * 1024 };
+/** The sensitive preset is the most memory accepted (the WASM build cannot allocate 2 GiB);
+ *  ten passes bound the time a hostile header can cost. */
+export const KDF_CAP = { opsLimit: 10, memKiB: 1024 * 1024 };
+
+/** Returns why the parameters are unacceptable, or null when they are within bounds. */
+export function kdfProblem(p: KdfParams): string | null {
+  if (p.alg !== KDF_ARGON2ID13) return `unknown kdf algorithm ${p.alg}`;
+  if (p.opsLimit < KDF_FLOOR.opsLimit || p.memKiB < KDF_FLOOR.memKiB) return 'kdf parameters below the minimum (19 MiB, 2 passes)';
+  if (p.opsLimit > KDF_CAP.opsLimit || p.memKiB > KDF_CAP.memKiB) return 'kdf parameters above the maximum (1024 MiB, 10 passes)';
+  return null;
+}
+
+export function describeKdf(p: KdfParams): string {
+  return `argon2id, ${p.memKiB / 1024} MiB, ${p.opsLimit} passes`;
+}
+
+export function presetName(p: KdfParams): KdfPreset | null {
+  for (const [name, q] of Object.entries(KDF_PRESETS)) {
+    if (q.alg === p.alg && q.opsLimit === p.opsLimit && q.memKiB === p.memKiB) return name as KdfPreset;
+  }
+  return null;
+}

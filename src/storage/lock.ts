@@ -1,0 +1,121 @@
+// Inter-process lock for writers: an exclusively created file naming its holder (pid and
+// the holder's start time, so a recycled pid is not mistaken for the holder). A lock whose
+// holder is gone is taken over; the takeover itself is serialised by a short-lived
+// "breaker" file so two waiters can never both remove a live lock.
+import * as fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { BusyError } from '../errors';
+
+export const LOCK_TIMEOUT_MS = 10_000;
+/** A lock file left empty by a holder that died while creating it. */
+const EMPTY_LOCK_STALE_MS = 5_000;
+const BREAKER_STALE_MS = 5_000;
+
+interface Owner {
+  pid: number;
+  start: string | null;
+  token: string;
+}
+
+function processStart(pid: number): string | null {
+  try {
+    // Field 22 of /proc/PID/stat is the start time in clock ticks; the name (field 2) may hold spaces.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function holderAlive(o: Owner): boolean {
+  try {
+    process.kill(o.pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+  }
+  if (o.start === null) return true;
+  const now = processStart(o.pid);
+  return now === null || now === o.start;
+}
+
+function readOwner(file: string): { owner: Owner | null; mtimeMs: number; ageMs: number } | null {
+  try {
+    const st = fs.statSync(file);
+    let owner: Owner | null = null;
+    try {
+      const o = JSON.parse(fs.readFileSync(file, 'utf8'));
+      if (typeof o.pid === 'number' && typeof o.token === 'string') owner = o;
+    } catch {
+      owner = null;
+    }
+    return { owner, mtimeMs: st.mtimeMs, ageMs: Date.now() - st.mtimeMs };
+  } catch {
+    return null;
+  }
+}
+
+function tryCreate(file: string, content: string): boolean {
+  try {
+    const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
+    try {
+      fs.writeSync(fd, content);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+/** Removes the lock if its holder is gone. Returns true when the caller should retry at once. */
+function breakIfStale(file: string): boolean {
+  const seen = readOwner(file);
+  if (!seen) return true;
+  const stale = seen.owner ? !holderAlive(seen.owner) : seen.ageMs > EMPTY_LOCK_STALE_MS;
+  if (!stale) return false;
+  const breaker = `${file}.break`;
+  if (!tryCreate(breaker, String(process.pid))) {
+    const b = readOwner(breaker);
+    if (b && b.ageMs > BREAKER_STALE_MS) fs.rmSync(breaker, { force: true });
+    return false;
+  }
+  try {
+    // Only remove the very lock we judged stale, not one taken since.
+    const again = readOwner(file);
+    const same = seen.owner ? again?.owner?.token === seen.owner.token : again?.owner === null && again.mtimeMs === seen.mtimeMs;
+    if (same) fs.rmSync(file, { force: true });
+  } finally {
+    fs.rmSync(breaker, { force: true });
+  }
+  return true;
+}
+
+export interface Lock {
+  release(): void;
+}
+
+export async function acquireLock(file: string, timeoutMs = LOCK_TIMEOUT_MS): Promise<Lock> {
+  const owner: Owner = { pid: process.pid, start: processStart(process.pid), token: randomBytes(12).toString('hex') };
+  const content = JSON.stringify(owner);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (tryCreate(file, content)) break;
+    if (breakIfStale(file)) continue;
+    if (Date.now() >= deadline) {
+      throw new BusyError('the vault is busy: another exvault command holds its lock', [`waited ${Math.round(timeoutMs / 1000)} s for ${file}`]);
+    }
+    await new Promise((r) => setTimeout(r, 20 + Math.random() * 40));
+  }
+  let held = true;
+  const release = () => {
+    if (!held) return;
+    held = false;
+    process.removeListener('exit', release);
+    const cur = readOwner(file);
+    if (cur?.owner?.token === owner.token) fs.rmSync(file, { force: true });
+  };
+  process.on('exit', release);
+  return { release };
+}

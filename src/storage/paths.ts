@@ -1,0 +1,18 @@
+// Where the vault lives: --vault, then EXVAULT_FILE, then the platform's data folder
+// (XDG_DATA_HOME on Linux, Application Support on macOS, %LOCALAPPDATA% on Windows).
+import envPaths from 'env-paths';
+import * as path from 'node:path';
+
+export const VAULT_FILE_NAME = 'vault.exv';
+
+export function defaultVaultPath(): string {
+  return path.join(envPaths('exvault', { suffix: '' }).data, VAULT_FILE_NAME);
+}
+
+export function resolveVaultPath(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  const chosen = flag || env.EXVAULT_FILE || defaultVaultPath();
+  return path.resolve(chosen);
+}
+
+export const lockPath = (vault: string) => `${vault}.lock`;
+export const backupPath = (vault: string) => `${vault}.bak`;

@@ -1,0 +1,110 @@
+// Reading and writing the vault file's bytes: ssh-style permission checks, symlink refusal,
+// a size cap before reading, and crash-safe writes that keep one previous copy as a backup.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CorruptError, UsageError, VaultError } from '../errors';
+import { MAX_FILE_BYTES } from '../format/limits';
+import { fsyncDir, writeFileAtomic } from './atomic-write';
+import { backupPath } from './paths';
+
+export interface StoreOptions {
+  /** Accept a vault path that is a symbolic link (the user asked for it). */
+  allowSymlink?: boolean;
+}
+
+const isWindows = process.platform === 'win32';
+
+function mode(st: fs.Stats): string {
+  return (st.mode & 0o777).toString(8).padStart(3, '0');
+}
+
+/** Refuses a vault that others could read or replace, like ssh does with private keys. */
+export function checkVaultFile(file: string, opts: StoreOptions = {}): fs.Stats {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new VaultError(`no vault at ${file}`, ['create one with: vault init', 'or point to yours with --vault PATH or EXVAULT_FILE']);
+    }
+    throw new VaultError(`cannot read the vault at ${file} (${(err as NodeJS.ErrnoException).code ?? 'i/o error'})`);
+  }
+  if (st.isSymbolicLink()) {
+    if (!opts.allowSymlink) {
+      throw new UsageError(`the vault path ${file} is a symbolic link`, ['pass --allow-symlink if that is intended, or use the real path']);
+    }
+    st = fs.statSync(file);
+  }
+  if (!st.isFile()) throw new UsageError(`${file} is not a regular file`);
+  if (!isWindows) {
+    if (st.mode & 0o077) {
+      throw new UsageError(`the vault ${file} is accessible by other users (mode ${mode(st)})`, [`fix it with: chmod 600 ${file}`]);
+    }
+    if (typeof process.getuid === 'function' && st.uid !== process.getuid()) {
+      throw new UsageError(`the vault ${file} belongs to another user`);
+    }
+    checkFolder(path.dirname(file));
+  }
+  if (st.size > MAX_FILE_BYTES) throw new CorruptError(`the vault file is too large (${st.size} bytes; at most ${MAX_FILE_BYTES})`);
+  return st;
+}
+
+function checkFolder(dir: string): void {
+  const st = fs.statSync(dir);
+  // Anyone who can write the folder can swap the vault for one of their own.
+  if (st.mode & 0o022) {
+    throw new UsageError(`the vault's folder ${dir} is writable by other users (mode ${mode(st)})`, [`fix it with: chmod 700 ${dir}`]);
+  }
+}
+
+export function vaultExists(file: string): boolean {
+  try {
+    fs.lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function readVaultBytes(file: string, opts: StoreOptions = {}): Uint8Array {
+  checkVaultFile(file, opts);
+  const data = fs.readFileSync(file);
+  if (data.length > MAX_FILE_BYTES) throw new CorruptError('the vault file is too large');
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** Creates the vault's folder with mode 0700 when it does not exist yet. */
+export function ensureVaultFolder(file: string): void {
+  const dir = path.dirname(file);
+  if (!fs.existsSync(dir)) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return;
+  }
+  if (!isWindows) checkFolder(dir);
+}
+
+/**
+ * Replaces the vault. The current file first becomes the backup (a hard link renamed into
+ * place, so the backup is always a complete earlier vault), then the new bytes go in atomically.
+ */
+export function writeVaultBytes(file: string, data: Uint8Array, opts: StoreOptions = {}): void {
+  let target = file;
+  if (opts.allowSymlink && fs.lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) target = fs.realpathSync(file);
+  ensureVaultFolder(target);
+  if (fs.existsSync(target)) {
+    const bak = backupPath(target);
+    const tmp = `${bak}.tmp-${process.pid}`;
+    fs.rmSync(tmp, { force: true });
+    fs.linkSync(target, tmp);
+    fs.renameSync(tmp, bak);
+    fsyncDir(path.dirname(target));
+  }
+  writeFileAtomic(target, data);
+}
+
+/** First write of a new vault: fails if a vault is already there. */
+export function createVaultFile(file: string, data: Uint8Array): void {
+  ensureVaultFolder(file);
+  if (vaultExists(file)) throw new UsageError(`a vault already exists at ${file}`, ['use --vault PATH for a second vault']);
+  writeFileAtomic(file, data);
+}
