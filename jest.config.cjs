@@ -1,0 +1,13 @@
+/** Tests run TypeScript through SWC (ts-jest needs TypeScript's compiler API); `npm run typecheck` checks types. */
+module.exports = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.[tj]s$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+  },
+  // env-paths (and its one dependency) is ESM-only; let SWC turn it into CommonJS like our own code.
+  transformIgnorePatterns: ['/node_modules/(?!(env-paths|is-safe-filename)/)'],
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/canary-guard.ts'],
+  maxWorkers: 2,
+  testTimeout: 120000,
+};

@@ -1,0 +1,26 @@
+// In-process vault building and opening for unit tests of the format layer.
+import { ready } from '../../src/crypto/sodium';
+import { decodeFile } from '../../src/format/header';
+import { KDF_ARGON2ID13, KdfParams } from '../../src/format/limits';
+import { newVault, openBody, sealFile, unwrapWithPassphrase } from '../../src/format/seal';
+
+/** The lowest parameters the format accepts: tests run fast without any backdoor. */
+export const TEST_KDF: KdfParams = { alg: KDF_ARGON2ID13, opsLimit: 2, memKiB: 19 * 1024 };
+
+export async function makeVault(passphrase: string, body: string) {
+  await ready();
+  const v = newVault(passphrase, TEST_KDF);
+  const file = sealFile(v.header, v.dataKey, new TextEncoder().encode(body));
+  return { ...v, file };
+}
+
+/** Opens with a passphrase; returns the plaintext or the error thrown. */
+export function tryOpen(file: Uint8Array, passphrase: string): { plain?: string; err?: unknown } {
+  try {
+    const parsed = decodeFile(file);
+    const key = unwrapWithPassphrase(parsed, passphrase);
+    return { plain: new TextDecoder().decode(openBody(parsed, key)) };
+  } catch (err) {
+    return { err };
+  }
+}

@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { CorruptError } from '../../../src/errors';
+import { canonicalJson, emptyDoc, parseDoc, serializeDoc } from '../../../src/domain/document';
+import { Secret } from '../../../src/domain/secret';
+import { CANARY } from '../../helpers/canary';
+
+const PEM = '-----BEGIN PRIVATE KEY-----\r\nMC4CAQAwBQYDK2VwBCIEIB\r\n-----END PRIVATE KEY-----\r\n';
+
+function sampleDoc() {
+  const doc = emptyDoc();
+  doc.entries.set('cb', {
+    name: 'cb', exchange: 'coinbase', permissions: ['view'], ips: [], created: 'c', updated: 'u', env: {},
+    secrets: { apiKey: new Secret(CANARY.apiKey), privateKey: new Secret(PEM) },
+  });
+  doc.entries.set('a', { name: 'a', exchange: 'other', permissions: [], ips: [], created: 'c', updated: 'u', env: { apiKey: 'A_KEY' }, secrets: { apiKey: new Secret('x') }, label: 'l' });
+  return doc;
+}
+
+it('round-trips entries, keeping multi-line PEM keys byte for byte', () => {
+  const doc = parseDoc(serializeDoc(sampleDoc()));
+  expect(doc.entries.get('cb')!.secrets.privateKey!.reveal()).toBe(PEM);
+  expect(doc.entries.get('a')!.label).toBe('l');
+  expect(serializeDoc(doc)).toEqual(serializeDoc(sampleDoc()));
+});
+
+it('is canonical: key order does not change the bytes', () => {
+  expect(canonicalJson({ b: 1, a: [{ d: 1, c: 2 }] })).toBe('{"a":[{"c":2,"d":1}],"b":1}');
+});
+
+it('refuses malformed bodies with one documented error and never quotes the text', () => {
+  const good = Buffer.from(serializeDoc(sampleDoc()));
+  const inputs: Buffer[] = [Buffer.from('{'), Buffer.from('null'), Buffer.from('{"v":1}'), Buffer.from('{"v":2,"entries":[]}'), Buffer.from([0xff, 0xfe])];
+  for (let i = 0; i < 3000; i++) {
+    const b = Buffer.from(good);
+    const n = 1 + (i % 4);
+    for (let j = 0; j < n; j++) b[Math.floor(Math.random() * b.length)] = randomBytes(1)[0]!;
+    inputs.push(i % 10 === 0 ? randomBytes(i % 200) : b.subarray(0, Math.floor(Math.random() * b.length) + (i % 2 ? b.length : 0)));
+  }
+  for (const input of inputs) {
+    try {
+      parseDoc(input);
+    } catch (err) {
+      expect(err).toBeInstanceOf(CorruptError);
+      expect((err as Error).message).not.toContain(CANARY.apiKey.slice(0, 12));
+    }
+  }
+});
