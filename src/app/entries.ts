@@ -59,12 +59,12 @@ export function validateSecrets(exchange: ExchangeId, secrets: Record<string, Se
 
 export async function addEntry(ctx: AppContext, name: string, exchange: ExchangeId, meta: EntryMeta, secrets: Record<string, Secret>): Promise<Entry> {
   checkEntryName(name);
-  for (const w of validateSecrets(exchange, secrets)) ctx.notices.warn(w);
   const now = ctx.clock.now();
   const entry: Entry = {
     name, exchange, permissions: [], ips: [], created: now.toISOString(), updated: now.toISOString(), env: {}, secrets: { ...secrets },
   };
   applyMeta(entry, meta, now);
+  for (const w of validateSecrets(exchange, secrets)) ctx.notices.warn(w);
   return mutate(ctx, (s) => {
     if (s.doc.entries.has(name)) throw new UsageError(`an entry named "${name}" already exists`, ['change it with: vault edit, or pick another name']);
     s.doc.entries.set(name, entry);

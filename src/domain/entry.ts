@@ -68,7 +68,7 @@ export function checkSecrets(exchange: ExchangeId, secrets: Record<string, Secre
     else if (pem && !/-----END [A-Z0-9 ]+-----\r?\n?$/.test(value)) warnings.push(`${field} looks like a PEM key without its END line`);
     else {
       const shape = spec.shapes[field];
-      if (shape && !shape.pattern.test(value)) warnings.push(`${field} does not look like a ${spec.title} key (expected ${shape.describe})`);
+      if (shape && !shape.pattern.test(value)) warnings.push(`${field} does not match the usual ${spec.title} format (expected ${shape.describe})`);
     }
   }
   for (const alternatives of spec.required) {

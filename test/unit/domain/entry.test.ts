@@ -38,7 +38,7 @@ describe('secret checks', () => {
   it('warns, naming the field but not the value, when a key does not look like the exchange', () => {
     const r = checkSecrets('binance', s({ apiKey: CANARY.apiKey.slice(0, 20), apiSecret: B64 }));
     expect(r.errors).toEqual([]);
-    expect(r.warnings).toEqual(['apiKey does not look like a Binance key (expected 64 letters and digits)']);
+    expect(r.warnings).toEqual(['apiKey does not match the usual Binance format (expected 64 letters and digits)']);
     expect(r.warnings.join()).not.toContain(CANARY.apiKey.slice(0, 20));
   });
   it('refuses bad field names', () => {
