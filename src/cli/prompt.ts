@@ -1,5 +1,6 @@
 // Questions on the terminal, through @inquirer/prompts, loaded only when a question is asked
-// (it costs more start-up time than the rest of the CLI). Passphrases are read with echo off.
+// (it costs more start-up time than the rest of the CLI). Passphrases are read with echo off,
+// and the prompt's "show what I typed" key is disabled.
 import { CancelledError, UsageError } from '../errors';
 import { Prompter } from '../app/ports';
 
@@ -20,16 +21,16 @@ async function ask<T>(q: () => Promise<T>): Promise<T> {
 export class TerminalPrompter implements Prompter {
   async passphrase(message: string, opts: { confirm?: boolean } = {}): Promise<string> {
     const { password } = await load();
-    const first = await ask(() => password({ message: `${message}:`, validate: (v) => v.length > 0 || 'the passphrase cannot be empty' }));
+    const first = await ask(() => password({ message: `${message}:`, toggleMask: false, validate: (v) => v.length > 0 || 'the passphrase cannot be empty' }));
     if (!opts.confirm) return first;
-    const again = await ask(() => password({ message: 'Repeat it:' }));
+    const again = await ask(() => password({ message: 'Repeat it:', toggleMask: false }));
     if (again !== first) throw new UsageError('the two passphrases differ; nothing was changed');
     return first;
   }
 
   async secret(message: string): Promise<string> {
     const { password } = await load();
-    return ask(() => password({ message: `${message}:`, validate: (v) => v.length > 0 || 'a value is needed' }));
+    return ask(() => password({ message: `${message}:`, toggleMask: false, validate: (v) => v.length > 0 || 'a value is needed' }));
   }
 
   async confirm(message: string, defaultYes = false): Promise<boolean> {

@@ -83,6 +83,26 @@ export function ensureVaultFolder(file: string): void {
   if (!isWindows) checkFolder(dir);
 }
 
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/** Temp files left by writers that were killed mid-write (they hold ciphertext only). */
+function removeStaleTemps(target: string): void {
+  const dir = path.dirname(target);
+  const base = path.basename(target);
+  for (const name of fs.readdirSync(dir)) {
+    const m = /^(?:\.(.+)\.tmp-|(.+)\.bak\.tmp-)(\d+)(?:-[0-9a-f]+)?$/.exec(name);
+    if (!m || (m[1] ?? m[2]) !== base) continue;
+    if (!pidAlive(Number(m[3]))) fs.rmSync(path.join(dir, name), { force: true });
+  }
+}
+
 /**
  * Replaces the vault. The current file first becomes the backup (a hard link renamed into
  * place, so the backup is always a complete earlier vault), then the new bytes go in atomically.
@@ -91,6 +111,7 @@ export function writeVaultBytes(file: string, data: Uint8Array, opts: StoreOptio
   let target = file;
   if (opts.allowSymlink && fs.lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) target = fs.realpathSync(file);
   ensureVaultFolder(target);
+  removeStaleTemps(target);
   if (fs.existsSync(target)) {
     const bak = backupPath(target);
     const tmp = `${bak}.tmp-${process.pid}`;

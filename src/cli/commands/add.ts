@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { addEntry } from '../../app/entries';
+import { openSession } from '../../app/session';
 import { EXCHANGE_IDS, ExchangeId } from '../../domain/exchanges';
 import { GlobalOptions, makeContext } from '../context';
 import { addMetaOptions, metaFromOptions } from '../entry-options';
@@ -27,6 +28,8 @@ Secret values are never taken from the command line: it is visible to other user
     const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
     const exchange = opts.exchange as ExchangeId;
     const meta = metaFromOptions(opts);
+    // Unlock first: a wrong passphrase should fail before anyone types three secrets.
+    await openSession(ctx);
     const secrets = await readSecretFields(exchange, opts, ctx.unlocker.prompter);
     const entry = await addEntry(ctx, name, exchange, meta, secrets);
     if (opts.json) json(entryJson(entry));

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# System packages the test suite needs: a D-Bus session and gnome-keyring (a real Secret
+# Service for keychain tests), libsecret-tools (secret-tool, to inspect it), tmux (a real
+# terminal for prompt tests). Installs only what is missing; needs root and apt-get.
+set -euo pipefail
+need=()
+command -v dbus-run-session >/dev/null || need+=(dbus dbus-x11)
+command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
+command -v secret-tool >/dev/null || need+=(libsecret-tools)
+command -v tmux >/dev/null || need+=(tmux)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+  echo "missing system packages: ${need[*]} (install them, e.g. with apt-get, then run the tests again)" >&2
+  exit 1
+fi
+echo "installing system packages: ${need[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

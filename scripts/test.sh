@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: system packages, npm dependencies, build,
+# type check, then every jest suite against a real Secret Service. Ends with one line:
+# "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-system-deps.sh || exit 1
+if [ ! -x node_modules/.bin/jest ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund || exit 1
+fi
+npm run --silent build || exit 1
+npm run --silent typecheck || exit 1
+mkdir -p .test-results
+rm -f .test-results/jest.json
+scripts/with-keyring.sh node_modules/.bin/jest --json --outputFile=.test-results/jest.json "$@"
+rc=$?
+node scripts/totals.mjs .test-results/jest.json || rc=1
+exit $rc
