@@ -7,16 +7,20 @@ import { acquireLock } from '../storage/lock';
 import { lockPath } from '../storage/paths';
 import { createVaultFile, ensureVaultFolder, vaultExists } from '../storage/vault-store';
 import { UsageError } from '../errors';
+import { Keychain } from '../platform/keychain';
+import { newKeychainSlot } from './keychain';
 import { newPassphrase } from './passphrase';
 import { PassphraseSource } from './ports';
 import { AppContext } from './session';
 
-export async function initVault(ctx: AppContext, kdf: KdfParams, source: PassphraseSource | undefined): Promise<void> {
+export async function initVault(ctx: AppContext, kdf: KdfParams, source: PassphraseSource | undefined, keychain?: Keychain): Promise<void> {
   if (vaultExists(ctx.vaultPath)) throw new UsageError(`a vault already exists at ${ctx.vaultPath}`, ['use --vault PATH for a second vault']);
   const pass = await newPassphrase(source, ctx.unlocker.prompter, ctx.notices);
   await ready();
   const make = () => newVault(pass, kdf);
   const { header, dataKey } = ctx.unlocker.prompter ? await ctx.unlocker.prompter.busy('Deriving the key', make) : make();
+  // With --keychain the key goes into the keychain first: if that fails, no vault is created.
+  if (keychain) header.slots.push(await newKeychainSlot(keychain, header, dataKey));
   const bytes = sealFile(header, dataKey, serializeDoc(emptyDoc()));
   ensureVaultFolder(ctx.vaultPath);
   const lock = await acquireLock(lockPath(ctx.vaultPath));

@@ -15,6 +15,8 @@ export interface Prompter {
 /** A passphrase given explicitly: a file, a file descriptor, EXVAULT_PASSPHRASE_FILE. */
 export interface PassphraseSource {
   describe: string;
+  /** Set when the source is a file, so its permissions can be checked. */
+  path?: string;
   read(): string;
 }
 

@@ -1,12 +1,17 @@
 // The unlock ladder (DESIGN.md): an explicit passphrase source, then the OS keychain slot,
 // then a prompt on a terminal. With none of them it fails at once, naming all three ways.
-import { NeedTerminalError } from '../errors';
+import { KeychainError, NeedTerminalError } from '../errors';
+import { memzero } from '../crypto/memzero';
 import { ParsedFile } from '../format/header';
-import { unwrapWithPassphrase } from '../format/seal';
-import { PassphraseSource, Prompter } from './ports';
+import { keychainSlotOf, unwrapWithKeychainKey, unwrapWithPassphrase } from '../format/seal';
+import { Keychain } from '../platform/keychain';
+import { keychainAccount } from './keychain-item';
+import { Notices, PassphraseSource, Prompter } from './ports';
+
+const PASSPHRASE_HINT = 'give the passphrase with --passphrase-file PATH, --passphrase-fd N or EXVAULT_PASSPHRASE_FILE';
 
 export const UNLOCK_HINTS = [
-  'give the passphrase with --passphrase-file PATH, --passphrase-fd N or EXVAULT_PASSPHRASE_FILE',
+  PASSPHRASE_HINT,
   'or enable the OS keychain once with: vault keychain enable',
   'or run the command in a terminal to be asked for it',
 ];
@@ -14,6 +19,8 @@ export const UNLOCK_HINTS = [
 export interface UnlockOptions {
   explicit?: PassphraseSource;
   prompter?: Prompter;
+  keychain?: Keychain;
+  notices?: Notices;
 }
 
 export class Unlocker {
@@ -26,6 +33,10 @@ export class Unlocker {
   /** The same ladder with the passphrase already known (read once, used twice). */
   withPassphrase(passphrase: string): Unlocker {
     return new Unlocker({ ...this.opts, explicit: { describe: 'the passphrase given', read: () => passphrase } });
+  }
+
+  get keychain(): Keychain | undefined {
+    return this.opts.keychain;
   }
 
   get explicitSource(): PassphraseSource | undefined {
@@ -47,10 +58,47 @@ export class Unlocker {
     const id = Buffer.from(parsed.header.vaultId).toString('hex');
     const cached = this.known.get(id);
     if (cached) return cached;
+    if (!this.opts.explicit) {
+      const fromKeychain = await this.viaKeychain(parsed);
+      if (fromKeychain) {
+        this.known.set(id, fromKeychain);
+        return fromKeychain;
+      }
+    }
     const pass = await this.passphrase();
     const derive = () => unwrapWithPassphrase(parsed, pass);
     const key = this.opts.prompter ? await this.opts.prompter.busy('Unlocking the vault', derive) : derive();
     this.known.set(id, key);
     return key;
+  }
+
+  /**
+   * Step 2 of the ladder. Returns null when the vault has no keychain slot, or when the
+   * keychain failed and a terminal can ask for the passphrase instead (said once, with why).
+   * Without a terminal a keychain failure is final: exit 6, never a weaker fallback.
+   */
+  private async viaKeychain(parsed: ParsedFile): Promise<Uint8Array | null> {
+    const slot = keychainSlotOf(parsed.header);
+    if (!slot || !this.opts.keychain) return null;
+    let problem: KeychainError;
+    try {
+      const key = await this.opts.keychain.read(keychainAccount(parsed.header.vaultId, slot));
+      if (key) {
+        const dataKey = unwrapWithKeychainKey(parsed, key);
+        memzero(key);
+        if (dataKey) return dataKey;
+        problem = new KeychainError("the vault's keychain item does not open it (it was replaced, or this is another copy of the vault)");
+      } else {
+        problem = new KeychainError("the vault's keychain item is missing (deleted, or this vault was copied from another machine)");
+      }
+    } catch (err) {
+      if (!(err instanceof KeychainError)) throw err;
+      problem = err;
+    }
+    if (!this.opts.prompter) {
+      throw new KeychainError(problem.message, [PASSPHRASE_HINT, 'run "vault doctor" to see what is wrong', 'after unlocking with the passphrase, "vault keychain enable" stores a new item']);
+    }
+    this.opts.notices?.warn(`${problem.message}; asking for the passphrase instead`);
+    return null;
   }
 }

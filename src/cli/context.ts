@@ -5,6 +5,7 @@ import { AppContext } from '../app/session';
 import { PassphraseSource, systemClock } from '../app/ports';
 import { Unlocker } from '../app/unlock';
 import { resolveVaultPath } from '../storage/paths';
+import { osKeychain } from '../platform/keychain';
 import { readPassphrase } from '../platform/secret-input';
 import { stdinIsTerminal } from '../platform/terminal';
 import { TerminalPrompter } from './prompt';
@@ -28,25 +29,26 @@ export function parseFd(text: string, flag: string): number {
 /** A passphrase from a file or a descriptor; at most one may be given. */
 export function passphraseSource(file: string | undefined, fd: string | undefined, flags: [string, string], envFile?: string): PassphraseSource | undefined {
   if (file && fd) throw new UsageError(`give ${flags[0]} or ${flags[1]}, not both`);
-  if (file) return { describe: file, read: () => readPassphrase(file) };
+  if (file) return { describe: file, path: file, read: () => readPassphrase(file) };
   if (fd !== undefined) {
     const n = parseFd(fd, flags[1]);
     let cached: string | undefined;
     // A descriptor can be read only once; the passphrase it gave is reused.
     return { describe: `file descriptor ${n}`, read: () => (cached ??= readPassphrase(n)) };
   }
-  if (envFile) return { describe: envFile, read: () => readPassphrase(envFile) };
+  if (envFile) return { describe: envFile, path: envFile, read: () => readPassphrase(envFile) };
   return undefined;
 }
 
 export function makeContext(g: GlobalOptions): AppContext {
   const explicit = passphraseSource(g.passphraseFile, g.passphraseFd, ['--passphrase-file', '--passphrase-fd'], process.env.EXVAULT_PASSPHRASE_FILE || undefined);
   const prompter = stdinIsTerminal() ? new TerminalPrompter() : undefined;
+  const notices = { warn, info };
   return {
     vaultPath: resolveVaultPath(g.vault, process.env),
     store: { allowSymlink: Boolean(g.allowSymlink) },
-    unlocker: new Unlocker({ ...(explicit && { explicit }), ...(prompter && { prompter }) }),
+    unlocker: new Unlocker({ ...(explicit && { explicit }), ...(prompter && { prompter }), keychain: osKeychain(), notices }),
     clock: systemClock,
-    notices: { warn, info },
+    notices,
   };
 }

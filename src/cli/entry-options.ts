@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { UsageError } from '../errors';
 import { EntryMeta } from '../app/entries';
 
-const collect = (v: string, prev: string[]) => [...prev, v];
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 const splitList = (items: string[]) => items.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
 
 export function addMetaOptions(cmd: Command): Command {
@@ -11,20 +11,20 @@ export function addMetaOptions(cmd: Command): Command {
     .option('--label <text>', 'a description for you')
     .option('--account <name>', 'the account or sub-account the key belongs to')
     .option('--permissions <list>', "comma-separated, in the exchange's terms or as read,trade,futures,margin,withdraw,transfer")
-    .option('--ip <address>', 'an allowed IP address or CIDR range set on the exchange (repeatable, or comma-separated)', collect, [])
+    .option('--ip <address>', 'an allowed IP address or CIDR range set on the exchange (repeatable, or comma-separated)', collect)
     .option('--expires <when>', 'when the key expires: YYYY-MM-DD, a duration such as 90d, or never')
     .option('--notes <text>', 'free text')
-    .option('--env <FIELD=VAR>', 'inject FIELD as variable VAR instead of the default name (repeatable)', collect, []);
+    .option('--env <FIELD=VAR>', 'inject FIELD as variable VAR instead of the default name (repeatable)', collect);
 }
 
 interface MetaFlags {
   label?: string;
   account?: string;
   permissions?: string;
-  ip: string[];
+  ip?: string[];
   expires?: string;
   notes?: string;
-  env: string[];
+  env?: string[];
 }
 
 export function metaFromOptions(o: MetaFlags): EntryMeta {
@@ -34,8 +34,8 @@ export function metaFromOptions(o: MetaFlags): EntryMeta {
   if (o.notes !== undefined) meta.notes = o.notes;
   if (o.expires !== undefined) meta.expires = o.expires;
   if (o.permissions !== undefined) meta.permissions = splitList([o.permissions]);
-  if (o.ip.length) meta.ips = splitList(o.ip);
-  if (o.env.length) {
+  if (o.ip?.length) meta.ips = splitList(o.ip);
+  if (o.env?.length) {
     meta.env = {};
     for (const pair of o.env) {
       const m = /^([^=]+)=(.+)$/.exec(pair);

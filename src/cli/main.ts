@@ -5,6 +5,8 @@ import { registerAdd } from './commands/add';
 import { registerEdit } from './commands/edit';
 import { registerGet } from './commands/get';
 import { registerInit } from './commands/init';
+import { registerKeychain } from './commands/keychain';
+import { registerDoctor } from './commands/doctor';
 import { registerList } from './commands/list';
 import { registerPasswd } from './commands/passwd';
 import { registerRename } from './commands/rename';
@@ -29,10 +31,14 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, outputError: () => undefined });
   program.hook('preAction', (_this, action) => configureOutput(action.optsWithGlobals()));
-  for (const register of [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd]) {
+  for (const register of [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerDoctor]) {
     register(program);
   }
-  for (const c of program.commands) c.exitOverride().configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+  const quiet = (c: Command): void => {
+    c.exitOverride().configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+    c.commands.forEach(quiet);
+  };
+  program.commands.forEach(quiet);
   return program;
 }
 
@@ -48,7 +54,8 @@ export async function main(argv: string[]): Promise<number> {
   configureOutput({ noColor: argv.includes('--no-color'), quiet: argv.includes('--quiet') || argv.includes('-q') });
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return EXIT.ok;
+    // A command may report a status of its own (doctor, check) by setting process.exitCode.
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;

@@ -20,7 +20,7 @@ export function registerAdd(program: Command): void {
 Examples:
   vault add binance-main --exchange binance --permissions reading,spot --ip 203.0.113.7
   vault add okx-grid --exchange okx --from-file okx.json --expires 90d
-  echo '{"apiKey":"...","apiSecret":"..."}' | vault add bybit-1 --exchange bybit
+  vault add bybit-1 --exchange bybit < bybit.json      JSON on standard input
   vault add cb --exchange coinbase --private-key-file cdp_key.pem < key-name.json
 
 Secret values are never taken from the command line: it is visible to other users in ps.`);

@@ -9,15 +9,17 @@ export function registerInit(program: Command): void {
   const cmd = program
     .command('init')
     .description('create a new, empty vault protected by a passphrase')
+    .option('--keychain', 'also store a key in the OS keychain, so this machine opens the vault without the passphrase')
     .addHelpText('after', `
 Examples:
   vault init                                   asks for a passphrase twice
+  vault init --keychain                        unlock through the OS keychain from now on
   vault init --kdf sensitive                   1 GiB Argon2id: slower to unlock, harder to crack
   vault init --passphrase-file ~/.vault-pass   for a headless machine`);
   addKdfOptions(cmd, `default ${DEFAULT_KDF}`).action(async (opts, c: Command) => {
     const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
     const kdf = kdfFromOptions(opts) ?? { ...KDF_PRESETS[DEFAULT_KDF] };
-    await initVault(ctx, kdf, ctx.unlocker.explicitSource);
-    done(`created ${ctx.vaultPath} (${describeKdf(kdf)})`);
+    await initVault(ctx, kdf, ctx.unlocker.explicitSource, opts.keychain ? ctx.unlocker.keychain : undefined);
+    done(`created ${ctx.vaultPath} (${describeKdf(kdf)}${opts.keychain ? ', keychain enabled' : ''})`);
   });
 }

@@ -1,0 +1,87 @@
+// vault doctor: checks what makes unlocking work or fail, and says what to do about each.
+import * as fs from 'node:fs';
+import { VaultError } from '../errors';
+import { ready } from '../crypto/sodium';
+import { decodeFile } from '../format/header';
+import { describeKdf, KDF_PRESETS, presetName } from '../format/limits';
+import { passphraseSlotOf } from '../format/seal';
+import { Keychain } from '../platform/keychain';
+import { backupPath } from '../storage/paths';
+import { readVaultBytes } from '../storage/vault-store';
+import { keychainStatus } from './keychain';
+import { PassphraseSource } from './ports';
+import { AppContext } from './session';
+
+export interface Check {
+  name: string;
+  status: 'ok' | 'warn' | 'fail' | 'info';
+  detail: string;
+  fix?: string;
+}
+
+export async function runDoctor(ctx: AppContext, keychain: Keychain, passFile: PassphraseSource | undefined): Promise<Check[]> {
+  const checks: Check[] = [];
+  await ready();
+  let opened = false;
+  try {
+    const header = decodeFile(readVaultBytes(ctx.vaultPath, ctx.store)).header;
+    opened = true;
+    checks.push({ name: 'vault file', status: 'ok', detail: `${ctx.vaultPath} (private, format 1)` });
+    const kdf = passphraseSlotOf(header).kdf;
+    const preset = presetName(kdf);
+    const weak = kdf.memKiB < KDF_PRESETS.moderate.memKiB;
+    checks.push({
+      name: 'key derivation',
+      status: weak ? 'warn' : 'ok',
+      detail: `${describeKdf(kdf)}${preset ? ` (preset ${preset})` : ' (custom)'}`,
+      ...(weak && { fix: 'raise it with: vault passwd --keep-passphrase --kdf moderate' }),
+    });
+  } catch (err) {
+    if (!(err instanceof VaultError)) throw err;
+    checks.push({ name: 'vault file', status: 'fail', detail: err.message, ...(err.hints[0] && { fix: err.hints[0] }) });
+  }
+  if (opened && fs.existsSync(backupPath(ctx.vaultPath))) {
+    try {
+      decodeFile(readVaultBytes(backupPath(ctx.vaultPath), ctx.store));
+      checks.push({ name: 'backup', status: 'ok', detail: backupPath(ctx.vaultPath) });
+    } catch (err) {
+      if (!(err instanceof VaultError)) throw err;
+      checks.push({ name: 'backup', status: 'warn', detail: err.message, fix: 'the next change to the vault writes a new backup' });
+    }
+  }
+  if (keychain.backend === 'secret-service') {
+    checks.push(
+      process.env.DBUS_SESSION_BUS_ADDRESS
+        ? { name: 'd-bus session', status: 'ok', detail: 'DBUS_SESSION_BUS_ADDRESS is set' }
+        : { name: 'd-bus session', status: 'warn', detail: 'no D-Bus session: the keychain cannot be reached (usual under cron and ssh)', fix: 'use --passphrase-file or EXVAULT_PASSPHRASE_FILE here' },
+    );
+  }
+  if (opened) {
+    const k = await keychainStatus(ctx, keychain);
+    if (!k.answers) {
+      checks.push({ name: 'keychain', status: k.enabled ? 'fail' : 'info', detail: `${k.backend}: ${k.problem}`, fix: 'use a passphrase file, or unlock the keyring in a desktop session' });
+    } else if (!k.enabled) {
+      checks.push({ name: 'keychain', status: 'info', detail: `${k.backend} answers; not enabled for this vault`, fix: 'enable it with: vault keychain enable' });
+    } else if (k.itemPresent === false) {
+      checks.push({ name: 'keychain', status: 'fail', detail: "enabled, but the vault's keychain item is missing", fix: 'unlock with the passphrase, then: vault keychain enable' });
+    } else {
+      checks.push({ name: 'keychain', status: 'ok', detail: `${k.backend}: enabled, item present` });
+    }
+  }
+  const passPath = passFile?.path;
+  if (passPath) {
+    try {
+      const st = fs.statSync(passPath);
+      const open = (st.mode & 0o077) !== 0;
+      checks.push({
+        name: 'passphrase file',
+        status: open ? 'warn' : 'ok',
+        detail: `${passPath}${open ? ' is readable by other users' : ' (private)'}`,
+        ...(open && { fix: `chmod 600 ${passPath}` }),
+      });
+    } catch {
+      checks.push({ name: 'passphrase file', status: 'fail', detail: `${passPath} cannot be read` });
+    }
+  }
+  return checks;
+}

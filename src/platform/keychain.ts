@@ -1,0 +1,106 @@
+// The OS keychain behind one small interface: Secret Service on Linux (pinned: the library's
+// default falls back to the kernel keyring, and can write there even when it throws),
+// Keychain on macOS, Credential Manager on Windows. The only file that loads @napi-rs/keyring.
+// Every call is bounded in time, and a library's error text never leaves this file.
+import { KeychainError } from '../errors';
+
+export const KEYCHAIN_SERVICE = 'exvault';
+export const KEYCHAIN_TIMEOUT_MS = 3000;
+
+export type KeychainProblem = 'no-session' | 'not-running' | 'locked' | 'timeout' | 'failed';
+
+const PROBLEM_TEXT: Record<KeychainProblem, string> = {
+  'no-session': 'there is no D-Bus session (DBUS_SESSION_BUS_ADDRESS is not set), so the Secret Service cannot be reached',
+  'not-running': 'no Secret Service answers on the D-Bus session (is gnome-keyring or KeePassXC running?)',
+  locked: 'the keyring is locked and cannot be unlocked without a desktop prompt',
+  timeout: `the keychain did not answer within ${KEYCHAIN_TIMEOUT_MS / 1000} s`,
+  failed: 'the keychain refused the request',
+};
+
+export class KeychainUnavailable extends KeychainError {
+  constructor(readonly problem: KeychainProblem) {
+    super(`the OS keychain is unavailable: ${PROBLEM_TEXT[problem]}`);
+  }
+}
+
+export interface Keychain {
+  readonly backend: string;
+  /** The stored key, or null when there is no such item. Throws KeychainUnavailable. */
+  read(account: string): Promise<Uint8Array | null>;
+  write(account: string, key: Uint8Array): Promise<void>;
+  /** True when an item was deleted, false when there was none. */
+  remove(account: string): Promise<boolean>;
+}
+
+/** Sorts a library failure into a problem we can explain; the text itself is never shown. */
+function classify(err: unknown): KeychainProblem {
+  const text = String((err as Error)?.message ?? '');
+  if ((err as Error)?.name === 'AbortError' || /abort|timed? ?out/i.test(text)) return 'timeout';
+  if (/DBUS_SESSION_BUS_ADDRESS|autolaunch/i.test(text)) return 'no-session';
+  if (/locked|unlock|prompt/i.test(text)) return 'locked';
+  if (/ServiceUnknown|not provided|NoReply|no such|connection|Platform failure|not available/i.test(text)) return 'not-running';
+  return 'failed';
+}
+
+type KeyringModule = typeof import('@napi-rs/keyring');
+let keyring: KeyringModule | undefined;
+
+function backendName(): string {
+  if (process.platform === 'darwin') return 'macos-keychain';
+  if (process.platform === 'win32') return 'windows-credential-manager';
+  return 'secret-service';
+}
+
+class OsKeychain implements Keychain {
+  readonly backend = backendName();
+
+  private entry(account: string) {
+    if (this.backend === 'secret-service' && !process.env.DBUS_SESSION_BUS_ADDRESS) throw new KeychainUnavailable('no-session');
+    // Loaded on first use: commands that never touch the keychain do not pay for the addon.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    keyring ??= require('@napi-rs/keyring') as KeyringModule;
+    try {
+      return new keyring.AsyncEntry(KEYCHAIN_SERVICE, account, { linux: { store: 'secret-service' } });
+    } catch (err) {
+      throw new KeychainUnavailable(classify(err));
+    }
+  }
+
+  private async call<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const signal = AbortSignal.timeout(KEYCHAIN_TIMEOUT_MS);
+    let timer: NodeJS.Timeout | undefined;
+    // The signal asks the library to stop; the race guarantees we stop waiting either way.
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new KeychainUnavailable('timeout')), KEYCHAIN_TIMEOUT_MS + 200);
+      timer.unref();
+    });
+    try {
+      return await Promise.race([work(signal), deadline]);
+    } catch (err) {
+      if (err instanceof KeychainUnavailable) throw err;
+      throw new KeychainUnavailable(classify(err));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async read(account: string): Promise<Uint8Array | null> {
+    const e = this.entry(account);
+    const got = await this.call((signal) => e.getSecret(signal));
+    return got ? Uint8Array.from(got) : null;
+  }
+
+  async write(account: string, key: Uint8Array): Promise<void> {
+    const e = this.entry(account);
+    await this.call((signal) => e.setSecret(key, signal));
+  }
+
+  async remove(account: string): Promise<boolean> {
+    const e = this.entry(account);
+    return this.call((signal) => e.deleteCredential(signal));
+  }
+}
+
+export function osKeychain(): Keychain {
+  return new OsKeychain();
+}
