@@ -11,8 +11,10 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  // A native addon cannot be bundled; it is loaded from node_modules.
-  external: ['@napi-rs/keyring'],
+  // Loaded from node_modules, and only when needed: a native addon cannot be bundled, and
+  // libsodium (1.2 MB of JavaScript around its WASM) is for Argon2id only, never on the
+  // keychain path of `vault exec`.
+  external: ['@napi-rs/keyring', 'libsodium-wrappers-sumo'],
   define: { EXVAULT_VERSION: JSON.stringify(pkg.version) },
   sourcemap: false,
   legalComments: 'none',

@@ -1,7 +1,6 @@
 // vault doctor: checks what makes unlocking work or fail, and says what to do about each.
 import * as fs from 'node:fs';
 import { VaultError } from '../errors';
-import { ready } from '../crypto/sodium';
 import { decodeFile } from '../format/header';
 import { describeKdf, KDF_PRESETS, presetName } from '../format/limits';
 import { passphraseSlotOf } from '../format/seal';
@@ -21,7 +20,6 @@ export interface Check {
 
 export async function runDoctor(ctx: AppContext, keychain: Keychain, passFile: PassphraseSource | undefined): Promise<Check[]> {
   const checks: Check[] = [];
-  await ready();
   let opened = false;
   try {
     const header = decodeFile(readVaultBytes(ctx.vaultPath, ctx.store)).header;

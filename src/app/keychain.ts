@@ -3,7 +3,6 @@
 import { KeychainError, UsageError } from '../errors';
 import { memzero } from '../crypto/memzero';
 import { randomBytes } from '../crypto/random';
-import { ready } from '../crypto/sodium';
 import { decodeFile, Header, KeychainSlot } from '../format/header';
 import { keychainSlotOf, makeKeychainSlot } from '../format/seal';
 import { Keychain, KeychainUnavailable } from '../platform/keychain';
@@ -56,7 +55,6 @@ async function removeQuietly(ctx: AppContext, keychain: Keychain, account: strin
 }
 
 export async function disableKeychain(ctx: AppContext, keychain: Keychain): Promise<boolean> {
-  await ready();
   const header = decodeFile(readVaultBytes(ctx.vaultPath, ctx.store)).header;
   if (!keychainSlotOf(header)) return false;
   const account = await mutate(ctx, (s) => {
@@ -80,7 +78,6 @@ export interface KeychainStatus {
 
 /** Reads only the clear-text header: no passphrase needed. */
 export async function keychainStatus(ctx: AppContext, keychain: Keychain): Promise<KeychainStatus> {
-  await ready();
   const header = decodeFile(readVaultBytes(ctx.vaultPath, ctx.store)).header;
   const slot = keychainSlotOf(header);
   const account = slot ? keychainAccount(header.vaultId, slot) : `probe.${hex(randomBytes(8))}`;

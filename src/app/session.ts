@@ -1,6 +1,5 @@
 // Opening a vault and writing it back. Writers hold the lock across read-modify-write, so
 // two commands never lose each other's changes.
-import { ready } from '../crypto/sodium';
 import { decodeFile, Header } from '../format/header';
 import { openBody, sealFile } from '../format/seal';
 import { parseDoc, serializeDoc, VaultDoc } from '../domain/document';
@@ -25,7 +24,6 @@ export interface Session {
 }
 
 export async function openSession(ctx: AppContext): Promise<Session> {
-  await ready();
   const parsed = decodeFile(readVaultBytes(ctx.vaultPath, ctx.store));
   const dataKey = await ctx.unlocker.dataKey(parsed);
   return { header: parsed.header, dataKey, doc: parseDoc(openBody(parsed, dataKey)) };

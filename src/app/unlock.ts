@@ -2,6 +2,7 @@
 // then a prompt on a terminal. With none of them it fails at once, naming all three ways.
 import { KeychainError, NeedTerminalError } from '../errors';
 import { memzero } from '../crypto/memzero';
+import { ready } from '../crypto/sodium';
 import { ParsedFile } from '../format/header';
 import { keychainSlotOf, unwrapWithKeychainKey, unwrapWithPassphrase } from '../format/seal';
 import { Keychain } from '../platform/keychain';
@@ -66,6 +67,7 @@ export class Unlocker {
       }
     }
     const pass = await this.passphrase();
+    await ready();
     const derive = () => unwrapWithPassphrase(parsed, pass);
     const key = this.opts.prompter ? await this.opts.prompter.busy('Unlocking the vault', derive) : derive();
     this.known.set(id, key);

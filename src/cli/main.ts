@@ -3,12 +3,14 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT, UsageError } from '../errors';
 import { registerAdd } from './commands/add';
 import { registerEdit } from './commands/edit';
+import { registerExec, setChildArgv } from './commands/exec';
 import { registerGet } from './commands/get';
 import { registerInit } from './commands/init';
 import { registerKeychain } from './commands/keychain';
 import { registerDoctor } from './commands/doctor';
 import { registerList } from './commands/list';
 import { registerPasswd } from './commands/passwd';
+import { registerProfile } from './commands/profile';
 import { registerRename } from './commands/rename';
 import { registerRm } from './commands/rm';
 import { registerShow } from './commands/show';
@@ -31,7 +33,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, outputError: () => undefined });
   program.hook('preAction', (_this, action) => configureOutput(action.optsWithGlobals()));
-  for (const register of [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerDoctor]) {
+  for (const register of [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerDoctor, registerExec, registerProfile]) {
     register(program);
   }
   const quiet = (c: Command): void => {
@@ -49,6 +51,12 @@ function usageMessage(err: CommanderError): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // "vault exec ... -- cmd args": the program's own arguments never go through our option parser.
+  const dd = argv.indexOf('--');
+  if (dd >= 0) {
+    setChildArgv(argv.slice(dd + 1));
+    argv = argv.slice(0, dd);
+  }
   const program = buildProgram();
   const debug = argv.includes('--debug');
   configureOutput({ noColor: argv.includes('--no-color'), quiet: argv.includes('--quiet') || argv.includes('-q') });

@@ -1,12 +1,12 @@
-// Questions on the terminal, through @inquirer/prompts, loaded only when a question is asked
-// (it costs more start-up time than the rest of the CLI). Passphrases are read with echo off,
+// Questions on the terminal, through the @inquirer prompt packages, loaded only when a question
+// is asked (they cost more start-up time than the rest of the CLI; the umbrella package
+// @inquirer/prompts would also pull in an editor prompt with 650 KB of character-set tables). Passphrases are read with echo off,
 // and the prompt's "show what I typed" key is disabled.
 import { CancelledError, UsageError } from '../errors';
 import { Prompter } from '../app/ports';
 
-type Inquirer = typeof import('@inquirer/prompts');
-let inquirer: Promise<Inquirer> | undefined;
-const load = () => (inquirer ??= import('@inquirer/prompts'));
+const loadPassword = async () => (await import('@inquirer/password')).default;
+const loadConfirm = async () => (await import('@inquirer/confirm')).default;
 
 /** Ctrl-C or Esc inside a prompt becomes a clean "cancelled" instead of a library error. */
 async function ask<T>(q: () => Promise<T>): Promise<T> {
@@ -20,7 +20,7 @@ async function ask<T>(q: () => Promise<T>): Promise<T> {
 
 export class TerminalPrompter implements Prompter {
   async passphrase(message: string, opts: { confirm?: boolean } = {}): Promise<string> {
-    const { password } = await load();
+    const password = await loadPassword();
     const first = await ask(() => password({ message: `${message}:`, toggleMask: false, validate: (v) => v.length > 0 || 'the passphrase cannot be empty' }));
     if (!opts.confirm) return first;
     const again = await ask(() => password({ message: 'Repeat it:', toggleMask: false }));
@@ -29,12 +29,12 @@ export class TerminalPrompter implements Prompter {
   }
 
   async secret(message: string): Promise<string> {
-    const { password } = await load();
+    const password = await loadPassword();
     return ask(() => password({ message: `${message}:`, toggleMask: false, validate: (v) => v.length > 0 || 'a value is needed' }));
   }
 
   async confirm(message: string, defaultYes = false): Promise<boolean> {
-    const { confirm } = await load();
+    const confirm = await loadConfirm();
     return ask(() => confirm({ message, default: defaultYes }));
   }
 

@@ -1,11 +1,12 @@
-// Randomness from libsodium's CSPRNG (getrandom on Linux).
-import { lib } from './sodium';
+// Randomness from the operating system's CSPRNG (getrandom on Linux), through node:crypto.
+import { randomBytes as osRandom, randomInt } from 'node:crypto';
 
 export function randomBytes(n: number): Uint8Array {
-  return lib().randombytes_buf(n);
+  const b = osRandom(n);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /** Uniform integer in [0, upperExclusive), without modulo bias. */
 export function randomBelow(upperExclusive: number): number {
-  return lib().randombytes_uniform(upperExclusive);
+  return randomInt(upperExclusive);
 }

@@ -1,16 +1,18 @@
-// The single place that loads libsodium. The sumo build is required: the plain
-// build declares crypto_pwhash in its types but lacks it at run time.
-import sodiumModule from 'libsodium-wrappers-sumo';
-
-export type Sodium = typeof sodiumModule;
+// The single place that loads libsodium, used for Argon2id. The sumo build is required: the
+// plain build declares crypto_pwhash in its types but lacks it at run time. Loaded on first
+// need only: decoding and compiling its WASM costs ~50 ms that the keychain path never pays.
+export type Sodium = typeof import('libsodium-wrappers-sumo');
 
 let loaded: Sodium | undefined;
 
 /** Resolves once the WASM module is initialised; cheap to call again. */
 export async function ready(): Promise<Sodium> {
   if (!loaded) {
-    await sodiumModule.ready;
-    loaded = sodiumModule;
+    // A CommonJS module: its exports arrive as `default` of the dynamic import.
+    const mod = (await import('libsodium-wrappers-sumo')) as unknown as { default?: Sodium } & Sodium;
+    const s = mod.default ?? mod;
+    await s.ready;
+    loaded = s;
   }
   return loaded;
 }

@@ -3,16 +3,18 @@
 import { CorruptError } from '../errors';
 import { Entry, ENTRY_NAME, FIELD_NAME } from './entry';
 import { isExchangeId } from './exchanges';
+import { FieldRef, Profile, PROFILE_NAME } from './profile';
 import { Secret } from './secret';
 
 export const DOC_VERSION = 1;
 
 export interface VaultDoc {
   entries: Map<string, Entry>;
+  profiles: Map<string, Profile>;
 }
 
 export function emptyDoc(): VaultDoc {
-  return { entries: new Map() };
+  return { entries: new Map(), profiles: new Map() };
 }
 
 export function canonicalJson(value: unknown): string {
@@ -31,7 +33,9 @@ function entryToPlain(e: Entry): Record<string, unknown> {
 
 export function serializeDoc(doc: VaultDoc): Uint8Array {
   const entries = [...doc.entries.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map(entryToPlain);
-  return new TextEncoder().encode(canonicalJson({ v: DOC_VERSION, entries }));
+  // Written only when there are some, so a vault without profiles keeps its earlier shape.
+  const profiles = doc.profiles.size ? [...doc.profiles.values()].sort((a, b) => (a.name < b.name ? -1 : 1)) : undefined;
+  return new TextEncoder().encode(canonicalJson({ v: DOC_VERSION, entries, profiles }));
 }
 
 const bad = () => new CorruptError('the vault body is not in the expected shape');
@@ -67,6 +71,20 @@ function entryFromPlain(x: unknown): Entry {
   return e;
 }
 
+const isRef = (x: unknown): x is FieldRef =>
+  typeof x === 'object' && x !== null && isString((x as FieldRef).entry) && ENTRY_NAME.test((x as FieldRef).entry) && isString((x as FieldRef).field) && FIELD_NAME.test((x as FieldRef).field);
+
+function profileFromPlain(x: unknown): Profile {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw bad();
+  const o = x as Record<string, unknown>;
+  if (!isString(o.name) || !PROFILE_NAME.test(o.name) || !isStringArray(o.entries) || !isStringArray(o.keep)) throw bad();
+  if (typeof o.pristine !== 'boolean' || typeof o.allowWithdraw !== 'boolean') throw bad();
+  if (typeof o.map !== 'object' || o.map === null || Array.isArray(o.map) || !Object.values(o.map).every(isRef)) throw bad();
+  const map: Record<string, FieldRef> = {};
+  for (const [k, r] of Object.entries(o.map as Record<string, FieldRef>)) map[k] = { entry: r.entry, field: r.field };
+  return { name: o.name, entries: o.entries, map, pristine: o.pristine, allowWithdraw: o.allowWithdraw, keep: o.keep };
+}
+
 export function parseDoc(bytes: Uint8Array): VaultDoc {
   let raw: unknown;
   try {
@@ -84,6 +102,14 @@ export function parseDoc(bytes: Uint8Array): VaultDoc {
     const e = entryFromPlain(item);
     if (doc.entries.has(e.name)) throw bad();
     doc.entries.set(e.name, e);
+  }
+  if (o.profiles !== undefined) {
+    if (!Array.isArray(o.profiles)) throw bad();
+    for (const item of o.profiles) {
+      const p = profileFromPlain(item);
+      if (doc.profiles.has(p.name)) throw bad();
+      doc.profiles.set(p.name, p);
+    }
   }
   return doc;
 }

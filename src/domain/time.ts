@@ -28,3 +28,10 @@ export function addDays(d: Date, days: number): Date {
 export function isoDay(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
+
+/** "30s", "2m", "500ms", "1h" -> milliseconds; null when it is not one. */
+export function parseShortDurationMs(text: string): number | null {
+  const m = /^(\d{1,7})(ms|s|m|h)$/.exec(text.trim());
+  if (!m) return null;
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+}

@@ -1,6 +1,6 @@
 // End-to-end harness: runs the built CLI as a real process with its own HOME, XDG folders
 // and TMPDIR, records every output for canary checks, and scans its files afterwards.
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -22,7 +22,7 @@ export interface RunOptions {
   input?: string | Buffer;
   env?: Record<string, string | undefined>;
   timeoutMs?: number;
-  /** The command's purpose is to reveal a secret: its stdout is not canary-checked. */
+  /** The command's purpose is to reveal a secret: its output is not canary-checked. */
   reveals?: boolean;
 }
 
@@ -58,27 +58,32 @@ export class Sandbox {
   }
 
   run(args: string[], opts: RunOptions = {}): Promise<RunResult> {
+    return this.start(args, opts).done;
+  }
+
+  /** Starts the CLI and returns the process (for signals) and its result when it ends. */
+  start(args: string[], opts: RunOptions = {}): { child: ChildProcess; done: Promise<RunResult> } {
     const env = { ...this.env, ...opts.env };
     for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
     const t0 = Date.now();
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, ...args], { env: env as NodeJS.ProcessEnv, cwd: this.root, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { env: env as NodeJS.ProcessEnv, cwd: this.root, stdio: ['pipe', 'pipe', 'pipe'] });
+    const done = new Promise<RunResult>((resolve, reject) => {
       const out: Buffer[] = [];
       const err: Buffer[] = [];
-      child.stdout.on('data', (d) => out.push(d));
-      child.stderr.on('data', (d) => err.push(d));
+      child.stdout!.on('data', (d) => out.push(d));
+      child.stderr!.on('data', (d) => err.push(d));
       const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
       child.on('error', reject);
       child.on('close', (code, signal) => {
         clearTimeout(timer);
         const r = { code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), ms: Date.now() - t0 };
-        this.outputs.push(r.stderr);
-        if (!opts.reveals) this.outputs.push(r.stdout);
+        if (!opts.reveals) this.outputs.push(r.stdout, r.stderr);
         resolve(r);
       });
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(opts.input ?? '');
+      child.stdin!.on('error', () => undefined);
+      child.stdin!.end(opts.input ?? '');
     });
+    return { child, done };
   }
 
   /** Runs with the sandbox's passphrase file. */

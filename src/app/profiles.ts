@@ -1,0 +1,39 @@
+// vault profile: named exec recipes saved inside the vault.
+import { NotFoundError, UsageError } from '../errors';
+import { checkEntryName, printable } from '../domain/entry';
+import { envNameProblem } from '../domain/env-names';
+import { Profile, PROFILE_NAME } from '../domain/profile';
+import { findEntry } from './entries';
+import { AppContext, mutate, openSession } from './session';
+
+export async function setProfile(ctx: AppContext, p: Profile): Promise<Profile> {
+  if (!PROFILE_NAME.test(p.name)) throw new UsageError(`invalid profile name "${printable(p.name)}"`, ['names are 1-64 of a-z 0-9 . _ -']);
+  for (const e of p.entries) checkEntryName(e);
+  for (const v of [...Object.keys(p.map), ...p.keep]) {
+    const problem = envNameProblem(v);
+    if (problem) throw new UsageError(problem);
+  }
+  return mutate(ctx, (s) => {
+    for (const e of [...p.entries, ...Object.values(p.map).map((r) => r.entry)]) findEntry(s.doc, e);
+    s.doc.profiles.set(p.name, p);
+    return p;
+  });
+}
+
+export function findProfile(profiles: Map<string, Profile>, name: string): Profile {
+  const p = profiles.get(name);
+  if (!p) throw new NotFoundError(`no profile named "${printable(name)}"`, ['see the profiles with: vault profile list']);
+  return p;
+}
+
+export async function listProfiles(ctx: AppContext): Promise<Profile[]> {
+  const s = await openSession(ctx);
+  return [...s.doc.profiles.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+export async function removeProfile(ctx: AppContext, name: string): Promise<void> {
+  await mutate(ctx, (s) => {
+    findProfile(s.doc.profiles, name);
+    s.doc.profiles.delete(name);
+  });
+}

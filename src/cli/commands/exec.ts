@@ -1,0 +1,106 @@
+import { Command } from 'commander';
+import { prepareExec } from '../../app/exec';
+import { UsageError, VaultError } from '../../errors';
+import { childEnv } from '../../domain/exec-plan';
+import { parseEnvFile } from '../../domain/env-file';
+import { Masker } from '../../domain/masker';
+import { FieldRef, parseFieldRef } from '../../domain/profile';
+import { parseShortDurationMs } from '../../domain/time';
+import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, resolveCommand, runChild } from '../../platform/child';
+import { readCapped } from '../../platform/secret-input';
+import { stdinIsTerminal } from '../../platform/terminal';
+import { GlobalOptions, makeContext } from '../context';
+import { json, table } from '../render';
+
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
+
+/** The program and its arguments: everything after "--", split off before option parsing. */
+let childArgv: string[] | undefined;
+export function setChildArgv(argv: string[] | undefined): void {
+  childArgv = argv;
+}
+
+export function parseMaps(items: string[]): Record<string, FieldRef> {
+  const map: Record<string, FieldRef> = {};
+  for (const item of items) {
+    const m = /^([^=]+)=(.+)$/.exec(item);
+    const ref = m && parseFieldRef(m[2]!);
+    if (!m || !ref) throw new UsageError('--map takes VAR=entry.field, e.g. BINANCE_KEY=binance-main.apiKey');
+    map[m[1]!] = ref;
+  }
+  return map;
+}
+
+class CommandStatus extends VaultError {
+  constructor(message: string, override readonly exitCode: number) {
+    super(message);
+  }
+}
+
+export function registerExec(program: Command): void {
+  program
+    .command('exec [entries...]')
+    .usage('[options] [ENTRY...] -- COMMAND [ARGS...]')
+    .description('run a program with exactly the requested secrets as environment variables')
+    .option('--profile <name>', 'use a saved profile (vault profile set)')
+    .option('--map <VAR=entry.field>', 'inject a field under this name (repeatable)', collect)
+    .option('--env-file <path>', 'lines VAR=vault://entry/field are resolved; other VAR=value lines pass through')
+    .option('--pristine', 'start from an empty environment (PATH HOME USER LANG TERM TZ and --keep only)')
+    .option('--keep <VAR>', 'with --pristine, also keep this variable (repeatable)', collect)
+    .option('--allow-withdraw', 'allow keys that can withdraw or transfer funds')
+    .option('--override', 'replace variables that are already set')
+    .option('--mask', "replace secret values in the program's output (default when output is not a terminal)")
+    .option('--no-mask', "never mask the program's output")
+    .option('--grace <duration>', 'after forwarding SIGTERM, SIGKILL the program if it has not ended (e.g. 30s; default: wait)')
+    .option('--dry-run', 'list the variables and where each comes from; run nothing')
+    .option('--json', 'with --dry-run, print JSON')
+    .addHelpText('after', `
+Examples:
+  vault exec binance-main -- python bot.py --live
+  vault exec --profile grid -- freqtrade trade -c config.json
+  vault exec okx-main --map OKX_KEY=okx-main.apiKey -- node bot.js
+  vault exec --env-file bot.env --pristine -- ./bot
+  vault exec binance-main --dry-run
+
+Default names: <ENTRY>_API_KEY, <ENTRY>_API_SECRET, <ENTRY>_API_PASSPHRASE, <ENTRY>_PRIVATE_KEY.
+The exit status is the program's own (128+N when killed by signal N, 127 not found, 126 not executable).`)
+    .action(async (entries: string[], opts, c: Command) => {
+      const argv = childArgv ?? [];
+      if (!opts.dryRun && argv.length === 0) throw new UsageError('no program to run', ['put it after --, e.g. vault exec binance-main -- python bot.py']);
+      const graceMs = opts.grace === undefined ? undefined : parseShortDurationMs(opts.grace);
+      if (graceMs === null) throw new UsageError('--grace takes a duration such as 30s, 2m or 500ms');
+      const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
+      const envFile = opts.envFile ? parseEnvFile(readCapped(opts.envFile, 1024 * 1024, 'env file').toString('utf8')) : undefined;
+      const input = {
+        entries, map: parseMaps(opts.map ?? []), pristine: Boolean(opts.pristine), keep: opts.keep ?? [],
+        allowWithdraw: Boolean(opts.allowWithdraw), override: Boolean(opts.override), ...(opts.profile && { profile: opts.profile }), ...(envFile && { envFile }),
+      };
+      // Find the program first: a typo should not cost an unlock.
+      const resolved = argv.length ? resolveCommand(argv[0]!, process.env.PATH) : undefined;
+      if (resolved && 'problem' in resolved) {
+        throw resolved.problem === 'not-found'
+          ? new CommandStatus(`command not found: ${argv[0]}`, EXIT_NOT_FOUND)
+          : new CommandStatus(`not executable: ${resolved.file}`, EXIT_NOT_EXECUTABLE);
+      }
+      const plan = await prepareExec(ctx, input, process.env);
+      if (opts.dryRun) {
+        const rows = [...plan.vars.map((v) => ({ name: v.name, source: `${v.entry}.${v.field}` })), ...plan.plain.map((p) => ({ name: p.name, source: 'plain value (env file)' }))];
+        if (opts.json) return json(rows);
+        return table(['VARIABLE', 'FROM'], rows.map((r) => [r.name, r.source]));
+      }
+      const targets = plan.vars.map((v) => ({ name: v.name, value: v.value.reveal() }));
+      const maskOf = (isTty: boolean) => ((opts.mask ?? !isTty) ? new Masker(targets) : undefined);
+      const maskStdout = maskOf(process.stdout.isTTY === true);
+      const maskStderr = maskOf(process.stderr.isTTY === true);
+      process.exitCode = await runChild({
+        file: (resolved as { file: string }).file,
+        args: argv.slice(1),
+        argv0: argv[0]!,
+        env: childEnv(plan),
+        ...(maskStdout && { maskStdout }),
+        ...(maskStderr && { maskStderr }),
+        ...(graceMs !== undefined && { graceMs }),
+        forwardSigint: !stdinIsTerminal(),
+      });
+    });
+}

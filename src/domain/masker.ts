@@ -1,0 +1,72 @@
+// Replaces secret values in a byte stream with <concealed:VAR>, including a value split
+// across writes: the tail that could still be the start of a secret is held back until
+// the next chunk (or the end) decides it.
+export interface MaskTarget {
+  name: string;
+  value: string;
+}
+
+export class Masker {
+  private readonly targets: { bytes: Buffer; replacement: Buffer }[];
+  private readonly maxLen: number;
+  private carry = Buffer.alloc(0);
+
+  constructor(targets: MaskTarget[]) {
+    // Longest first, so a secret containing another is replaced whole.
+    this.targets = targets
+      .filter((t) => t.value.length > 0)
+      .map((t) => ({ bytes: Buffer.from(t.value), replacement: Buffer.from(`<concealed:${t.name}>`) }))
+      .sort((a, b) => b.bytes.length - a.bytes.length);
+    this.maxLen = Math.max(0, ...this.targets.map((t) => t.bytes.length));
+  }
+
+  push(chunk: Buffer): Buffer {
+    if (this.targets.length === 0) return chunk;
+    return this.process(this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk, false);
+  }
+
+  /** What is left at the end of the stream: nothing can follow, so nothing is held back. */
+  flush(): Buffer {
+    return this.targets.length === 0 ? Buffer.alloc(0) : this.process(this.carry, true);
+  }
+
+  private process(buf: Buffer, final: boolean): Buffer {
+    const out: Buffer[] = [];
+    let i = 0;
+    let holdFrom = -1;
+    for (;;) {
+      let best = -1;
+      let hit: (typeof this.targets)[number] | undefined;
+      for (const t of this.targets) {
+        const p = buf.indexOf(t.bytes, i);
+        if (p !== -1 && (best === -1 || p < best)) {
+          best = p;
+          hit = t;
+        }
+      }
+      if (!hit) break;
+      // "abc" is complete but "abcdef" may still be arriving: decide when more bytes come.
+      const rest = buf.subarray(best);
+      if (!final && this.targets.some((t) => t.bytes.length > rest.length && t.bytes.subarray(0, rest.length).equals(rest))) {
+        holdFrom = best;
+        break;
+      }
+      out.push(buf.subarray(i, best), hit.replacement);
+      i = best + hit.bytes.length;
+    }
+    if (holdFrom === -1) holdFrom = final ? buf.length : buf.length - this.heldTail(buf, i);
+    out.push(buf.subarray(i, holdFrom));
+    this.carry = Buffer.from(buf.subarray(holdFrom));
+    return Buffer.concat(out);
+  }
+
+  /** Length of the longest suffix of buf[from:] that is a proper prefix of some secret. */
+  private heldTail(buf: Buffer, from: number): number {
+    const avail = buf.length - from;
+    for (let k = Math.min(avail, this.maxLen - 1); k > 0; k--) {
+      const tail = buf.subarray(buf.length - k);
+      if (this.targets.some((t) => t.bytes.length > k && t.bytes.subarray(0, k).equals(tail))) return k;
+    }
+    return 0;
+  }
+}

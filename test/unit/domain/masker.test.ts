@@ -1,0 +1,59 @@
+import { Masker } from '../../../src/domain/masker';
+import { parseEnvFile } from '../../../src/domain/env-file';
+import { CANARY } from '../../helpers/canary';
+
+const S = CANARY.apiSecret;
+const feed = (m: Masker, parts: string[]) => Buffer.concat([...parts.map((p) => m.push(Buffer.from(p))), m.flush()]).toString();
+
+describe('Masker', () => {
+  it('masks a secret split at every possible position, in 2 and 3 writes', () => {
+    const text = `before ${S} middle ${S}after`;
+    const expected = 'before <concealed:K> middle <concealed:K>after';
+    for (let i = 0; i <= text.length; i++) {
+      expect(feed(new Masker([{ name: 'K', value: S }]), [text.slice(0, i), text.slice(i)])).toBe(expected);
+      const j = Math.floor((i + text.length) / 2);
+      expect(feed(new Masker([{ name: 'K', value: S }]), [text.slice(0, i), text.slice(i, j), text.slice(j)])).toBe(expected);
+    }
+  });
+
+  it('masks byte by byte, and several secrets, longest first', () => {
+    const m = new Masker([{ name: 'A', value: 'abc' }, { name: 'B', value: 'abcdef' }, { name: 'P', value: CANARY.passphrase }]);
+    const text = `x abcdef y abc z ${CANARY.passphrase}!`;
+    expect(feed(m, [...text])).toBe('x <concealed:B> y <concealed:A> z <concealed:P>!');
+  });
+
+  it('passes other output through unchanged and holds back only a possible prefix', () => {
+    const m = new Masker([{ name: 'K', value: 'secret' }]);
+    expect(m.push(Buffer.from('hello sec')).toString()).toBe('hello ');
+    expect(m.push(Buffer.from('ond\n')).toString()).toBe('second\n');
+    expect(m.flush().toString()).toBe('');
+  });
+
+  it('handles multi-byte UTF-8 values split inside a character', () => {
+    const v = 'clé-секрет-鍵';
+    const bytes = Buffer.from(`a ${v} b`);
+    for (let i = 0; i <= bytes.length; i++) {
+      const m = new Masker([{ name: 'U', value: v }]);
+      const out = Buffer.concat([m.push(bytes.subarray(0, i)), m.push(bytes.subarray(i)), m.flush()]).toString();
+      expect(out).toBe('a <concealed:U> b');
+    }
+  });
+});
+
+describe('env file', () => {
+  it('reads references, plain values, quotes, export prefixes, comments and CRLF', () => {
+    const lines = parseEnvFile('# comment\r\nexport A=vault://okx-main/apiKey\r\nB="two words"\nC=\'single\' \nD=plain # note\n\nE="line\\nbreak"\n');
+    expect(lines).toEqual([
+      { name: 'A', ref: { entry: 'okx-main', field: 'apiKey' } },
+      { name: 'B', value: 'two words' },
+      { name: 'C', value: 'single' },
+      { name: 'D', value: 'plain' },
+      { name: 'E', value: 'line\nbreak' },
+    ]);
+  });
+
+  it('names the line of a bad entry, never its content', () => {
+    expect(() => parseEnvFile(`OK=1\n${CANARY.apiSecret}\n`)).toThrow(/^line 2 of the env file is not VAR=value$/);
+    expect(() => parseEnvFile('X=vault://Bad Entry/apiKey')).toThrow(/line 1 of the env file has a malformed vault:\/\/ reference/);
+  });
+});
