@@ -6,6 +6,7 @@ import { registerEdit } from './commands/edit';
 import { registerExec, setChildArgv } from './commands/exec';
 import { registerGet } from './commands/get';
 import { registerInit } from './commands/init';
+import { registerInject } from './commands/inject';
 import { registerKeychain } from './commands/keychain';
 import { registerDoctor } from './commands/doctor';
 import { registerList } from './commands/list';
@@ -33,7 +34,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, outputError: () => undefined });
   program.hook('preAction', (_this, action) => configureOutput(action.optsWithGlobals()));
-  for (const register of [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerDoctor, registerExec, registerProfile]) {
+  for (const register of [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerDoctor, registerExec, registerProfile, registerInject]) {
     register(program);
   }
   const quiet = (c: Command): void => {

@@ -104,6 +104,17 @@ export function canMoveFunds(e: Pick<Entry, 'exchange' | 'permissions'>): boolea
   return scopesOfEntry(e).some((s) => DANGEROUS_SCOPES.includes(s));
 }
 
+/** Whether a key may be handed to a program (exec, inject): not expired, and not a
+ *  money-moving key unless that was asked for. `today` is YYYY-MM-DD. */
+export function assertReleasable(e: Entry, allowWithdraw: boolean, today: string): void {
+  if (e.expires && e.expires < today) {
+    throw new UsageError(`the key in ${e.name} expired on ${e.expires}`, ['rotate it, or correct the date with: vault edit --expires']);
+  }
+  if (canMoveFunds(e) && !allowWithdraw) {
+    throw new UsageError(`${e.name} can withdraw or transfer funds; refusing to hand it to a program`, ['pass --allow-withdraw if this program really needs that', 'better: give the bot a key without withdraw permission']);
+  }
+}
+
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(\/([12]?\d|3[0-2]))?$/;
 const IPV6 = /^[0-9a-f:.]*:[0-9a-f:.]*(\/(12[0-8]|1[01]\d|\d?\d))?$/i;
 

@@ -3,7 +3,7 @@
 // must be refused is refused here, before anything runs.
 import { NotFoundError, UsageError } from '../errors';
 import { VaultDoc } from './document';
-import { canMoveFunds, Entry, printable } from './entry';
+import { assertReleasable, Entry, printable } from './entry';
 import { EnvFileLine } from './env-file';
 import { defaultEnvName, envNameProblem } from './env-names';
 import { FieldRef } from './profile';
@@ -41,12 +41,7 @@ export interface ExecPlan {
 function entryFor(doc: VaultDoc, name: string, req: ExecRequest, today: string): Entry {
   const e = doc.entries.get(name);
   if (!e) throw new NotFoundError(`no entry named "${printable(name)}"`, ['see the entries with: vault list']);
-  if (e.expires && e.expires < today) {
-    throw new UsageError(`the key in ${e.name} expired on ${e.expires}`, ['rotate it, or correct the date with: vault edit --expires']);
-  }
-  if (canMoveFunds(e) && !req.allowWithdraw) {
-    throw new UsageError(`${e.name} can withdraw or transfer funds; refusing to hand it to a program`, ['pass --allow-withdraw if this program really needs that', 'better: give the bot a key without withdraw permission']);
-  }
+  assertReleasable(e, req.allowWithdraw, today);
   return e;
 }
 

@@ -266,3 +266,53 @@ describe('masking', () => {
     }
   });
 });
+
+describe('inject', () => {
+  const template = '{\n  "exchange": {\n    "key": "{{ vault://okx-main/apiKey }}",\n    "secret": "{{vault://okx-main/apiSecret}}",\n    "password": "{{ vault://okx-main/passphrase }}"\n  }\n}\n';
+
+  it('fills a template and writes it with mode 600', async () => {
+    const tpl = sb.secretFile('config.tmpl.json', template);
+    const target = out('config.json');
+    const r = await sb.run(['inject', '-i', tpl, '-o', target], { env });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('wrote ');
+    expect(fs.statSync(target).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(fs.readFileSync(target, 'utf8')).exchange).toEqual({ key: CANARY.apiKey, secret: CANARY.apiSecret, password: CANARY.passphrase });
+    fs.rmSync(target);
+  });
+
+  it('refuses to replace a file others could read, unless --force; never writes through a symlink', async () => {
+    const tpl = sb.secretFile('config2.tmpl.json', template);
+    const target = out('shared.json');
+    fs.writeFileSync(target, 'old', { mode: 0o644 });
+    const r = await sb.run(['inject', '-i', tpl, '-o', target], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('exists with mode 644, not 600');
+    expect(fs.readFileSync(target, 'utf8')).toBe('old');
+    expect((await sb.run(['inject', '-i', tpl, '-o', target, '--force'], { env })).code).toBe(0);
+    expect(fs.statSync(target).mode & 0o777).toBe(0o600);
+    fs.rmSync(target);
+    const link = out('link.json');
+    fs.symlinkSync(out('elsewhere.json'), link);
+    expect((await sb.run(['inject', '-i', tpl, '-o', link], { env })).code).toBe(2);
+    expect(fs.existsSync(out('elsewhere.json'))).toBe(false);
+    fs.rmSync(link);
+  });
+
+  it('refuses malformed references, withdrawing keys and missing fields before writing anything', async () => {
+    const target = out('never.json');
+    const cases: [string, number, RegExp][] = [
+      ['a: {{ vault://okx-main }}\n', 2, /line 1 of the template has a malformed reference/],
+      ['a: {{ vault://withdrawer/apiKey }}\n', 2, /withdrawer can withdraw or transfer funds/],
+      ['a: {{ vault://okx-main/nofield }}\n', 4, /has no field "nofield"/],
+      ['no references here\n', 2, /no \{\{ vault:\/\/ENTRY\/FIELD \}\} reference/],
+    ];
+    for (const [text, code, message] of cases) {
+      const tpl = sb.secretFile('bad.tmpl', text);
+      const r = await sb.run(['inject', '-i', tpl, '-o', target], { env });
+      expect(r.code).toBe(code);
+      expect(r.stderr).toMatch(message);
+      expect(fs.existsSync(target)).toBe(false);
+    }
+  });
+});
