@@ -1,21 +1,13 @@
 // vault exec: decide what the child gets (entries, a profile, --map, an env file), with every
 // refusal made before anything runs.
-import { ExecPlan, planExec, refuseNested } from '../domain/exec-plan';
-import { EnvFileLine } from '../domain/env-file';
-import { FieldRef } from '../domain/profile';
+import { ExecPlan, ExecRequest, planExec, refuseNested } from '../domain/exec-plan';
 import { isoDay } from '../domain/time';
 import { findProfile } from './profiles';
 import { AppContext, openSession } from './session';
 
-export interface ExecInput {
-  entries: string[];
+/** A request as given on the command line, optionally on top of a saved profile. */
+export interface ExecInput extends ExecRequest {
   profile?: string;
-  map: Record<string, FieldRef>;
-  envFile?: EnvFileLine[];
-  pristine: boolean;
-  keep: string[];
-  allowWithdraw: boolean;
-  override: boolean;
 }
 
 export async function prepareExec(ctx: AppContext, input: ExecInput, parentEnv: Record<string, string | undefined>): Promise<ExecPlan> {

@@ -2,8 +2,8 @@
 import { Command } from 'commander';
 import { UsageError } from '../errors';
 import { EntryMeta } from '../app/entries';
+import { collect } from './option-helpers';
 
-const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 const splitList = (items: string[]) => items.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
 
 export function addMetaOptions(cmd: Command): Command {

@@ -4,31 +4,19 @@ import { UsageError, VaultError } from '../../errors';
 import { childEnv } from '../../domain/exec-plan';
 import { parseEnvFile } from '../../domain/env-file';
 import { Masker } from '../../domain/masker';
-import { FieldRef, parseFieldRef } from '../../domain/profile';
 import { parseShortDurationMs } from '../../domain/time';
 import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, resolveCommand, runChild } from '../../platform/child';
 import { readCapped } from '../../platform/secret-input';
 import { stdinIsTerminal } from '../../platform/terminal';
 import { GlobalOptions, makeContext } from '../context';
+import { collect, parseMaps } from '../option-helpers';
 import { json, table } from '../render';
 
-const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 /** The program and its arguments: everything after "--", split off before option parsing. */
 let childArgv: string[] | undefined;
 export function setChildArgv(argv: string[] | undefined): void {
   childArgv = argv;
-}
-
-export function parseMaps(items: string[]): Record<string, FieldRef> {
-  const map: Record<string, FieldRef> = {};
-  for (const item of items) {
-    const m = /^([^=]+)=(.+)$/.exec(item);
-    const ref = m && parseFieldRef(m[2]!);
-    if (!m || !ref) throw new UsageError('--map takes VAR=entry.field, e.g. BINANCE_KEY=binance-main.apiKey');
-    map[m[1]!] = ref;
-  }
-  return map;
 }
 
 class CommandStatus extends VaultError {

@@ -2,9 +2,7 @@ import { Command } from 'commander';
 import { listProfiles, removeProfile, setProfile } from '../../app/profiles';
 import { GlobalOptions, makeContext } from '../context';
 import { done, json, line, table } from '../render';
-import { parseMaps } from './exec';
-
-const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
+import { collect, parseMaps } from '../option-helpers';
 
 export function registerProfile(program: Command): void {
   const group = program

@@ -1,0 +1,18 @@
+// Small parsers shared by several commands' options.
+import { UsageError } from '../errors';
+import { FieldRef, parseFieldRef } from '../domain/profile';
+
+/** For repeatable options: --ip a --ip b -> ['a', 'b']. */
+export const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
+
+/** --map VAR=entry.field, repeated. */
+export function parseMaps(items: string[]): Record<string, FieldRef> {
+  const map: Record<string, FieldRef> = {};
+  for (const item of items) {
+    const m = /^([^=]+)=(.+)$/.exec(item);
+    const ref = m && parseFieldRef(m[2]!);
+    if (!m || !ref) throw new UsageError('--map takes VAR=entry.field, e.g. BINANCE_KEY=binance-main.apiKey');
+    map[m[1]!] = ref;
+  }
+  return map;
+}
