@@ -64,6 +64,12 @@ export class BusyError extends VaultError {
   override readonly exitCode = EXIT.busy;
 }
 
+/** The audit record could not be written, so nothing was released. */
+export class AuditError extends VaultError {
+  override readonly code = 'audit';
+  override readonly exitCode = EXIT.failure;
+}
+
 /** The person pressed Ctrl-C or Esc at a prompt. */
 export class CancelledError extends VaultError {
   override readonly code = 'cancelled';

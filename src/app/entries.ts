@@ -5,6 +5,7 @@ import { ExchangeId } from '../domain/exchanges';
 import { Secret } from '../domain/secret';
 import { isoDay, parseDateOrDuration } from '../domain/time';
 import { VaultDoc } from '../domain/document';
+import { recordRelease } from './audit-log';
 import { AppContext, mutate, openSession } from './session';
 
 export interface EntryMeta {
@@ -108,6 +109,14 @@ export async function listEntries(ctx: AppContext): Promise<Entry[]> {
 
 export async function getEntry(ctx: AppContext, name: string): Promise<Entry> {
   return findEntry((await openSession(ctx)).doc, name);
+}
+
+/** One value for `vault get`, recorded in the audit log before it is returned. */
+export async function revealField(ctx: AppContext, name: string, field: string): Promise<string> {
+  const s = await openSession(ctx);
+  const value = fieldOf(findEntry(s.doc, name), field);
+  await recordRelease(ctx, s.dataKey, { cmd: 'get', entries: [{ entry: name, fields: [field] }] });
+  return value.reveal();
 }
 
 export function fieldOf(e: Entry, field: string): Secret {

@@ -2,19 +2,21 @@
 // refusal made before anything runs.
 import { ExecPlan, ExecRequest, planExec, refuseNested } from '../domain/exec-plan';
 import { isoDay } from '../domain/time';
+import { recordRelease } from './audit-log';
 import { findProfile } from './profiles';
-import { AppContext, openSession } from './session';
+import { AppContext, openSession, Session } from './session';
 
 /** A request as given on the command line, optionally on top of a saved profile. */
 export interface ExecInput extends ExecRequest {
   profile?: string;
 }
 
-export async function prepareExec(ctx: AppContext, input: ExecInput, parentEnv: Record<string, string | undefined>): Promise<ExecPlan> {
+export async function prepareExec(ctx: AppContext, input: ExecInput, parentEnv: Record<string, string | undefined>): Promise<{ plan: ExecPlan; session: Session }> {
   refuseNested(parentEnv);
-  const { doc } = await openSession(ctx);
+  const session = await openSession(ctx);
+  const { doc } = session;
   const p = input.profile ? findProfile(doc.profiles, input.profile) : undefined;
-  return planExec(
+  const plan = planExec(
     doc,
     {
       entries: [...new Set([...(p?.entries ?? []), ...input.entries])],
@@ -29,4 +31,21 @@ export async function prepareExec(ctx: AppContext, input: ExecInput, parentEnv: 
     parentEnv,
     isoDay(ctx.clock.now()),
   );
+  return { plan, session };
+}
+
+/** The entries and fields a plan releases, for the audit log (names only). */
+function released(plan: ExecPlan): { entry: string; fields: string[] }[] {
+  const by = new Map<string, string[]>();
+  for (const v of plan.vars) by.set(v.entry, [...(by.get(v.entry) ?? []), v.field]);
+  return [...by].map(([entry, fields]) => ({ entry, fields: fields.sort() }));
+}
+
+/** Logged before the program starts; if it cannot be written, the program must not start. */
+export function recordExecStart(ctx: AppContext, s: Session, plan: ExecPlan, program: string): Promise<number> {
+  return recordRelease(ctx, s.dataKey, { cmd: 'exec', program, entries: released(plan) });
+}
+
+export async function recordExecEnd(ctx: AppContext, s: Session, startSeq: number, program: string, status: number): Promise<void> {
+  await recordRelease(ctx, s.dataKey, { cmd: 'exec-exit', program, ref: startSeq, result: status });
 }

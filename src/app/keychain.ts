@@ -7,6 +7,7 @@ import { decodeFile, Header, KeychainSlot } from '../format/header';
 import { keychainSlotOf, makeKeychainSlot } from '../format/seal';
 import { Keychain, KeychainUnavailable } from '../platform/keychain';
 import { readVaultBytes } from '../storage/vault-store';
+import { recordRelease } from './audit-log';
 import { keychainAccount } from './keychain-item';
 import { AppContext, mutate, openSession } from './session';
 
@@ -38,6 +39,7 @@ export async function enableKeychain(ctx: AppContext, keychain: Keychain): Promi
       return previous && keychainAccount(s.header.vaultId, previous);
     }, dataKey);
     if (old) await removeQuietly(ctx, keychain, old);
+    await recordRelease(ctx, dataKey, { cmd: 'keychain-enable' });
     return { replaced: Boolean(old) };
   } catch (err) {
     // The vault was not changed: do not leave a key behind that opens nothing.

@@ -6,11 +6,16 @@ import { parseDoc, serializeDoc, VaultDoc } from '../domain/document';
 import { acquireLock } from '../storage/lock';
 import { lockPath } from '../storage/paths';
 import { readVaultBytes, StoreOptions, writeVaultBytes } from '../storage/vault-store';
+import { AuthError } from '../errors';
+import { alert } from './alerts';
+import { auditHead, chainPending, recordFailedUnlock } from './audit-log';
 import { Clock, Notices } from './ports';
 import { Unlocker } from './unlock';
 
 export interface AppContext {
   vaultPath: string;
+  /** The command being run ("exec", "keychain enable"), for the audit log. */
+  command?: string;
   store: StoreOptions;
   unlocker: Unlocker;
   clock: Clock;
@@ -25,8 +30,20 @@ export interface Session {
 
 export async function openSession(ctx: AppContext): Promise<Session> {
   const parsed = decodeFile(readVaultBytes(ctx.vaultPath, ctx.store));
-  const dataKey = await ctx.unlocker.dataKey(parsed);
-  return { header: parsed.header, dataKey, doc: parseDoc(openBody(parsed, dataKey)) };
+  let dataKey: Uint8Array;
+  try {
+    dataKey = await ctx.unlocker.dataKey(parsed);
+  } catch (err) {
+    if (err instanceof AuthError) await recordFailedUnlock(ctx);
+    throw err;
+  }
+  const s = { header: parsed.header, dataKey, doc: parseDoc(openBody(parsed, dataKey)) };
+  const { failed, first } = await chainPending(ctx, dataKey);
+  if (failed) {
+    ctx.notices.warn(`${failed} failed unlock attempt${failed === 1 ? '' : 's'} since the vault was last opened (first at ${first}); see: vault audit`);
+    await alert(ctx, s, 'unlock-failed', { attempts: failed, first });
+  }
+  return s;
 }
 
 /** Re-reads the file with a data key already in hand: no key derivation, no prompt. */
@@ -36,6 +53,8 @@ function reread(ctx: AppContext, dataKey: Uint8Array): Session {
 }
 
 export async function saveSession(ctx: AppContext, s: Session): Promise<void> {
+  const head = auditHead(ctx);
+  if (head) s.doc.auditHead = head;
   writeVaultBytes(ctx.vaultPath, sealFile(s.header, s.dataKey, serializeDoc(s.doc)), ctx.store);
 }
 

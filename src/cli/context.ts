@@ -40,12 +40,19 @@ export function passphraseSource(file: string | undefined, fd: string | undefine
   return undefined;
 }
 
+let commandName: string | undefined;
+/** Set once by the composition root before the command's action runs. */
+export function setCommandName(name: string): void {
+  commandName = name;
+}
+
 export function makeContext(g: GlobalOptions): AppContext {
   const explicit = passphraseSource(g.passphraseFile, g.passphraseFd, ['--passphrase-file', '--passphrase-fd'], process.env.EXVAULT_PASSPHRASE_FILE || undefined);
   const prompter = stdinIsTerminal() ? new TerminalPrompter() : undefined;
   const notices = { warn, info };
   return {
     vaultPath: resolveVaultPath(g.vault, process.env),
+    ...(commandName && { command: commandName }),
     store: { allowSymlink: Boolean(g.allowSymlink) },
     unlocker: new Unlocker({ ...(explicit && { explicit }), ...(prompter && { prompter }), keychain: osKeychain(), notices }),
     clock: systemClock,

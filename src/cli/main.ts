@@ -2,6 +2,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, UsageError } from '../errors';
 import { registerAdd } from './commands/add';
+import { registerAudit } from './commands/audit';
+import { registerConfig } from './commands/config';
 import { registerEdit } from './commands/edit';
 import { registerExec, setChildArgv } from './commands/exec';
 import { registerGet } from './commands/get';
@@ -15,6 +17,7 @@ import { registerProfile } from './commands/profile';
 import { registerRename } from './commands/rename';
 import { registerRm } from './commands/rm';
 import { registerShow } from './commands/show';
+import { setCommandName } from './context';
 import { configureOutput, renderError } from './render';
 
 declare const EXVAULT_VERSION: string;
@@ -33,8 +36,13 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(false)
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, outputError: () => undefined });
-  program.hook('preAction', (_this, action) => configureOutput(action.optsWithGlobals()));
-  for (const register of [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerDoctor, registerExec, registerProfile, registerInject]) {
+  program.hook('preAction', (_this, action) => {
+    configureOutput(action.optsWithGlobals());
+    const names: string[] = [];
+    for (let c: Command | null = action; c && c !== program; c = c.parent) names.unshift(c.name());
+    setCommandName(names.join(' '));
+  });
+  for (const register of [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerDoctor, registerExec, registerProfile, registerInject, registerAudit, registerConfig]) {
     register(program);
   }
   const quiet = (c: Command): void => {
@@ -75,6 +83,20 @@ export async function main(argv: string[]): Promise<number> {
     return (err as { exitCode?: number })?.exitCode ?? EXIT.failure;
   }
 }
+
+// A reader that goes away (vault list | head) is not an error; anything thrown outside the
+// normal path still gets the one-line treatment, never a raw stack or library text.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok);
+  });
+}
+const fatal = (err: unknown) => {
+  renderError(err, process.argv.includes('--debug'));
+  process.exit((err as { exitCode?: number })?.exitCode ?? EXIT.failure);
+};
+process.on('uncaughtException', fatal);
+process.on('unhandledRejection', fatal);
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -11,10 +11,19 @@ export const DOC_VERSION = 1;
 export interface VaultDoc {
   entries: Map<string, Entry>;
   profiles: Map<string, Profile>;
+  /** The last authenticated audit record when the vault was written. */
+  auditHead?: { seq: number; mac: string };
+  config: VaultConfig;
+}
+
+/** Vault-wide settings, inside the encrypted body so nobody can change them without the key. */
+export interface VaultConfig {
+  /** Run (through sh -c) with an event as JSON on stdin when something needs attention. */
+  alertCommand?: string;
 }
 
 export function emptyDoc(): VaultDoc {
-  return { entries: new Map(), profiles: new Map() };
+  return { entries: new Map(), profiles: new Map(), config: {} };
 }
 
 export function canonicalJson(value: unknown): string {
@@ -35,7 +44,8 @@ export function serializeDoc(doc: VaultDoc): Uint8Array {
   const entries = [...doc.entries.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map(entryToPlain);
   // Written only when there are some, so a vault without profiles keeps its earlier shape.
   const profiles = doc.profiles.size ? [...doc.profiles.values()].sort((a, b) => (a.name < b.name ? -1 : 1)) : undefined;
-  return new TextEncoder().encode(canonicalJson({ v: DOC_VERSION, entries, profiles }));
+  const config = Object.keys(doc.config).length ? doc.config : undefined;
+  return new TextEncoder().encode(canonicalJson({ v: DOC_VERSION, entries, profiles, audit: doc.auditHead, config }));
 }
 
 const bad = () => new CorruptError('the vault body is not in the expected shape');
@@ -102,6 +112,16 @@ export function parseDoc(bytes: Uint8Array): VaultDoc {
     const e = entryFromPlain(item);
     if (doc.entries.has(e.name)) throw bad();
     doc.entries.set(e.name, e);
+  }
+  if (o.config !== undefined) {
+    const c = o.config as Record<string, unknown>;
+    if (typeof c !== 'object' || c === null || Array.isArray(c) || !optString(c.alertCommand)) throw bad();
+    if (c.alertCommand !== undefined) doc.config.alertCommand = c.alertCommand;
+  }
+  if (o.audit !== undefined) {
+    const a = o.audit as { seq?: unknown; mac?: unknown };
+    if (typeof a !== 'object' || a === null || typeof a.seq !== 'number' || typeof a.mac !== 'string') throw bad();
+    doc.auditHead = { seq: a.seq, mac: a.mac };
   }
   if (o.profiles !== undefined) {
     if (!Array.isArray(o.profiles)) throw bad();

@@ -16,3 +16,4 @@ export function resolveVaultPath(flag: string | undefined, env: NodeJS.ProcessEn
 
 export const lockPath = (vault: string) => `${vault}.lock`;
 export const backupPath = (vault: string) => `${vault}.bak`;
+export const auditPath = (vault: string) => `${vault}.audit`;

@@ -83,28 +83,22 @@ export function ensureVaultFolder(file: string): void {
   if (!isWindows) checkFolder(dir);
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
-
-/** Temp files left by writers that were killed mid-write (they hold ciphertext only). */
+/**
+ * Temp files left by writers killed mid-write (they hold ciphertext only). Only the holder of
+ * the vault lock writes temp files, and the caller holds it: any temp file here is stale.
+ * (Checking the writer's pid instead fails when the pid has been reused.)
+ */
 function removeStaleTemps(target: string): void {
   const dir = path.dirname(target);
   const base = path.basename(target);
   for (const name of fs.readdirSync(dir)) {
     const m = /^(?:\.(.+)\.tmp-|(.+)\.bak\.tmp-)(\d+)(?:-[0-9a-f]+)?$/.exec(name);
-    if (!m || (m[1] ?? m[2]) !== base) continue;
-    if (!pidAlive(Number(m[3]))) fs.rmSync(path.join(dir, name), { force: true });
+    if (m && (m[1] ?? m[2]) === base) fs.rmSync(path.join(dir, name), { force: true });
   }
 }
 
 /**
- * Replaces the vault. The current file first becomes the backup (a hard link renamed into
+ * Replaces the vault; the caller holds the vault lock. The current file first becomes the backup (a hard link renamed into
  * place, so the backup is always a complete earlier vault), then the new bytes go in atomically.
  */
 export function writeVaultBytes(file: string, data: Uint8Array, opts: StoreOptions = {}): void {

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { prepareExec } from '../../app/exec';
+import { prepareExec, recordExecEnd, recordExecStart } from '../../app/exec';
+import * as path from 'node:path';
 import { UsageError, VaultError } from '../../errors';
 import { childEnv } from '../../domain/exec-plan';
 import { parseEnvFile } from '../../domain/env-file';
@@ -70,17 +71,19 @@ The exit status is the program's own (128+N when killed by signal N, 127 not fou
           ? new CommandStatus(`command not found: ${argv[0]}`, EXIT_NOT_FOUND)
           : new CommandStatus(`not executable: ${resolved.file}`, EXIT_NOT_EXECUTABLE);
       }
-      const plan = await prepareExec(ctx, input, process.env);
+      const { plan, session } = await prepareExec(ctx, input, process.env);
       if (opts.dryRun) {
         const rows = [...plan.vars.map((v) => ({ name: v.name, source: `${v.entry}.${v.field}` })), ...plan.plain.map((p) => ({ name: p.name, source: 'plain value (env file)' }))];
         if (opts.json) return json(rows);
         return table(['VARIABLE', 'FROM'], rows.map((r) => [r.name, r.source]));
       }
+      const program = path.basename(argv[0]!);
+      const seq = await recordExecStart(ctx, session, plan, program);
       const targets = plan.vars.map((v) => ({ name: v.name, value: v.value.reveal() }));
       const maskOf = (isTty: boolean) => ((opts.mask ?? !isTty) ? new Masker(targets) : undefined);
       const maskStdout = maskOf(process.stdout.isTTY === true);
       const maskStderr = maskOf(process.stderr.isTTY === true);
-      process.exitCode = await runChild({
+      const status = await runChild({
         file: (resolved as { file: string }).file,
         args: argv.slice(1),
         argv0: argv[0]!,
@@ -90,5 +93,12 @@ The exit status is the program's own (128+N when killed by signal N, 127 not fou
         ...(graceMs !== undefined && { graceMs }),
         forwardSigint: !stdinIsTerminal(),
       });
+      process.exitCode = status;
+      try {
+        await recordExecEnd(ctx, session, seq, program, status);
+      } catch {
+        // The program has run; its exit status is what the caller needs.
+        ctx.notices.warn('could not record the end of the program in the audit log');
+      }
     });
 }

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { fieldOf, getEntry } from '../../app/entries';
+import { revealField } from '../../app/entries';
 import { UsageError } from '../../errors';
 import { stdoutIsTerminal } from '../../platform/terminal';
 import { GlobalOptions, makeContext } from '../context';
@@ -21,7 +21,7 @@ Prefer "vault exec" to hand keys to a program: it passes only what is asked for.
       if (stdoutIsTerminal() && !opts.reveal) {
         throw new UsageError('refusing to print a secret to the terminal', ['add --reveal to show it, or redirect the output']);
       }
-      const value = fieldOf(await getEntry(makeContext(c.optsWithGlobals<GlobalOptions>()), name), field).reveal();
+      const value = await revealField(makeContext(c.optsWithGlobals<GlobalOptions>()), name, field);
       process.stdout.write(opts.raw || value.endsWith('\n') ? value : `${value}\n`);
     });
 }

@@ -36,15 +36,14 @@ describe('atomic write', () => {
     expect(fs.readdirSync(dir).sort()).toEqual(['vault.exv', 'vault.exv.bak']);
   });
 
-  it('removes temp files of killed writers, and only theirs', () => {
+  it("removes temp files of killed writers (the caller holds the lock), and no other file", () => {
     const f = path.join(dir, 'vault.exv');
     writeVaultBytes(f, Buffer.from('first'));
-    const dead = Number(spawnSync('sh', ['-c', 'echo $$']).stdout.toString().trim());
-    const stale = [`.vault.exv.tmp-${dead}-0a1b2c`, `vault.exv.bak.tmp-${dead}`];
-    const live = `.vault.exv.tmp-${process.ppid}-0a1b2c`;
-    for (const n of [...stale, live, 'unrelated.tmp-1']) fs.writeFileSync(path.join(dir, n), 'x');
+    const stale = ['.vault.exv.tmp-123-0a1b2c', 'vault.exv.bak.tmp-456', `.vault.exv.tmp-${process.pid}-ffffff`];
+    const others = ['unrelated.tmp-1', '.other.exv.tmp-1-aa', 'vault.exv.audit'];
+    for (const n of [...stale, ...others]) fs.writeFileSync(path.join(dir, n), 'x');
     writeVaultBytes(f, Buffer.from('second'));
-    expect(fs.readdirSync(dir).sort()).toEqual([live, 'unrelated.tmp-1', 'vault.exv', 'vault.exv.bak'].sort());
+    expect(fs.readdirSync(dir).sort()).toEqual([...others, 'vault.exv', 'vault.exv.bak'].sort());
   });
 
   it('creates a missing vault folder with mode 0700', () => {

@@ -1,0 +1,82 @@
+import { Command } from 'commander';
+import { auditStats, readAudit, verifyAudit } from '../../app/audit';
+import { CorruptError, UsageError } from '../../errors';
+import { AuditRecord } from '../../domain/audit';
+import { parseDurationDays } from '../../domain/time';
+import { GlobalOptions, makeContext } from '../context';
+import { json, line, table, warn } from '../render';
+
+function sinceDate(text: string | undefined, now: Date): Date {
+  if (text === undefined) return new Date(0);
+  const days = parseDurationDays(text);
+  if (days === null) throw new UsageError('--since takes a duration such as 7d, 4w or 6m');
+  return new Date(now.getTime() - days * 86_400_000);
+}
+
+const entriesText = (r: AuditRecord) => (r.entries ?? []).map((e) => `${e.entry}(${e.fields.join(',')})`).join(' ');
+
+function resultText(r: AuditRecord, all: AuditRecord[]): string {
+  if (r.cmd === 'exec') {
+    const end = all.find((x) => x.cmd === 'exec-exit' && x.ref === r.seq);
+    return end ? `exit ${end.result}` : 'running or killed';
+  }
+  if (r.cmd === 'unlock-failed') return 'failed';
+  return r.result === undefined ? 'ok' : String(r.result);
+}
+
+export function registerAudit(program: Command): void {
+  const group = program
+    .command('audit')
+    .description('who received which secret, when: the tamper-evident log')
+    .option('--since <duration>', 'only records newer than this (7d, 4w, 6m)')
+    .option('--entry <name>', 'only records that involve this entry')
+    .option('--json', 'print JSON records')
+    .addHelpText('after', `
+Examples:
+  vault audit --since 7d
+  vault audit --entry binance-main --json
+  vault audit verify            exit 0 intact, 5 with the first bad record named
+  vault audit stats --since 30d`)
+    .action(async (opts, c: Command) => {
+      const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
+      const { records, problem } = await readAudit(ctx);
+      const since = sinceDate(opts.since, ctx.clock.now()).toISOString();
+      const shown = records.filter((r) => r.cmd !== 'exec-exit' && r.time >= since && (!opts.entry || r.entries?.some((e) => e.entry === opts.entry)));
+      if (opts.json) json(shown.map((r) => ({ ...r, result: resultText(r, records) })));
+      else if (!shown.length) line('no records');
+      else table(['SEQ', 'TIME', 'COMMAND', 'PROGRAM', 'ENTRIES', 'RESULT'], shown.map((r) => [String(r.seq), r.time.slice(0, 19).replace('T', ' '), r.cmd, r.program ?? '', entriesText(r), resultText(r, records)]));
+      if (problem) warn(`the log is damaged at line ${problem.line}; records after it are not shown (see: vault audit verify)`);
+    });
+
+  group
+    .command('verify')
+    .description('check the whole chain; exit 5 naming the first bad record')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nExample:\n  vault audit verify || alert "exvault audit log was tampered with"')
+    .action(async (_opts, c: Command) => {
+      // Commander may give "--json" to the parent `audit`: read the merged values.
+      const opts = c.optsWithGlobals<{ json?: boolean }>();
+      const r = await verifyAudit(makeContext(c.optsWithGlobals<GlobalOptions>()));
+      if (opts.json) json({ ok: !r.problem, records: r.records, unchained: r.unchained, problem: r.problem });
+      if (r.problem) throw new CorruptError(`audit log: record at line ${r.problem.line} ${r.problem.message}`, [`${r.records} records before it are intact`]);
+      if (!opts.json) line(`audit log intact: ${r.records} records${r.unchained ? ` (${r.unchained} failed unlock${r.unchained === 1 ? '' : 's'} not yet covered by a MAC)` : ''}`);
+    });
+
+  group
+    .command('stats')
+    .description('per entry, how often and by which programs it was used; entries never used')
+    .option('--since <duration>', 'only records newer than this (default 30d)')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExample:\n  vault audit stats --since 90d')
+    .action(async (_opts, c: Command) => {
+      const merged = c.optsWithGlobals<{ json?: boolean; since?: string }>();
+      const opts = { json: merged.json, since: merged.since ?? '30d' };
+      const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
+      const { usage, unused, problem } = await auditStats(ctx, sinceDate(opts.since, ctx.clock.now()));
+      if (opts.json) return json({ since: opts.since, usage, unused });
+      if (usage.length) table(['ENTRY', 'RELEASES', 'LAST', 'PROGRAMS'], usage.map((u) => [u.entry, String(u.releases), (u.last ?? '').slice(0, 10), Object.entries(u.programs).map(([p, n]) => `${p}:${n}`).join(' ')]));
+      else line(`no releases in the last ${opts.since}`);
+      if (unused.length) line(`never used in the last ${opts.since} (candidates for revocation): ${unused.join(', ')}`);
+      if (problem) warn(`the log is damaged at line ${problem.line}; see: vault audit verify`);
+    });
+}

@@ -1,0 +1,34 @@
+import { Command } from 'commander';
+import { CONFIG_KEYS, configKey, readConfig, writeConfig } from '../../app/config';
+import { GlobalOptions, makeContext } from '../context';
+import { done, json, line } from '../render';
+
+export function registerConfig(program: Command): void {
+  program
+    .command('config [key] [value]')
+    .description('show or change vault-wide settings (kept inside the encrypted vault)')
+    .option('--unset', 'remove the setting')
+    .option('--json', 'print the settings as JSON')
+    .addHelpText('after', `
+Settings:
+  alert-command   run with an event as JSON on stdin on a failed unlock (reported at the next
+                  successful unlock), a failed audit verify, and (later) rotation failures
+
+Examples:
+  vault config
+  vault config alert-command 'mail -s "exvault alert" me@example.com'
+  vault config alert-command "$PWD/examples/alert-webhook.sh"
+  vault config alert-command --unset`)
+    .action(async (key: string | undefined, value: string | undefined, opts, c: Command) => {
+      const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
+      if (key && (value !== undefined || opts.unset)) {
+        const k = configKey(key);
+        await writeConfig(ctx, k, opts.unset ? undefined : value);
+        return done(opts.unset ? `${k} removed` : `${k} set`);
+      }
+      const config = await readConfig(ctx);
+      const rows = Object.entries(CONFIG_KEYS).filter(([k]) => !key || k === configKey(key)).map(([k, field]) => [k, config[field] ?? null] as const);
+      if (opts.json) return json(Object.fromEntries(rows));
+      for (const [k, v] of rows) line(`${k} = ${v ?? '(not set)'}`);
+    });
+}

@@ -1,0 +1,18 @@
+// Keys derived from the data key for other jobs than encryption (HKDF-SHA256), and
+// HMAC-SHA256 with a constant-time comparison. node:crypto (OpenSSL).
+import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+
+/** A 32-byte subkey of the data key, separate for each purpose (info label). */
+export function subkey(dataKey: Uint8Array, info: string): Uint8Array {
+  return new Uint8Array(hkdfSync('sha256', dataKey, new Uint8Array(0), info, 32));
+}
+
+export function hmac(key: Uint8Array, ...parts: (Uint8Array | string)[]): Buffer {
+  const h = createHmac('sha256', key);
+  for (const p of parts) h.update(p);
+  return h.digest();
+}
+
+export function macEquals(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
