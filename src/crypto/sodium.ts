@@ -8,9 +8,9 @@ let loaded: Sodium | undefined;
 /** Resolves once the WASM module is initialised; cheap to call again. */
 export async function ready(): Promise<Sodium> {
   if (!loaded) {
-    // A CommonJS module: its exports arrive as `default` of the dynamic import.
-    const mod = (await import('libsodium-wrappers-sumo')) as unknown as { default?: Sodium } & Sodium;
-    const s = mod.default ?? mod;
+    // Required here, not imported at the top, so it loads only when a passphrase is derived.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const s = require('libsodium-wrappers-sumo') as Sodium;
     await s.ready;
     loaded = s;
   }
