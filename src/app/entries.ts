@@ -1,10 +1,10 @@
 // The everyday use cases on entries: add, edit, rename, remove, list, show, get.
 import { NotFoundError, UsageError } from '../errors';
-import { checkEntryName, checkEnvMapping, checkMeta, checkSecrets, Entry, parseIps, parsePermissions, printable } from '../domain/entry';
+import { checkEntryName, checkEnvMapping, checkMeta, checkSecrets, Entry, parseIps, parsePermissions, printable, RotationPolicy } from '../domain/entry';
 import { ExchangeId } from '../domain/exchanges';
 import { Secret } from '../domain/secret';
-import { isoDay, parseDateOrDuration } from '../domain/time';
-import { VaultDoc } from '../domain/document';
+import { isoDay, parseDateOrDuration, parseDurationDays } from '../domain/time';
+import { VaultConfig, VaultDoc } from '../domain/document';
 import { recordRelease } from './audit-log';
 import { AppContext, mutate, openSession } from './session';
 
@@ -17,6 +17,33 @@ export interface EntryMeta {
   expires?: string;
   notes?: string;
   env?: Record<string, string>;
+  /** A duration (90d), or "never" to clear. */
+  rotateEvery?: string;
+  warnBefore?: string;
+  /** A command, or "none" to clear. */
+  rotateHook?: string;
+  revokeHook?: string;
+}
+
+function parseDays(flag: string, text: string): number | undefined {
+  if (text === 'never') return undefined;
+  const d = parseDurationDays(text);
+  if (d === null) throw new UsageError(`${flag} takes a duration such as 90d, 12w, 3m, or never`);
+  return d;
+}
+
+/** Rotation settings from the flags, merged over what the entry has; undefined when none are left. */
+function applyRotation(current: RotationPolicy | undefined, meta: EntryMeta): RotationPolicy | undefined {
+  const r: RotationPolicy = { ...current };
+  const set = <K extends keyof RotationPolicy>(k: K, v: RotationPolicy[K] | undefined) => (v === undefined ? delete r[k] : (r[k] = v));
+  if (meta.rotateEvery !== undefined) set('everyDays', parseDays('--rotate-every', meta.rotateEvery));
+  if (meta.warnBefore !== undefined) set('warnDays', parseDays('--warn-before', meta.warnBefore));
+  for (const [k, v] of [['hook', meta.rotateHook], ['revokeHook', meta.revokeHook]] as const) {
+    if (v === undefined) continue;
+    checkMeta(k === 'hook' ? 'rotate hook' : 'revoke hook', v);
+    set(k, v === 'none' || !v.trim() ? undefined : v);
+  }
+  return Object.keys(r).length ? r : undefined;
 }
 
 export function findEntry(doc: VaultDoc, name: string): Entry {
@@ -41,6 +68,7 @@ function applyMeta(e: Entry, meta: EntryMeta, now: Date): void {
   const ips = meta.ips && parseIps(meta.ips);
   const expires = meta.expires === undefined ? e.expires : parseExpiry(meta.expires, now);
   if (meta.env) checkEnvMapping(meta.env);
+  const rotation = applyRotation(e.rotation, meta);
   if (meta.label !== undefined) e.label = meta.label || undefined;
   if (meta.account !== undefined) e.account = meta.account || undefined;
   if (meta.notes !== undefined) e.notes = meta.notes || undefined;
@@ -48,6 +76,7 @@ function applyMeta(e: Entry, meta: EntryMeta, now: Date): void {
   if (ips) e.ips = ips;
   if (meta.expires !== undefined) e.expires = expires;
   if (meta.env) e.env = { ...e.env, ...meta.env };
+  e.rotation = rotation;
   for (const k of Object.keys(e) as (keyof Entry)[]) if (e[k] === undefined) delete e[k];
 }
 
@@ -102,9 +131,9 @@ export async function removeEntry(ctx: AppContext, name: string): Promise<void> 
   });
 }
 
-export async function listEntries(ctx: AppContext): Promise<Entry[]> {
+export async function listEntries(ctx: AppContext): Promise<{ entries: Entry[]; config: VaultConfig }> {
   const s = await openSession(ctx);
-  return [...s.doc.entries.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  return { entries: [...s.doc.entries.values()].sort((a, b) => (a.name < b.name ? -1 : 1)), config: s.doc.config };
 }
 
 export async function getEntry(ctx: AppContext, name: string): Promise<Entry> {

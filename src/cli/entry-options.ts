@@ -14,7 +14,11 @@ export function addMetaOptions(cmd: Command): Command {
     .option('--ip <address>', 'an allowed IP address or CIDR range set on the exchange (repeatable, or comma-separated)', collect)
     .option('--expires <when>', 'when the key expires: YYYY-MM-DD, a duration such as 90d, or never')
     .option('--notes <text>', 'free text')
-    .option('--env <FIELD=VAR>', 'inject FIELD as variable VAR instead of the default name (repeatable)', collect);
+    .option('--env <FIELD=VAR>', 'inject FIELD as variable VAR instead of the default name (repeatable)', collect)
+    .option('--rotate-every <duration>', 'rotate this key every so often, e.g. 90d (never: no schedule)')
+    .option('--warn-before <duration>', 'report it as due this long before, e.g. 14d')
+    .option('--rotate-hook <command>', 'command that makes a new key (credential JSON on stdin, new one on stdout); none to clear')
+    .option('--revoke-hook <command>', 'command that deletes the old key on the exchange (old credential JSON on stdin); none to clear');
 }
 
 interface MetaFlags {
@@ -25,6 +29,10 @@ interface MetaFlags {
   expires?: string;
   notes?: string;
   env?: string[];
+  rotateEvery?: string;
+  warnBefore?: string;
+  rotateHook?: string;
+  revokeHook?: string;
 }
 
 export function metaFromOptions(o: MetaFlags): EntryMeta {
@@ -33,6 +41,7 @@ export function metaFromOptions(o: MetaFlags): EntryMeta {
   if (o.account !== undefined) meta.account = o.account;
   if (o.notes !== undefined) meta.notes = o.notes;
   if (o.expires !== undefined) meta.expires = o.expires;
+  for (const k of ['rotateEvery', 'warnBefore', 'rotateHook', 'revokeHook'] as const) if (o[k] !== undefined) meta[k] = o[k];
   if (o.permissions !== undefined) meta.permissions = splitList([o.permissions]);
   if (o.ip?.length) meta.ips = splitList(o.ip);
   if (o.env?.length) {

@@ -3,7 +3,9 @@
 import { Entry, scopesOfEntry } from '../domain/entry';
 import { defaultEnvName } from '../domain/env-names';
 import { EXCHANGES } from '../domain/exchanges';
+import { DueInfo } from '../domain/schedule';
 import { Secret } from '../domain/secret';
+import { isoDay } from '../domain/time';
 
 /** Long values show their last 4 characters; short ones (a passphrase) show nothing. */
 export function maskValue(v: Secret): string {
@@ -28,9 +30,17 @@ export function entryJson(e: Entry) {
     updated: e.updated,
     expires: e.expires ?? null,
     notes: e.notes ?? null,
+    version: e.version ?? 1,
+    rotateEveryDays: e.rotation?.everyDays ?? null,
+    rotateHook: e.rotation?.hook ?? null,
+    revokeHook: e.rotation?.revokeHook ?? null,
     fields: Object.keys(e.secrets).sort(),
     env: Object.fromEntries(Object.keys(e.secrets).sort().map((f) => [f, e.env[f] ?? defaultEnvName(e.name, f)])),
   };
+}
+
+export function rotationJson(d: DueInfo) {
+  return { state: d.state, due: d.rule ? isoDay(d.rule.due) : null, reason: d.rule?.reason ?? null };
 }
 
 export function entryLines(e: Entry): [string, string][] {

@@ -3,6 +3,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT, UsageError } from '../errors';
 import { registerAdd } from './commands/add';
 import { registerAudit } from './commands/audit';
+import { registerCheck } from './commands/check';
+import { registerRotate } from './commands/rotate';
+import { registerVersions } from './commands/versions';
 import { registerConfig } from './commands/config';
 import { registerEdit } from './commands/edit';
 import { registerExec, setChildArgv } from './commands/exec';
@@ -42,7 +45,7 @@ export function buildProgram(): Command {
     for (let c: Command | null = action; c && c !== program; c = c.parent) names.unshift(c.name());
     setCommandName(names.join(' '));
   });
-  for (const register of [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerDoctor, registerExec, registerProfile, registerInject, registerAudit, registerConfig]) {
+  for (const register of [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerDoctor, registerExec, registerProfile, registerInject, registerAudit, registerConfig, registerCheck, registerRotate, registerVersions]) {
     register(program);
   }
   const quiet = (c: Command): void => {

@@ -1,7 +1,7 @@
 // The vault body: every entry as canonical JSON (sorted keys, no spaces), so the same
 // content always gives the same plaintext. Reading it never echoes the text it read.
 import { CorruptError } from '../errors';
-import { Entry, ENTRY_NAME, FIELD_NAME } from './entry';
+import { Entry, ENTRY_NAME, FIELD_NAME, RotationPolicy, Version } from './entry';
 import { isExchangeId } from './exchanges';
 import { FieldRef, Profile, PROFILE_NAME } from './profile';
 import { Secret } from './secret';
@@ -20,6 +20,11 @@ export interface VaultDoc {
 export interface VaultConfig {
   /** Run (through sh -c) with an event as JSON on stdin when something needs attention. */
   alertCommand?: string;
+  /** Defaults for entries without their own rotation policy. */
+  rotateEveryDays?: number;
+  warnBeforeDays?: number;
+  /** How many earlier versions each entry keeps (default 10). */
+  keepVersions?: number;
 }
 
 export function emptyDoc(): VaultDoc {
@@ -34,10 +39,15 @@ export function canonicalJson(value: unknown): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
 }
 
+function secretsToPlain(secrets: Record<string, Secret>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(secrets)) out[k] = v.reveal();
+  return out;
+}
+
 function entryToPlain(e: Entry): Record<string, unknown> {
-  const secrets: Record<string, string> = {};
-  for (const [k, v] of Object.entries(e.secrets)) secrets[k] = v.reveal();
-  return { ...e, secrets };
+  const history = e.history?.length ? e.history.map((v) => ({ ...v, secrets: secretsToPlain(v.secrets) })) : undefined;
+  return { ...e, secrets: secretsToPlain(e.secrets), history };
 }
 
 export function serializeDoc(doc: VaultDoc): Uint8Array {
@@ -65,11 +75,7 @@ function entryFromPlain(x: unknown): Entry {
   if (!isString(o.created) || !isString(o.updated)) throw bad();
   if (!optString(o.label) || !optString(o.account) || !optString(o.expires) || !optString(o.notes)) throw bad();
   if (!isStringRecord(o.env) || !isStringRecord(o.secrets)) throw bad();
-  const secrets: Record<string, Secret> = {};
-  for (const [k, v] of Object.entries(o.secrets)) {
-    if (!FIELD_NAME.test(k)) throw bad();
-    secrets[k] = new Secret(v);
-  }
+  const secrets = secretsFromPlain(o.secrets);
   const e: Entry = {
     name: o.name, exchange: o.exchange, permissions: o.permissions, ips: o.ips,
     created: o.created, updated: o.updated, env: { ...o.env }, secrets,
@@ -78,7 +84,55 @@ function entryFromPlain(x: unknown): Entry {
   if (o.account !== undefined) e.account = o.account;
   if (o.expires !== undefined) e.expires = o.expires;
   if (o.notes !== undefined) e.notes = o.notes;
+  if (o.version !== undefined) {
+    if (!isCount(o.version)) throw bad();
+    e.version = o.version;
+  }
+  if (o.rotated !== undefined) {
+    if (!isString(o.rotated)) throw bad();
+    e.rotated = o.rotated;
+  }
+  if (o.rotation !== undefined) e.rotation = rotationFromPlain(o.rotation);
+  if (o.history !== undefined) {
+    if (!Array.isArray(o.history)) throw bad();
+    e.history = o.history.map(versionFromPlain);
+  }
   return e;
+}
+
+const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < 1e9;
+
+function secretsFromPlain(x: Record<string, string>): Record<string, Secret> {
+  const secrets: Record<string, Secret> = {};
+  for (const [k, v] of Object.entries(x)) {
+    if (!FIELD_NAME.test(k)) throw bad();
+    secrets[k] = new Secret(v);
+  }
+  return secrets;
+}
+
+function rotationFromPlain(x: unknown): RotationPolicy {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw bad();
+  const o = x as Record<string, unknown>;
+  if (!(o.everyDays === undefined || isCount(o.everyDays)) || !(o.warnDays === undefined || isCount(o.warnDays))) throw bad();
+  if (!optString(o.hook) || !optString(o.revokeHook)) throw bad();
+  const r: RotationPolicy = {};
+  if (o.everyDays !== undefined) r.everyDays = o.everyDays;
+  if (o.warnDays !== undefined) r.warnDays = o.warnDays;
+  if (o.hook !== undefined) r.hook = o.hook;
+  if (o.revokeHook !== undefined) r.revokeHook = o.revokeHook;
+  return r;
+}
+
+function versionFromPlain(x: unknown): Version {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw bad();
+  const o = x as Record<string, unknown>;
+  if (!isCount(o.n) || !isString(o.activated) || !isString(o.retired) || (o.state !== 'previous' && o.state !== 'revoked')) throw bad();
+  if (!isStringRecord(o.secrets) || !optString(o.revokedAt) || !(o.revokePending === undefined || typeof o.revokePending === 'boolean')) throw bad();
+  const v: Version = { n: o.n, activated: o.activated, retired: o.retired, state: o.state, secrets: secretsFromPlain(o.secrets) };
+  if (o.revokePending) v.revokePending = true;
+  if (o.revokedAt !== undefined) v.revokedAt = o.revokedAt;
+  return v;
 }
 
 const isRef = (x: unknown): x is FieldRef =>
@@ -117,6 +171,11 @@ export function parseDoc(bytes: Uint8Array): VaultDoc {
     const c = o.config as Record<string, unknown>;
     if (typeof c !== 'object' || c === null || Array.isArray(c) || !optString(c.alertCommand)) throw bad();
     if (c.alertCommand !== undefined) doc.config.alertCommand = c.alertCommand;
+    for (const k of ['rotateEveryDays', 'warnBeforeDays', 'keepVersions'] as const) {
+      if (c[k] === undefined) continue;
+      if (!isCount(c[k])) throw bad();
+      doc.config[k] = c[k];
+    }
   }
   if (o.audit !== undefined) {
     const a = o.audit as { seq?: unknown; mac?: unknown };

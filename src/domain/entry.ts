@@ -26,6 +26,37 @@ export interface Entry {
   notes?: string;
   /** field -> environment variable name, overriding the default. */
   env: Record<string, string>;
+  /** The active version's secret fields. */
+  secrets: Record<string, Secret>;
+  /** Number of the active version (1 for a new entry). */
+  version?: number;
+  /** When the active version became active (ISO time); `created` when never rotated. */
+  rotated?: string;
+  rotation?: RotationPolicy;
+  /** Earlier versions, newest first. */
+  history?: Version[];
+}
+
+export interface RotationPolicy {
+  everyDays?: number;
+  warnDays?: number;
+  /** Command (sh -c) that makes a new key: current credential JSON in, new one out. */
+  hook?: string;
+  /** Command that deletes the old key on the exchange: old credential JSON in. */
+  revokeHook?: string;
+}
+
+export type VersionState = 'previous' | 'revoked';
+
+export interface Version {
+  n: number;
+  /** When it became active, and when it stopped being active. */
+  activated: string;
+  retired: string;
+  state: VersionState;
+  /** A revoke hook should delete it but has not succeeded yet (e.g. the run was killed). */
+  revokePending?: boolean;
+  revokedAt?: string;
   secrets: Record<string, Secret>;
 }
 

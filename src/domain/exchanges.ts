@@ -115,6 +115,21 @@ export const EXCHANGES: Record<ExchangeId, ExchangeSpec> = {
   other: { title: 'other', required: [['apiKey']], permissions: {}, shapes: {} },
 };
 
+/** What a person does on the exchange to replace a key by hand (vault rotate without a hook). */
+export const ROTATE_STEPS: Record<ExchangeId, string> = {
+  binance: 'API Management: create a new key (HMAC, or upload your Ed25519 public key); copy the permissions and set the IP allow-list (without one, trading stops after 30 days).',
+  bybit: 'API Management: create a new key with the same permission groups and IP allow-list (keys without one expire after 90 days).',
+  okx: 'API: create a new key with the same permissions, a passphrase of your choice, and up to 20 IPs.',
+  kucoin: 'API Management: create a new key with the same permissions, a passphrase, an IP allow-list and an expiry.',
+  kraken: 'Settings > API: create a new key with the same permissions and IP allow-list; give each bot process its own key.',
+  coinbase: 'Developer Platform: create a new API key (key name and private key) with the same permissions and IP allow-list.',
+  'coinbase-exchange': 'API settings: create a new key with the same permissions and passphrase.',
+  bitget: 'API Management: create a new key with the same permissions, a passphrase and an IP allow-list.',
+  bitmex: 'API Keys: create a new key with the same permissions.',
+  bingx: 'API Management: create a new key with the same permissions and IP allow-list.',
+  other: "On the exchange's website: create a new key with the same permissions and IP allow-list.",
+};
+
 export function isExchangeId(x: string): x is ExchangeId {
   return (EXCHANGE_IDS as readonly string[]).includes(x);
 }

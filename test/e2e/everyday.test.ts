@@ -70,7 +70,7 @@ describe('add, list, show, get', () => {
   it('lists entries as a table and as JSON, without values', async () => {
     const table = await sb.vaultCmd(['list']);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/^NAME\s+EXCHANGE\s+SCOPES\s+IPS\s+EXPIRES\s+LABEL\nbinance-main\s+binance\s+read,trade\s+1\s+2027-06-30\s+grid bot\n$/);
+    expect(table.stdout).toMatch(/^NAME\s+EXCHANGE\s+SCOPES\s+IPS\s+ROTATION\s+LABEL\nbinance-main\s+binance\s+read,trade\s+1\s+ok \(2027-06-30\)\s+grid bot\n$/);
     const j = await sb.vaultCmd(['list', '--json']);
     expect(JSON.parse(j.stdout)).toEqual([
       expect.objectContaining({

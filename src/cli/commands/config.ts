@@ -12,7 +12,10 @@ export function registerConfig(program: Command): void {
     .addHelpText('after', `
 Settings:
   alert-command   run with an event as JSON on stdin on a failed unlock (reported at the next
-                  successful unlock), a failed audit verify, and (later) rotation failures
+                  successful unlock), a failed audit verify, a rotation failure, overdue keys
+  rotate-every    default rotation period for entries without their own (e.g. 90d)
+  warn-before     default warning time before a due date (default 14d)
+  keep-versions   earlier versions kept per entry (default 10)
 
 Examples:
   vault config
@@ -29,6 +32,6 @@ Examples:
       const config = await readConfig(ctx);
       const rows = Object.entries(CONFIG_KEYS).filter(([k]) => !key || k === configKey(key)).map(([k, field]) => [k, config[field] ?? null] as const);
       if (opts.json) return json(Object.fromEntries(rows));
-      for (const [k, v] of rows) line(`${k} = ${v ?? '(not set)'}`);
+      for (const [k, v] of rows) line(`${k} = ${v === null ? '(not set)' : typeof v === 'number' && k !== 'keep-versions' ? `${v}d` : v}`);
     });
 }

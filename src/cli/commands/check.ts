@@ -1,0 +1,30 @@
+import { Command } from 'commander';
+import { checkDue } from '../../app/check';
+import { UsageError } from '../../errors';
+import { dueText } from '../../domain/schedule';
+import { isoDay, parseDurationDays } from '../../domain/time';
+import { GlobalOptions, makeContext } from '../context';
+import { json, line } from '../render';
+
+export function registerCheck(program: Command): void {
+  program
+    .command('check')
+    .description('report keys due for rotation soon, overdue, or expired (for cron and monitoring)')
+    .option('--within <duration>', 'count as "due soon" what is due within this time (default: each entry\'s warn-before, else 14d)')
+    .option('--json', 'print JSON')
+    .addHelpText('after', `
+Exit status: 0 nothing due, 10 due soon, 11 overdue or expired.
+
+Examples:
+  vault check
+  vault check --within 7d --json
+  0 8 * * *  EXVAULT_PASSPHRASE_FILE=~/.config/exvault/pass vault check || mail -s "rotate keys" me`)
+    .action(async (opts, c: Command) => {
+      const within = opts.within === undefined ? undefined : parseDurationDays(opts.within);
+      if (within === null) throw new UsageError('--within takes a duration such as 7d, 2w or 1m');
+      const { rows, status } = await checkDue(makeContext(c.optsWithGlobals<GlobalOptions>()), within);
+      if (opts.json) json(rows.map((r) => ({ name: r.name, state: r.state, due: r.rule ? isoDay(r.rule.due) : null, days: r.days, reason: r.rule?.reason ?? null })));
+      else for (const r of rows) line(`${r.name}: ${dueText(r)} (${r.rule!.reason})`);
+      process.exitCode = status;
+    });
+}

@@ -1,0 +1,61 @@
+// Keeping every earlier version of an entry's secrets: a rotation retires the active one,
+// a rollback brings an earlier one back, a revocation records that the exchange deleted it.
+import { NotFoundError, UsageError } from '../errors';
+import { Entry, Version } from './entry';
+import { Secret } from './secret';
+
+export const DEFAULT_KEEP_VERSIONS = 10;
+
+/** Makes new secrets the active version; the current one becomes "previous". Returns it. */
+export function activate(e: Entry, secrets: Record<string, Secret>, now: Date, keep: number, revokePending: boolean): Version {
+  const retired: Version = {
+    n: e.version ?? 1,
+    activated: e.rotated ?? e.created,
+    retired: now.toISOString(),
+    state: 'previous',
+    secrets: e.secrets,
+    ...(revokePending && { revokePending: true }),
+  };
+  const history = [retired, ...(e.history ?? [])];
+  e.version = Math.max(...history.map((v) => v.n)) + 1;
+  e.secrets = { ...secrets };
+  e.rotated = now.toISOString();
+  e.updated = now.toISOString();
+  // The expiry date was the old key's; the new one's, if any, is set with vault edit --expires.
+  delete e.expires;
+  // The oldest go first; one previous version is always kept so a rollback stays possible.
+  e.history = history.slice(0, Math.max(1, keep));
+  return retired;
+}
+
+export function findVersion(e: Entry, n: number): Version {
+  const v = e.history?.find((x) => x.n === n);
+  if (!v) throw new NotFoundError(`${e.name} has no earlier version ${n}`, ['see its versions with: vault history ' + e.name]);
+  return v;
+}
+
+/** Makes an earlier version active again (the newest previous one by default). */
+export function rollback(e: Entry, to: number | undefined, now: Date): Version {
+  const target = to === undefined ? e.history?.find((v) => v.state === 'previous') : findVersion(e, to);
+  if (!target) throw new UsageError(`${e.name} has no earlier version that is still valid`);
+  if (target.state === 'revoked') throw new UsageError(`version ${target.n} of ${e.name} was revoked on the exchange; it would not work`);
+  const current: Version = { n: e.version ?? 1, activated: e.rotated ?? e.created, retired: now.toISOString(), state: 'previous', secrets: e.secrets };
+  e.history = [current, ...(e.history ?? []).filter((v) => v !== target)];
+  e.secrets = target.secrets;
+  e.version = target.n;
+  // Its age counts from when it first became active: exchange rules count from creation.
+  e.rotated = target.activated;
+  e.updated = now.toISOString();
+  return target;
+}
+
+/** Records that the exchange no longer accepts a version (the newest previous by default). */
+export function markRevoked(e: Entry, n: number | undefined, now: Date): Version {
+  const v = n === undefined ? e.history?.find((x) => x.state === 'previous') : findVersion(e, n);
+  if (!v) throw new UsageError(`${e.name} has no earlier version waiting to be revoked`);
+  v.state = 'revoked';
+  v.revokedAt = now.toISOString();
+  delete v.revokePending;
+  e.updated = now.toISOString();
+  return v;
+}
