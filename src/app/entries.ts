@@ -87,13 +87,18 @@ export function validateSecrets(exchange: ExchangeId, secrets: Record<string, Se
   return warnings;
 }
 
-export async function addEntry(ctx: AppContext, name: string, exchange: ExchangeId, meta: EntryMeta, secrets: Record<string, Secret>): Promise<Entry> {
+/** A new entry with its metadata checked (secrets are checked by the caller). */
+export function buildEntry(name: string, exchange: ExchangeId, meta: EntryMeta, secrets: Record<string, Secret>, now: Date): Entry {
   checkEntryName(name);
-  const now = ctx.clock.now();
   const entry: Entry = {
     name, exchange, permissions: [], ips: [], created: now.toISOString(), updated: now.toISOString(), env: {}, secrets: { ...secrets },
   };
   applyMeta(entry, meta, now);
+  return entry;
+}
+
+export async function addEntry(ctx: AppContext, name: string, exchange: ExchangeId, meta: EntryMeta, secrets: Record<string, Secret>): Promise<Entry> {
+  const entry = buildEntry(name, exchange, meta, secrets, ctx.clock.now());
   for (const w of validateSecrets(exchange, secrets)) ctx.notices.warn(w);
   return mutate(ctx, (s) => {
     if (s.doc.entries.has(name)) throw new UsageError(`an entry named "${name}" already exists`, ['change it with: vault edit, or pick another name']);

@@ -9,6 +9,10 @@ import { registerVersions } from './commands/versions';
 import { registerConfig } from './commands/config';
 import { registerEdit } from './commands/edit';
 import { registerExec, setChildArgv } from './commands/exec';
+import { registerGenerate } from './commands/generate';
+import { registerExport } from './commands/export';
+import { registerImport } from './commands/import';
+import { registerBackup } from './commands/backup';
 import { registerGet } from './commands/get';
 import { registerInit } from './commands/init';
 import { registerInject } from './commands/inject';
@@ -45,7 +49,7 @@ export function buildProgram(): Command {
     for (let c: Command | null = action; c && c !== program; c = c.parent) names.unshift(c.name());
     setCommandName(names.join(' '));
   });
-  for (const register of [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerDoctor, registerExec, registerProfile, registerInject, registerAudit, registerConfig, registerCheck, registerRotate, registerVersions]) {
+  for (const register of [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerDoctor, registerExec, registerProfile, registerInject, registerAudit, registerConfig, registerCheck, registerRotate, registerVersions, registerGenerate, registerExport, registerImport, registerBackup]) {
     register(program);
   }
   const quiet = (c: Command): void => {

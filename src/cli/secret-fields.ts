@@ -33,6 +33,8 @@ export function parseSecretJson(text: string, source: string): Record<string, Se
 export interface SecretFlags {
   fromFile?: string;
   privateKeyFile?: string;
+  /** Fields not to prompt for (provided another way). */
+  skip?: string[];
 }
 
 export async function readSecretFields(exchange: ExchangeId, flags: SecretFlags, prompter: Prompter | undefined): Promise<Record<string, Secret>> {
@@ -56,7 +58,7 @@ export async function readSecretFields(exchange: ExchangeId, flags: SecretFlags,
     return fields;
   }
   if (!prompter) throw new NeedTerminalError('no secret fields were given and there is no terminal to ask for them');
-  for (const field of promptFields(exchange)) {
+  for (const field of promptFields(exchange).filter((f) => !flags.skip?.includes(f))) {
     if (field === 'privateKey') {
       throw new UsageError('a private key spans several lines and cannot be typed at a prompt', ['give it with --private-key-file PATH']);
     }

@@ -134,6 +134,16 @@ describe('input that is refused, leaving the vault untouched', () => {
     expect(r.stderr).not.toContain(CANARY.apiKey);
   });
 
+  it('a 100 MB input is refused quickly, without reading it all', async () => {
+    const big = path.join(sb.root, 'home', 'big.json');
+    const fd = fs.openSync(big, 'w', 0o600);
+    fs.ftruncateSync(fd, 100 * 1024 * 1024);
+    fs.closeSync(fd);
+    const r = await expectRefusal(['add', 'x', '--exchange', 'okx', '--from-file', big], 2, /is larger than 1048576 bytes/);
+    expect(r.ms).toBeLessThan(3000);
+    fs.rmSync(big);
+  });
+
   it('a value given on stdin never shows up in the error for a bad one', async () => {
     const r = await expectRefusal(['add', 'x', '--exchange', 'binance'], 2, /white space/, JSON.stringify({ apiKey: `${CANARY.apiKey} `, apiSecret: B64 }));
     expect(r.stderr).not.toContain(CANARY.apiKey);

@@ -1,7 +1,10 @@
 import { Command, Option } from 'commander';
 import { addEntry } from '../../app/entries';
 import { openSession } from '../../app/session';
-import { EXCHANGE_IDS, ExchangeId } from '../../domain/exchanges';
+import { EXCHANGE_IDS, EXCHANGES, ExchangeId } from '../../domain/exchanges';
+import { generateSecret } from '../../app/generate';
+import { Secret } from '../../domain/secret';
+import { UsageError } from '../../errors';
 import { GlobalOptions, makeContext } from '../context';
 import { addMetaOptions, metaFromOptions } from '../entry-options';
 import { done, json } from '../render';
@@ -15,6 +18,7 @@ export function registerAdd(program: Command): void {
     .addOption(new Option('--exchange <id>', 'the exchange').choices(EXCHANGE_IDS).makeOptionMandatory())
     .option('--from-file <path>', 'read the secret fields as JSON from a file ("-" for standard input)')
     .option('--private-key-file <path>', 'read a PEM private key (Ed25519, RSA, EC) from a file, byte for byte')
+    .option('--generate-passphrase', 'generate the API passphrase (OKX, KuCoin, Bitget, Coinbase Exchange) and show it once')
     .option('--json', 'print the new entry as JSON');
   addMetaOptions(cmd).addHelpText('after', `
 Examples:
@@ -30,9 +34,20 @@ Secret values are never taken from the command line: it is visible to other user
     const meta = metaFromOptions(opts);
     // Unlock first: a wrong passphrase should fail before anyone types three secrets.
     await openSession(ctx);
-    const secrets = await readSecretFields(exchange, opts, ctx.unlocker.prompter);
+    let generated: string | undefined;
+    if (opts.generatePassphrase) {
+      if (!EXCHANGES[exchange].required.some((alts) => alts.includes('passphrase'))) throw new UsageError(`${EXCHANGES[exchange].title} keys have no API passphrase`);
+      generated = generateSecret(24, 'symbols');
+    }
+    const secrets = await readSecretFields(exchange, { ...opts, ...(generated && { skip: ['passphrase'] }) }, ctx.unlocker.prompter);
+    if (generated) {
+      if (secrets.passphrase) throw new UsageError('--generate-passphrase, but a passphrase was given too');
+      secrets.passphrase = new Secret(generated);
+    }
     const entry = await addEntry(ctx, name, exchange, meta, secrets);
     if (opts.json) json(entryJson(entry));
     else done(`added ${entry.name} (${Object.keys(entry.secrets).sort().join(', ')})`);
+    // Shown once, on request: the exchange asks for it when the key is created.
+    if (generated) process.stderr.write(`API passphrase for ${entry.name} (enter it on ${EXCHANGES[exchange].title} now; it is stored in the vault):\n${generated}\n`);
   });
 }

@@ -1,0 +1,82 @@
+// vault import dotenv: read a bot's .env, turn its exchange keys into entries, and then deal
+// with the plain-text file (rewrite it with vault:// references, or delete it).
+import * as fs from 'node:fs';
+import { parse } from 'dotenv';
+import { UsageError } from '../errors';
+import { groupDotenv, ImportGroup } from '../domain/dotenv-import';
+import { defaultEnvName, envNameProblem } from '../domain/env-names';
+import { ExchangeId } from '../domain/exchanges';
+import { ImportedEntry } from '../domain/export-format';
+import { Secret } from '../domain/secret';
+import { readCapped } from '../platform/secret-input';
+import { fsyncDir, writeFileAtomic } from '../storage/atomic-write';
+import * as path from 'node:path';
+
+export interface DotenvPlan {
+  groups: ImportGroup[];
+  ignored: string[];
+  items: ImportedEntry[];
+  values: Record<string, string>;
+}
+
+export function planDotenvImport(file: string, entry?: string, exchange?: ExchangeId): DotenvPlan {
+  // dotenv's parser: quotes, export prefixes, comments, CRLF and multi-line quoted values.
+  const values = parse(readCapped(file, 1024 * 1024, '.env file'));
+  const { groups, ignored } = groupDotenv(Object.keys(values), entry, exchange);
+  if (!groups.length) throw new UsageError(`no exchange keys recognised in ${file}`, ['expected names such as BINANCE_API_KEY / BINANCE_API_SECRET, or apiKey / secret']);
+  const items = groups.map((g) => {
+    if (!g.name) throw new UsageError(`keys with prefix "${g.prefix || '(none)'}" need an entry name`, ['give one with --entry NAME']);
+    if (!g.exchange) throw new UsageError(`cannot tell the exchange of ${g.name}`, ['give it with --exchange']);
+    const secrets: Record<string, Secret> = {};
+    for (const [field, v] of Object.entries(g.vars)) secrets[field] = new Secret(values[v]!);
+    // The bot keeps reading the names it used, where they can be injection targets at all.
+    const env = Object.fromEntries(Object.entries(g.vars).filter(([, v]) => envNameProblem(v) === null));
+    return { name: g.name, exchange: g.exchange, meta: { env }, secrets };
+  });
+  return { groups, ignored, items, values };
+}
+
+/** Rewrites the file: imported variables become vault:// references for vault exec --env-file. */
+export function rewriteWithRefs(file: string, plan: DotenvPlan): void {
+  const ref = new Map<string, { entry: string; field: string }>();
+  for (const g of plan.groups) for (const [field, v] of Object.entries(g.vars)) ref.set(v, { entry: g.name!, field });
+  const quote = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+  const lines = ['# Rewritten by vault import: run the bot with vault exec --env-file THIS_FILE -- ...'];
+  for (const [k, v] of Object.entries(plan.values)) {
+    const r = ref.get(k);
+    if (!r) lines.push(`${k}=${quote(v)}`);
+    else if (envNameProblem(k) === null) lines.push(`${k}=vault://${r.entry}/${r.field}`);
+    else {
+      // vault exec injects only upper-case names: the bot must read the default name instead.
+      const name = defaultEnvName(r.entry, r.field);
+      lines.push(`# ${k}: vault exec cannot inject this name; read ${name} instead`, `${name}=vault://${r.entry}/${r.field}`);
+    }
+  }
+  overwriteThenReplace(file, `${lines.join('\n')}\n`);
+}
+
+/** Overwrites the file's bytes with zeros, syncs, and removes it. (On SSDs and copy-on-write
+ *  file systems the old blocks may survive: rotate keys that sat in plain text.) */
+export function destroyFile(file: string): void {
+  zeroFill(file);
+  fs.rmSync(file);
+  fsyncDir(path.dirname(file));
+}
+
+function zeroFill(file: string): void {
+  const size = fs.statSync(file).size;
+  const fd = fs.openSync(file, 'r+');
+  try {
+    fs.writeSync(fd, Buffer.alloc(size), 0, size, 0);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function overwriteThenReplace(file: string, text: string): void {
+  zeroFill(file);
+  const mode = fs.statSync(file).mode & 0o777;
+  writeFileAtomic(file, Buffer.from(text));
+  fs.chmodSync(file, mode);
+}

@@ -1,0 +1,70 @@
+// Moving keys in and out: export (recorded in the audit log first), import of several entries
+// at once (all or nothing), and verified backup and restore of the encrypted file.
+import * as fs from 'node:fs';
+import { UsageError } from '../errors';
+import { checkEntryName, Entry } from '../domain/entry';
+import { ImportedEntry } from '../domain/export-format';
+import { parseDoc } from '../domain/document';
+import { decodeFile } from '../format/header';
+import { openBody } from '../format/seal';
+import { MAX_FILE_BYTES } from '../format/limits';
+import { readCapped } from '../platform/secret-input';
+import { acquireLock } from '../storage/lock';
+import { lockPath } from '../storage/paths';
+import { readVaultBytes, writeVaultBytes } from '../storage/vault-store';
+import { writeFileAtomic } from '../storage/atomic-write';
+import { recordRelease } from './audit-log';
+import { buildEntry, findEntry, validateSecrets } from './entries';
+import { AppContext, mutate, openSession } from './session';
+
+export async function exportEntries(ctx: AppContext, names: string[], all: boolean): Promise<Entry[]> {
+  const s = await openSession(ctx);
+  const entries = all ? [...s.doc.entries.values()] : names.map((n) => findEntry(s.doc, n));
+  if (!entries.length) throw new UsageError('nothing to export');
+  await recordRelease(ctx, s.dataKey, { cmd: 'export', entries: entries.map((e) => ({ entry: e.name, fields: Object.keys(e.secrets).sort() })) });
+  return entries;
+}
+
+/** Adds every entry, or none: all are checked before the vault is written. */
+export async function importEntries(ctx: AppContext, items: ImportedEntry[]): Promise<string[]> {
+  const built = items.map((it) => {
+    checkEntryName(it.name);
+    for (const w of validateSecrets(it.exchange, it.secrets)) ctx.notices.warn(`${it.name}: ${w}`);
+    return buildEntry(it.name, it.exchange, it.meta, it.secrets, ctx.clock.now());
+  });
+  const names = built.map((e) => e.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new UsageError(`${dup} appears twice in the import`);
+  await mutate(ctx, (s) => {
+    const existing = names.filter((n) => s.doc.entries.has(n));
+    if (existing.length) throw new UsageError(`already in the vault: ${existing.join(', ')}`, ['rename or remove those first; nothing was imported']);
+    for (const e of built) s.doc.entries.set(e.name, e);
+  });
+  return names;
+}
+
+/** Copies the encrypted vault after checking that it opens, then checks the copy. */
+export async function backupVault(ctx: AppContext, target: string, force: boolean): Promise<void> {
+  const s = await openSession(ctx);
+  const st = fs.lstatSync(target, { throwIfNoEntry: false });
+  if (st && (!force || st.isSymbolicLink())) throw new UsageError(`${target} exists`, ['pick a new file name, or pass --force to replace it']);
+  const bytes = readVaultBytes(ctx.vaultPath, ctx.store);
+  writeFileAtomic(target, bytes);
+  const copy = decodeFile(new Uint8Array(fs.readFileSync(target)));
+  parseDoc(openBody(copy, s.dataKey));
+}
+
+/** Replaces the vault with a backup, only after the backup opens with the unlock ladder. */
+export async function restoreVault(ctx: AppContext, source: string): Promise<number> {
+  const bytes = new Uint8Array(readCapped(source, MAX_FILE_BYTES, 'backup'));
+  const parsed = decodeFile(bytes);
+  const doc = parseDoc(openBody(parsed, await ctx.unlocker.dataKey(parsed)));
+  const lock = await acquireLock(lockPath(ctx.vaultPath));
+  try {
+    writeVaultBytes(ctx.vaultPath, bytes, ctx.store);
+  } finally {
+    lock.release();
+  }
+  return doc.entries.size;
+}
+

@@ -1,0 +1,37 @@
+import { Command, Option } from 'commander';
+import { exportEntries } from '../../app/transfer';
+import { CancelledError, NeedTerminalError, UsageError } from '../../errors';
+import { exportEnv, exportJson } from '../../domain/export-format';
+import { GlobalOptions, makeContext } from '../context';
+import { checkSecretTarget, writeSecretOutput } from '../output-file';
+import { done } from '../render';
+
+export function registerExport(program: Command): void {
+  program
+    .command('export [names...]')
+    .description('write keys in clear text (JSON for vault import, or env lines); mode 0600; logged')
+    .option('--all', 'every entry')
+    .addOption(new Option('--format <format>', 'output format').choices(['json', 'env']).default('json'))
+    .option('-o, --out <file>', 'the file to write (mode 0600); default: standard output, never a terminal')
+    .option('--force', 'replace an output file that is not mode 600')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .addHelpText('after', `
+Examples:
+  vault export --all -o keys.json --yes               to move to another machine (then: vault import json)
+  vault export binance-main --format env -o bot.env
+
+Prefer "vault backup": it copies the encrypted vault. An export is plain text.`)
+    .action(async (names: string[], opts, c: Command) => {
+      if (!opts.all && !names.length) throw new UsageError('name the entries to export, or --all');
+      if (opts.all && names.length) throw new UsageError('give entry names or --all, not both');
+      checkSecretTarget(opts.out, Boolean(opts.force));
+      const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
+      if (!opts.yes) {
+        if (!ctx.unlocker.prompter) throw new NeedTerminalError('exporting writes keys in clear text and needs confirmation', ['add --yes']);
+        if (!(await ctx.unlocker.prompter.confirm(`Write ${opts.all ? 'every key' : names.join(', ')} in clear text to ${opts.out ?? 'standard output'}?`))) throw new CancelledError();
+      }
+      const entries = await exportEntries(ctx, names, Boolean(opts.all));
+      writeSecretOutput(opts.out, opts.format === 'env' ? exportEnv(entries) : exportJson(entries));
+      if (opts.out) done(`wrote ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} to ${opts.out} (mode 600)`);
+    });
+}

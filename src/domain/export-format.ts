@@ -1,0 +1,67 @@
+// The shapes `vault export` writes and `vault import json` reads back.
+import { UsageError } from '../errors';
+import { Entry, printable } from './entry';
+import { defaultEnvName } from './env-names';
+import { isExchangeId } from './exchanges';
+import { Secret } from './secret';
+
+export const EXPORT_FORMAT = 'exvault-export';
+
+export function exportJson(entries: Entry[]): string {
+  const out = entries.map((e) => {
+    const secrets: Record<string, string> = {};
+    for (const [k, v] of Object.entries(e.secrets)) secrets[k] = v.reveal();
+    return { name: e.name, exchange: e.exchange, label: e.label, account: e.account, permissions: e.permissions, ips: e.ips, expires: e.expires, notes: e.notes, env: e.env, secrets };
+  });
+  return `${JSON.stringify({ format: EXPORT_FORMAT, version: 1, entries: out }, null, 2)}\n`;
+}
+
+/** VAR="value" lines under the names `vault exec` would use; double quotes with escapes. */
+export function exportEnv(entries: Entry[]): string {
+  const quote = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\$/g, '\\$')}"`;
+  const lines: string[] = [];
+  for (const e of entries) {
+    lines.push(`# ${e.name} (${e.exchange})`);
+    for (const [field, v] of Object.entries(e.secrets).sort(([a], [b]) => (a < b ? -1 : 1))) {
+      lines.push(`${e.env[field] ?? defaultEnvName(e.name, field)}=${quote(v.reveal())}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export interface ImportedEntry {
+  name: string;
+  exchange: Entry['exchange'];
+  meta: { label?: string; account?: string; permissions?: string[]; ips?: string[]; expires?: string; notes?: string; env?: Record<string, string> };
+  secrets: Record<string, Secret>;
+}
+
+/** Reads an export; errors name the entry or position, never a value. */
+export function parseExportJson(text: string): ImportedEntry[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new UsageError('the file is not valid JSON');
+  }
+  const o = raw as { format?: unknown; version?: unknown; entries?: unknown };
+  if (o?.format !== EXPORT_FORMAT || o.version !== 1 || !Array.isArray(o.entries)) throw new UsageError('the file is not an exvault export (format exvault-export, version 1)');
+  return o.entries.map((x: unknown, i: number) => {
+    const e = x as Record<string, unknown>;
+    const where = `entry ${i + 1}`;
+    if (typeof e?.name !== 'string' || typeof e.exchange !== 'string' || !isExchangeId(e.exchange)) throw new UsageError(`${where} has no valid name or exchange`);
+    if (typeof e.secrets !== 'object' || e.secrets === null) throw new UsageError(`${printable(e.name)} has no secrets`);
+    const secrets: Record<string, Secret> = {};
+    for (const [k, v] of Object.entries(e.secrets as object)) {
+      if (typeof v !== 'string') throw new UsageError(`${printable(e.name)}: field ${k.slice(0, 32)} is not a string`);
+      secrets[k] = new Secret(v);
+    }
+    const str = (k: string) => (typeof e[k] === 'string' ? (e[k] as string) : undefined);
+    const list = (k: string) => (Array.isArray(e[k]) ? (e[k] as unknown[]).map(String) : undefined);
+    const meta: ImportedEntry['meta'] = {};
+    for (const k of ['label', 'account', 'expires', 'notes'] as const) if (str(k) !== undefined) meta[k] = str(k);
+    for (const k of ['permissions', 'ips'] as const) if (list(k)) meta[k] = list(k);
+    if (e.env && typeof e.env === 'object') meta.env = Object.fromEntries(Object.entries(e.env as object).map(([k, v]) => [k, String(v)]));
+    return { name: e.name, exchange: e.exchange, meta, secrets };
+  });
+}
