@@ -13,6 +13,7 @@ import { registerGenerate } from './commands/generate';
 import { registerExport } from './commands/export';
 import { registerImport } from './commands/import';
 import { registerBackup } from './commands/backup';
+import { registerScan } from './commands/scan';
 import { registerGet } from './commands/get';
 import { registerInit } from './commands/init';
 import { registerInject } from './commands/inject';
@@ -49,7 +50,7 @@ export function buildProgram(): Command {
     for (let c: Command | null = action; c && c !== program; c = c.parent) names.unshift(c.name());
     setCommandName(names.join(' '));
   });
-  for (const register of [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerDoctor, registerExec, registerProfile, registerInject, registerAudit, registerConfig, registerCheck, registerRotate, registerVersions, registerGenerate, registerExport, registerImport, registerBackup]) {
+  for (const register of [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerDoctor, registerExec, registerProfile, registerInject, registerAudit, registerConfig, registerCheck, registerRotate, registerVersions, registerGenerate, registerExport, registerImport, registerBackup, registerScan]) {
     register(program);
   }
   const quiet = (c: Command): void => {

@@ -1,0 +1,106 @@
+// vault scan: find the vault's secret values (every version) in files, staged changes, or a
+// repository's whole history. Reports name the entry and field, never the value.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UsageError } from '../errors';
+import { Hit, NeedleMatcher, needlesFor } from '../domain/leak-needles';
+import { MAX_SCAN_FILE_BYTES, walkFiles } from '../platform/files';
+import { allBlobs, hooksDir, isGitRepo, readObjects, stagedPaths, whereBlobAdded } from '../platform/git';
+import { AppContext, openSession } from './session';
+
+export interface Finding extends Hit {
+  file: string;
+  commit?: string;
+}
+
+export interface ScanResult {
+  findings: Finding[];
+  files: number;
+  /** Values too short to search for without false alarms. */
+  skipped: number;
+  tooLarge: string[];
+}
+
+export type Progress = (done: number, total: number | null) => void;
+
+export interface ScanOptions {
+  paths: string[];
+  gitHistory: boolean;
+  staged: boolean;
+  progress?: Progress;
+}
+
+export async function scan(ctx: AppContext, o: ScanOptions): Promise<ScanResult> {
+  const s = await openSession(ctx);
+  const { needles, skipped } = needlesFor([...s.doc.entries.values()]);
+  const matcher = new NeedleMatcher(needles);
+  const findNeedles = (data: Buffer) => matcher.find(data);
+  const result: ScanResult = { findings: [], files: 0, skipped, tooLarge: [] };
+  const roots = o.paths.length ? o.paths : ['.'];
+  if (o.staged || o.gitHistory) {
+    for (const r of roots) if (!isGitRepo(r)) throw new UsageError(`${r} is not inside a git repository`);
+  }
+  if (o.staged) {
+    for (const repo of roots) {
+      const staged = stagedPaths(repo);
+      await readObjects(repo, staged.map((p) => `:${p}`), (name, data) => {
+        result.files++;
+        for (const h of findNeedles(data)) result.findings.push({ ...h, file: name.slice(1) });
+      });
+    }
+    return result;
+  }
+  for (const root of roots) {
+    for (const file of walkFiles(root)) {
+      const size = fs.statSync(file).size;
+      if (size > MAX_SCAN_FILE_BYTES) {
+        result.tooLarge.push(file);
+        continue;
+      }
+      let data: Buffer;
+      try {
+        data = fs.readFileSync(file);
+      } catch {
+        continue;
+      }
+      result.files++;
+      if (result.files % 500 === 0) o.progress?.(result.files, null);
+      for (const h of findNeedles(data)) result.findings.push({ ...h, file: path.relative('.', file) || file });
+    }
+  }
+  if (o.gitHistory) {
+    for (const repo of roots) {
+      const blobs = allBlobs(repo);
+      const hitBlobs: { blob: string; hits: Hit[] }[] = [];
+      let n = 0;
+      await readObjects(repo, blobs, (blob, data) => {
+        if (++n % 500 === 0) o.progress?.(n, blobs.length);
+        const hits = findNeedles(data);
+        if (hits.length) hitBlobs.push({ blob, hits });
+      });
+      for (const { blob, hits } of hitBlobs) {
+        const where = whereBlobAdded(repo, blob);
+        for (const h of hits) result.findings.push({ ...h, file: where?.path ?? `(unreachable object ${blob.slice(0, 12)})`, ...(where && { commit: where.commit }) });
+      }
+    }
+  }
+  o.progress?.(result.files, result.files);
+  return result;
+}
+
+export const HOOK_MARKER = '# exvault pre-commit hook';
+
+/** Installs a pre-commit hook that scans staged files; refuses to replace another hook. */
+export function installPreCommitHook(repo: string, command: string, force: boolean): string {
+  if (!isGitRepo(repo)) throw new UsageError(`${repo} is not inside a git repository`);
+  const dir = path.resolve(repo, hooksDir(repo));
+  const file = path.join(dir, 'pre-commit');
+  const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
+  if (existing !== null && !existing.includes(HOOK_MARKER) && !force) {
+    throw new UsageError(`${file} already exists`, ['add the line "' + command + ' scan --staged" to it, or pass --force to replace it']);
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(file, `#!/bin/sh\n${HOOK_MARKER}: refuse commits that contain a key stored in the vault.\nexec ${command} scan --staged\n`, { mode: 0o755 });
+  fs.chmodSync(file, 0o755);
+  return file;
+}
