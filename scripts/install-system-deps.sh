@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # System packages the test suite needs: a D-Bus session and gnome-keyring (a real Secret
 # Service for keychain tests), libsecret-tools (secret-tool, to inspect it), tmux (a real
-# terminal for prompt tests). Installs only what is missing; needs root and apt-get.
+# terminal for prompt tests), zsh and fish (completion tests in the real shells), git (scan
+# tests). Installs only what is missing; needs root and apt-get.
 set -euo pipefail
 need=()
 command -v dbus-run-session >/dev/null || need+=(dbus dbus-x11)
 command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
 command -v secret-tool >/dev/null || need+=(libsecret-tools)
 command -v tmux >/dev/null || need+=(tmux)
+command -v zsh >/dev/null || need+=(zsh)
+command -v fish >/dev/null || need+=(fish)
+command -v git >/dev/null || need+=(git)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "missing system packages: ${need[*]} (install them, e.g. with apt-get, then run the tests again)" >&2

@@ -46,10 +46,10 @@ export function setCommandName(name: string): void {
   commandName = name;
 }
 
-export function makeContext(g: GlobalOptions): AppContext {
+export function makeContext(g: GlobalOptions, opts: { interactive?: boolean } = {}): AppContext {
   const explicit = passphraseSource(g.passphraseFile, g.passphraseFd, ['--passphrase-file', '--passphrase-fd'], process.env.EXVAULT_PASSPHRASE_FILE || undefined);
-  const prompter = stdinIsTerminal() ? new TerminalPrompter() : undefined;
-  const notices = { warn, info };
+  const prompter = opts.interactive !== false && stdinIsTerminal() ? new TerminalPrompter() : undefined;
+  const notices = opts.interactive === false ? { warn: () => undefined, info: () => undefined } : { warn, info };
   return {
     vaultPath: resolveVaultPath(g.vault, process.env),
     ...(commandName && { command: commandName }),

@@ -13,6 +13,8 @@ import { registerGenerate } from './commands/generate';
 import { registerExport } from './commands/export';
 import { registerImport } from './commands/import';
 import { registerBackup } from './commands/backup';
+import { registerCompletion } from './commands/completion';
+import { runComplete } from './completion';
 import { registerScan } from './commands/scan';
 import { registerGet } from './commands/get';
 import { registerInit } from './commands/init';
@@ -50,7 +52,7 @@ export function buildProgram(): Command {
     for (let c: Command | null = action; c && c !== program; c = c.parent) names.unshift(c.name());
     setCommandName(names.join(' '));
   });
-  for (const register of [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerDoctor, registerExec, registerProfile, registerInject, registerAudit, registerConfig, registerCheck, registerRotate, registerVersions, registerGenerate, registerExport, registerImport, registerBackup, registerScan]) {
+  for (const register of [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerDoctor, registerExec, registerProfile, registerInject, registerAudit, registerConfig, registerCheck, registerRotate, registerVersions, registerGenerate, registerExport, registerImport, registerBackup, registerScan, registerCompletion]) {
     register(program);
   }
   const quiet = (c: Command): void => {
@@ -68,6 +70,10 @@ function usageMessage(err: CommanderError): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === '__complete') {
+    await runComplete(buildProgram(), argv.slice(1));
+    return EXIT.ok;
+  }
   // "vault exec ... -- cmd args": the program's own arguments never go through our option parser.
   const dd = argv.indexOf('--');
   if (dd >= 0) {
