@@ -8,6 +8,10 @@ export interface Prompter {
   /** One secret value, echo off. */
   secret(message: string): Promise<string>;
   confirm(message: string, defaultYes?: boolean): Promise<boolean>;
+  /** One of several values. */
+  choose(message: string, choices: { value: string; name: string }[]): Promise<string>;
+  /** Any number of several values. */
+  chooseMany(message: string, choices: { value: string; name: string }[]): Promise<string[]>;
   /** Shown while a slow step (key derivation) runs. */
   busy<T>(message: string, work: () => T): Promise<T>;
 }

@@ -47,7 +47,9 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, outputError: () => undefined });
   program.hook('preAction', (_this, action) => {
-    configureOutput(action.optsWithGlobals());
+    // commander turns --no-color into color: false.
+    const g = action.optsWithGlobals<{ color?: boolean; quiet?: boolean }>();
+    configureOutput({ noColor: g.color === false, quiet: Boolean(g.quiet) });
     const names: string[] = [];
     for (let c: Command | null = action; c && c !== program; c = c.parent) names.unshift(c.name());
     setCommandName(names.join(' '));

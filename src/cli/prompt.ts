@@ -7,6 +7,8 @@ import { Prompter } from '../app/ports';
 
 const loadPassword = async () => (await import('@inquirer/password')).default;
 const loadConfirm = async () => (await import('@inquirer/confirm')).default;
+const loadSelect = async () => (await import('@inquirer/select')).default;
+const loadCheckbox = async () => (await import('@inquirer/checkbox')).default;
 
 /** Ctrl-C or Esc inside a prompt becomes a clean "cancelled" instead of a library error. */
 async function ask<T>(q: () => Promise<T>): Promise<T> {
@@ -36,6 +38,16 @@ export class TerminalPrompter implements Prompter {
   async confirm(message: string, defaultYes = false): Promise<boolean> {
     const confirm = await loadConfirm();
     return ask(() => confirm({ message, default: defaultYes }));
+  }
+
+  async choose(message: string, choices: { value: string; name: string }[]): Promise<string> {
+    const select = await loadSelect();
+    return ask(() => select({ message, choices, pageSize: 12 }));
+  }
+
+  async chooseMany(message: string, choices: { value: string; name: string }[]): Promise<string[]> {
+    const checkbox = await loadCheckbox();
+    return ask(() => checkbox({ message, choices, pageSize: 12 }));
   }
 
   async busy<T>(message: string, work: () => T): Promise<T> {

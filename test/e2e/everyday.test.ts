@@ -124,6 +124,7 @@ describe('input that is refused, leaving the vault untouched', () => {
     ['a missing OKX passphrase', ['add', 'x', '--exchange', 'okx'], BINANCE_JSON, 2, /OKX needs passphrase/],
     ['malformed JSON (not quoted back)', ['add', 'x', '--exchange', 'binance'], `{"apiKey": "${CANARY.apiKey}"`, 2, /not valid JSON/],
     ['no fields and no terminal', ['add', 'x', '--exchange', 'binance'], '', 7, /no secret fields were given/],
+    ['no exchange and no terminal to ask', ['add', 'x'], OKX_JSON, 7, /which exchange is the key for\?/],
     ['an unknown permission', ['add', 'x', '--exchange', 'okx', '--permissions', 'teleport'], OKX_JSON, 2, /unknown permission/],
     ['a bad IP', ['add', 'x', '--exchange', 'okx', '--ip', '300.1.1.1'], OKX_JSON, 2, /not an IP address/],
     ['a bad date', ['add', 'x', '--exchange', 'okx', '--expires', '2027-13-01'], OKX_JSON, 2, /not a date/],

@@ -69,6 +69,47 @@ it('add asks for each field of the exchange with echo off', async () => {
   expect(got.stdout).toBe(`${CANARY.apiSecret}\n`);
 });
 
+it('add without --exchange or --permissions asks for them with a select and a checkbox', async () => {
+  const t = open(['add', 'picked']);
+  await t.waitFor(/Exchange/);
+  t.key('Down');
+  t.key('Down');
+  t.type('');
+  await t.waitFor(/Permissions of this key on OKX/);
+  t.type(' ', false);
+  t.key('Down');
+  t.type(' ', false);
+  t.type('');
+  await t.waitFor(/Vault passphrase:/);
+  t.type(CANARY.vaultPassphrase);
+  for (const [prompt, value] of [[/API key:/, 'k'.repeat(20)], [/API secret:/, 's'.repeat(20)], [/API passphrase:/, 'p'.repeat(12)]] as const) {
+    await t.waitFor(prompt);
+    t.type(value);
+  }
+  expect(await t.exitCode()).toBe(0);
+  const shown = JSON.parse((await sb.vaultCmd(['show', 'picked', '--json'])).stdout);
+  expect(shown).toMatchObject({ exchange: 'okx', permissions: ['read', 'trade'] });
+  expect((await sb.vaultCmd(['rm', 'picked', '--yes'])).code).toBe(0);
+});
+
+it('colour on a terminal only, and never with NO_COLOR or --no-color', async () => {
+  const colour = /\u001b\[3[1-3]m/;
+  let t = open(['--passphrase-file', sb.passFile, 'doctor']);
+  await t.exitCode();
+  expect(t.screen(true)).toMatch(colour);
+  t.close();
+  t = open(['--passphrase-file', sb.passFile, '--no-color', 'doctor']);
+  await t.exitCode();
+  expect(t.screen(true)).not.toMatch(colour);
+  t.close();
+  term = new Terminal({ ...sb.env, NO_COLOR: '1' });
+  term.start([process.execPath, CLI, '--passphrase-file', sb.passFile, 'doctor'], sb.root);
+  await term.exitCode();
+  expect(term.screen(true)).not.toMatch(colour);
+  // Not a terminal: plain text.
+  expect((await sb.vaultCmd(['doctor'])).stdout).not.toMatch(colour);
+});
+
 it('a wrong passphrase at the prompt gives exit 3', async () => {
   const t = open(['list']);
   await t.waitFor(/Vault passphrase:/);

@@ -27,8 +27,9 @@ export class Terminal {
     this.tmux(['send-keys', '-t', 't', name]);
   }
 
-  screen(): string {
-    return this.tmux(['capture-pane', '-p', '-t', 't', '-S', '-100']);
+  /** The screen's text; with escapes, its colour codes too. */
+  screen(escapes = false): string {
+    return this.tmux(['capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', 't', '-S', '-100']);
   }
 
   async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<string> {

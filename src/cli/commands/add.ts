@@ -4,7 +4,7 @@ import { openSession } from '../../app/session';
 import { EXCHANGE_IDS, EXCHANGES, ExchangeId } from '../../domain/exchanges';
 import { generateSecret } from '../../app/generate';
 import { Secret } from '../../domain/secret';
-import { UsageError } from '../../errors';
+import { NeedTerminalError, UsageError } from '../../errors';
 import { GlobalOptions, makeContext } from '../context';
 import { addMetaOptions, metaFromOptions } from '../entry-options';
 import { done, json } from '../render';
@@ -15,7 +15,7 @@ export function registerAdd(program: Command): void {
   const cmd = program
     .command('add <name>')
     .description('store a new exchange key; secret fields are asked for with echo off, or read as JSON')
-    .addOption(new Option('--exchange <id>', 'the exchange').choices(EXCHANGE_IDS).makeOptionMandatory())
+    .addOption(new Option('--exchange <id>', 'the exchange (asked for on a terminal when missing)').choices(EXCHANGE_IDS))
     .option('--from-file <path>', 'read the secret fields as JSON from a file ("-" for standard input)')
     .option('--private-key-file <path>', 'read a PEM private key (Ed25519, RSA, EC) from a file, byte for byte')
     .option('--generate-passphrase', 'generate the API passphrase (OKX, KuCoin, Bitget, Coinbase Exchange) and show it once')
@@ -30,7 +30,17 @@ Examples:
 Secret values are never taken from the command line: it is visible to other users in ps.`);
   cmd.action(async (name: string, opts, c: Command) => {
     const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
-    const exchange = opts.exchange as ExchangeId;
+    const prompter = ctx.unlocker.prompter;
+    let exchange = opts.exchange as ExchangeId | undefined;
+    if (!exchange) {
+      if (!prompter) throw new NeedTerminalError('which exchange is the key for?', ['give it with --exchange ID']);
+      exchange = (await prompter.choose('Exchange', EXCHANGE_IDS.map((id) => ({ value: id, name: EXCHANGES[id].title })))) as ExchangeId;
+    }
+    if (opts.permissions === undefined && prompter) {
+      const terms = [...Object.keys(EXCHANGES[exchange].permissions), ...(Object.keys(EXCHANGES[exchange].permissions).length ? [] : ['read', 'trade', 'futures', 'margin', 'withdraw', 'transfer'])];
+      const chosen = await prompter.chooseMany(`Permissions of this key on ${EXCHANGES[exchange].title} (space to select)`, terms.map((t) => ({ value: t, name: t })));
+      if (chosen.length) opts.permissions = chosen.join(',');
+    }
     const meta = metaFromOptions(opts);
     // Unlock first: a wrong passphrase should fail before anyone types three secrets.
     await openSession(ctx);
