@@ -299,11 +299,21 @@ describe('passwd', () => {
   });
 });
 
-it('help shows examples for every command and never a secret on the command line', async () => {
-  for (const cmd of ['init', 'add', 'list', 'show', 'get', 'edit', 'rename', 'rm', 'passwd']) {
-    const r = await sb.run([cmd, '--help']);
+it('help shows examples for every command and subcommand, and never a secret on the command line', async () => {
+  // Every command the completion knows, and each one's subcommands.
+  const top = (await sb.run(['__complete', ''])).stdout.trim().split('\n');
+  expect(top.length).toBeGreaterThan(25);
+  const all: string[][] = [];
+  for (const cmd of top) {
+    all.push([cmd]);
+    const subs = (await sb.run(['__complete', cmd, ''])).stdout.trim().split('\n').filter((w) => w && !w.startsWith('-') && w !== '__files__');
+    if (['keychain', 'profile', 'import', 'audit'].includes(cmd)) for (const sub of subs) all.push([cmd, sub]);
+  }
+  for (const words of all) {
+    const r = await sb.run([...words, '--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Examples?:/);
+    expect({ words, ok: /Examples?:/.test(r.stdout) }).toEqual({ words, ok: true });
     expect(r.stdout).not.toMatch(/--(api-)?(secret|key|passphrase)[ =][^-\s]/i);
   }
+  expect((await sb.run(['help', 'exec'])).stdout).toContain('vault exec binance-main -- python bot.py --live');
 });
