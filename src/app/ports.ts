@@ -12,8 +12,8 @@ export interface Prompter {
   choose(message: string, choices: { value: string; name: string }[]): Promise<string>;
   /** Any number of several values. */
   chooseMany(message: string, choices: { value: string; name: string }[]): Promise<string[]>;
-  /** Shown while a slow step (key derivation) runs. */
-  busy<T>(message: string, work: () => T): Promise<T>;
+  /** Shown while a slow step (key derivation) runs: a spinner, when the step lets it turn. */
+  busy<T>(message: string, work: () => T | Promise<T>): Promise<T>;
 }
 
 /** A passphrase given explicitly: a file, a file descriptor, EXVAULT_PASSPHRASE_FILE. */

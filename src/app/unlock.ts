@@ -4,7 +4,8 @@ import { KeychainError, NeedTerminalError } from '../errors';
 import { memzero } from '../crypto/memzero';
 import { ready } from '../crypto/sodium';
 import { ParsedFile } from '../format/header';
-import { keychainSlotOf, unwrapWithKeychainKey, unwrapWithPassphrase } from '../format/seal';
+import { keychainSlotOf, unwrapWithKeychainKey, unwrapWithPassphrase, unwrapWithPassphraseUsing } from '../format/seal';
+import { argon2idInWorker } from '../crypto/kdf';
 import { Keychain } from '../platform/keychain';
 import { keychainAccount } from './keychain-item';
 import { Notices, PassphraseSource, Prompter } from './ports';
@@ -68,8 +69,10 @@ export class Unlocker {
     }
     const pass = await this.passphrase();
     await ready();
-    const derive = () => unwrapWithPassphrase(parsed, pass);
-    const key = this.opts.prompter ? await this.opts.prompter.busy('Unlocking the vault', derive) : derive();
+    // With a person waiting on a terminal, derive in a worker so the spinner turns.
+    const key = this.opts.prompter
+      ? await this.opts.prompter.busy('Unlocking the vault', () => unwrapWithPassphraseUsing(parsed, pass, argon2idInWorker))
+      : unwrapWithPassphrase(parsed, pass);
     this.known.set(id, key);
     return key;
   }

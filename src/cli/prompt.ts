@@ -50,15 +50,20 @@ export class TerminalPrompter implements Prompter {
     return ask(() => checkbox({ message, choices, pageSize: 12 }));
   }
 
-  async busy<T>(message: string, work: () => T): Promise<T> {
-    const show = process.stderr.isTTY === true;
-    if (show) process.stderr.write(`\u280b ${message}...`);
-    // Let the line reach the screen before the key derivation blocks the event loop.
+  async busy<T>(message: string, work: () => T | Promise<T>): Promise<T> {
+    if (process.stderr.isTTY !== true) return work();
+    const frames = '\u280b\u2819\u2839\u2838\u283c\u2834\u2826\u2827\u2807\u280f';
+    let i = 0;
+    const draw = () => process.stderr.write(`\r${frames[i++ % frames.length]} ${message}...`);
+    draw();
+    const timer = setInterval(draw, 80);
+    // Let the first frame reach the screen before any synchronous step blocks the event loop.
     await new Promise((r) => setImmediate(r));
     try {
-      return work();
+      return await work();
     } finally {
-      if (show) process.stderr.write('\r\u001b[K');
+      clearInterval(timer);
+      process.stderr.write('\r\u001b[K');
     }
   }
 }

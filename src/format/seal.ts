@@ -98,6 +98,29 @@ export function keychainSlotOf(header: Header): KeychainSlot | undefined {
   return header.slots.find((s): s is KeychainSlot => s.type === 'keychain');
 }
 
+export type AsyncArgon = (password: Uint8Array, salt: Uint8Array, ops: number, memBytes: number) => Promise<Uint8Array>;
+
+/** As unwrapWithPassphrase, with the derivation done elsewhere (a worker thread). */
+export async function unwrapWithPassphraseUsing(parsed: ParsedFile, passphrase: string, argon: AsyncArgon): Promise<Uint8Array> {
+  const slot = passphraseSlotOf(parsed.header);
+  const problem = kdfProblem(slot.kdf);
+  if (problem) throw new CorruptError(problem);
+  const pw = passphraseBytes(passphrase);
+  let kek: Uint8Array;
+  try {
+    kek = await argon(pw, slot.salt, slot.kdf.opsLimit, slot.kdf.memKiB * 1024);
+  } finally {
+    memzero(pw);
+  }
+  try {
+    const key = unwrap(parsed.header.vaultId, slot, kek);
+    if (!key) throw new AuthError();
+    return key;
+  } finally {
+    memzero(kek);
+  }
+}
+
 export function unwrapWithPassphrase(parsed: ParsedFile, passphrase: string): Uint8Array {
   const slot = passphraseSlotOf(parsed.header);
   const kek = derivePassphraseKey(passphrase, slot.kdf, slot.salt);

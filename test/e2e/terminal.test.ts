@@ -110,6 +110,25 @@ it('colour on a terminal only, and never with NO_COLOR or --no-color', async () 
   expect((await sb.vaultCmd(['doctor'])).stdout).not.toMatch(colour);
 });
 
+it('a spinner turns while Argon2id runs on a terminal, and is gone afterwards', async () => {
+  const slow = `${sb.root}/home/slow.exv`;
+  expect((await sb.vaultCmd(['--vault', slow, 'init', '--kdf', 'sensitive'])).code).toBe(0);
+  const t = open(['--vault', slow, 'list']);
+  await t.waitFor(/Vault passphrase:/);
+  t.type(CANARY.vaultPassphrase);
+  const frame = async () => /([\u2800-\u28ff]) Unlocking the vault\.\.\./.exec(await t.waitFor(/Unlocking the vault/))?.[1];
+  const seen = new Set<string | undefined>();
+  for (let i = 0; i < 6; i++) {
+    seen.add(await frame());
+    await new Promise((r) => setTimeout(r, 120));
+  }
+  expect(seen.size).toBeGreaterThan(1);
+  expect(await t.exitCode()).toBe(0);
+  expect(t.screen()).not.toContain('Unlocking the vault');
+  // Without a terminal: no spinner, no message.
+  expect((await sb.vaultCmd(['list'])).stderr).not.toContain('Unlocking');
+}, 60_000);
+
 it('a wrong passphrase at the prompt gives exit 3', async () => {
   const t = open(['list']);
   await t.waitFor(/Vault passphrase:/);

@@ -4,7 +4,7 @@
 // vector, an HChaCha20 written out here, and libsodium's own implementation.
 import { createCipheriv } from 'node:crypto';
 import * as aead from '../../../src/crypto/aead';
-import { argon2id } from '../../../src/crypto/kdf';
+import { argon2id, argon2idInWorker } from '../../../src/crypto/kdf';
 import { lib, ready } from '../../../src/crypto/sodium';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
@@ -22,6 +22,11 @@ describe('Argon2id (crypto_pwhash) known answers', () => {
     const key = argon2id(new TextEncoder().encode(pw as string), new TextEncoder().encode(salt as string), t as number, (mKiB as number) * 1024);
     expect(toHex(key)).toBe(expected);
     expect(key.some((b) => b !== 0)).toBe(true);
+  });
+
+  it('the worker-thread derivation (used behind the spinner) gives the same answer', async () => {
+    const key = await argon2idInWorker(new TextEncoder().encode('exvault known answer'), new TextEncoder().encode('saltsaltsaltsalt'), 2, 19456 * 1024);
+    expect(toHex(key)).toBe('9bc90a43fbb4b191b937bda1b6f319e199ed9958415e9e04955da0e10d91ab3d');
   });
 
   it('the binding really has crypto_pwhash (the non-sumo build lacks it)', () => {
