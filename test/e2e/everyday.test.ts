@@ -87,6 +87,13 @@ describe('add, list, show, get', () => {
     expect(r.stdout).toMatch(/^permissions +reading, spot \(read, trade\)$/m);
   });
 
+  it('--quiet leaves only results and problems', async () => {
+    const r = await sb.vaultCmd(['-q', 'add', 'quiet-one', '--exchange', 'okx', '--ip', '203.0.113.9'], { input: JSON.stringify({ apiKey: '0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f', apiSecret: '0123456789ABCDEF0123456789ABCDEF', passphrase: 'p'.repeat(12) }) });
+    expect(r).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    const loud = await sb.vaultCmd(['rm', 'quiet-one', '--yes']);
+    expect(loud.stderr).toBe('removed quiet-one\n');
+  });
+
   it('gets one raw value for scripts', async () => {
     const r = await sb.vaultCmd(['get', 'binance-main', 'apiSecret'], { reveals: true });
     expect(r).toMatchObject({ code: 0, stdout: `${CANARY.apiSecret}\n` });

@@ -129,6 +129,12 @@ it('a spinner turns while Argon2id runs on a terminal, and is gone afterwards', 
   expect((await sb.vaultCmd(['list'])).stderr).not.toContain('Unlocking');
 }, 60_000);
 
+it('export refuses to write keys to the terminal', async () => {
+  const t = open(['--passphrase-file', sb.passFile, 'export', '--all', '--yes']);
+  expect(await t.exitCode()).toBe(2);
+  expect(t.screen()).toContain('refusing to print secrets to the terminal');
+});
+
 it('a wrong passphrase at the prompt gives exit 3', async () => {
   const t = open(['list']);
   await t.waitFor(/Vault passphrase:/);
