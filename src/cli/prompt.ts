@@ -2,7 +2,7 @@
 // is asked (they cost more start-up time than the rest of the CLI; the umbrella package
 // @inquirer/prompts would also pull in an editor prompt with 650 KB of character-set tables). Passphrases are read with echo off,
 // and the prompt's "show what I typed" key is disabled.
-import { CancelledError, UsageError } from '../errors';
+import { CancelledError, NeedTerminalError, UsageError } from '../errors';
 import { Prompter } from '../app/ports';
 
 const loadPassword = async () => (await import('@inquirer/password')).default;
@@ -66,4 +66,14 @@ export class TerminalPrompter implements Prompter {
       process.stderr.write('\r\u001b[K');
     }
   }
+}
+
+/**
+ * The gate before a step that cannot be undone: --yes, or a person saying yes. Without a
+ * terminal and without --yes it is exit 7 at once, never a hang.
+ */
+export async function confirmOrYes(prompter: Prompter | undefined, yes: boolean, question: string, why: string, defaultYes = false): Promise<void> {
+  if (yes) return;
+  if (!prompter) throw new NeedTerminalError(why, ['add --yes']);
+  if (!(await prompter.confirm(question, defaultYes))) throw new CancelledError();
 }

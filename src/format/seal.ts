@@ -100,20 +100,10 @@ export function keychainSlotOf(header: Header): KeychainSlot | undefined {
 
 export type AsyncArgon = (password: Uint8Array, salt: Uint8Array, ops: number, memBytes: number) => Promise<Uint8Array>;
 
-/** As unwrapWithPassphrase, with the derivation done elsewhere (a worker thread). */
-export async function unwrapWithPassphraseUsing(parsed: ParsedFile, passphrase: string, argon: AsyncArgon): Promise<Uint8Array> {
-  const slot = passphraseSlotOf(parsed.header);
-  const problem = kdfProblem(slot.kdf);
-  if (problem) throw new CorruptError(problem);
-  const pw = passphraseBytes(passphrase);
-  let kek: Uint8Array;
+/** The data key from the passphrase slot, given the key derived for it; wipes that key. */
+function openPassphraseSlot(parsed: ParsedFile, kek: Uint8Array): Uint8Array {
   try {
-    kek = await argon(pw, slot.salt, slot.kdf.opsLimit, slot.kdf.memKiB * 1024);
-  } finally {
-    memzero(pw);
-  }
-  try {
-    const key = unwrap(parsed.header.vaultId, slot, kek);
+    const key = unwrap(parsed.header.vaultId, passphraseSlotOf(parsed.header), kek);
     if (!key) throw new AuthError();
     return key;
   } finally {
@@ -121,16 +111,24 @@ export async function unwrapWithPassphraseUsing(parsed: ParsedFile, passphrase: 
   }
 }
 
-export function unwrapWithPassphrase(parsed: ParsedFile, passphrase: string): Uint8Array {
-  const slot = passphraseSlotOf(parsed.header);
-  const kek = derivePassphraseKey(passphrase, slot.kdf, slot.salt);
+/** As unwrapWithPassphrase, with the derivation done elsewhere (a worker thread). */
+export async function unwrapWithPassphraseUsing(parsed: ParsedFile, passphrase: string, argon: AsyncArgon): Promise<Uint8Array> {
+  const { kdf, salt } = passphraseSlotOf(parsed.header);
+  const problem = kdfProblem(kdf);
+  if (problem) throw new CorruptError(problem);
+  const pw = passphraseBytes(passphrase);
+  let kek: Uint8Array;
   try {
-    const key = unwrap(parsed.header.vaultId, slot, kek);
-    if (!key) throw new AuthError();
-    return key;
+    kek = await argon(pw, salt, kdf.opsLimit, kdf.memKiB * 1024);
   } finally {
-    memzero(kek);
+    memzero(pw);
   }
+  return openPassphraseSlot(parsed, kek);
+}
+
+export function unwrapWithPassphrase(parsed: ParsedFile, passphrase: string): Uint8Array {
+  const { kdf, salt } = passphraseSlotOf(parsed.header);
+  return openPassphraseSlot(parsed, derivePassphraseKey(passphrase, kdf, salt));
 }
 
 /** Returns null when the key does not open the slot (e.g. a stale keychain item). */

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { backupVault, restoreVault } from '../../app/transfer';
-import { CancelledError, NeedTerminalError } from '../../errors';
+import { confirmOrYes } from '../prompt';
 import { GlobalOptions, makeContext } from '../context';
 import { done } from '../render';
 
@@ -22,10 +22,7 @@ export function registerBackup(program: Command): void {
     .addHelpText('after', '\nExample:\n  vault restore /media/usb/vault-2026-11.exv\n\nThe vault it replaces is kept as vault.exv.bak.')
     .action(async (file: string, opts, c: Command) => {
       const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
-      if (!opts.yes) {
-        if (!ctx.unlocker.prompter) throw new NeedTerminalError('restoring replaces the vault and needs confirmation', ['add --yes']);
-        if (!(await ctx.unlocker.prompter.confirm(`Replace ${ctx.vaultPath} with ${file}?`))) throw new CancelledError();
-      }
+      await confirmOrYes(ctx.unlocker.prompter, Boolean(opts.yes), `Replace ${ctx.vaultPath} with ${file}?`, 'restoring replaces the vault and needs confirmation');
       const n = await restoreVault(ctx, file);
       done(`restored ${n} entr${n === 1 ? 'y' : 'ies'} from ${file}; the previous vault is ${ctx.vaultPath}.bak`);
     });

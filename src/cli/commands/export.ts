@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { exportEntries } from '../../app/transfer';
-import { CancelledError, NeedTerminalError, UsageError } from '../../errors';
+import { UsageError } from '../../errors';
+import { confirmOrYes } from '../prompt';
 import { exportEnv, exportJson } from '../../domain/export-format';
 import { GlobalOptions, makeContext } from '../context';
 import { checkSecretTarget, writeSecretOutput } from '../output-file';
@@ -26,10 +27,7 @@ Prefer "vault backup": it copies the encrypted vault. An export is plain text.`)
       if (opts.all && names.length) throw new UsageError('give entry names or --all, not both');
       checkSecretTarget(opts.out, Boolean(opts.force));
       const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
-      if (!opts.yes) {
-        if (!ctx.unlocker.prompter) throw new NeedTerminalError('exporting writes keys in clear text and needs confirmation', ['add --yes']);
-        if (!(await ctx.unlocker.prompter.confirm(`Write ${opts.all ? 'every key' : names.join(', ')} in clear text to ${opts.out ?? 'standard output'}?`))) throw new CancelledError();
-      }
+      await confirmOrYes(ctx.unlocker.prompter, Boolean(opts.yes), `Write ${opts.all ? 'every key' : names.join(', ')} in clear text to ${opts.out ?? 'standard output'}?`, 'exporting writes keys in clear text and needs confirmation');
       const entries = await exportEntries(ctx, names, Boolean(opts.all));
       writeSecretOutput(opts.out, opts.format === 'env' ? exportEnv(entries) : exportJson(entries));
       if (opts.out) done(`wrote ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} to ${opts.out} (mode 600)`);

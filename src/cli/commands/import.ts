@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { destroyFile, planDotenvImport, rewriteWithRefs } from '../../app/import-dotenv';
 import { importEntries } from '../../app/transfer';
-import { CancelledError, NeedTerminalError, UsageError } from '../../errors';
+import { UsageError } from '../../errors';
+import { confirmOrYes } from '../prompt';
 import { EXCHANGE_IDS, ExchangeId } from '../../domain/exchanges';
 import { ImportedEntry, parseExportJson } from '../../domain/export-format';
 import { Prompter } from '../../app/ports';
@@ -11,9 +12,7 @@ import { done, line, table } from '../render';
 
 async function confirmPlan(items: ImportedEntry[], yes: boolean, prompter: Prompter | undefined): Promise<void> {
   table(['ENTRY', 'EXCHANGE', 'FIELDS'], items.map((i) => [i.name, i.exchange, Object.keys(i.secrets).sort().join(', ')]));
-  if (yes) return;
-  if (!prompter) throw new NeedTerminalError('importing needs confirmation', ['add --yes']);
-  if (!(await prompter.confirm(`Create ${items.length} entr${items.length === 1 ? 'y' : 'ies'}?`, true))) throw new CancelledError();
+  await confirmOrYes(prompter, yes, `Create ${items.length} entr${items.length === 1 ? 'y' : 'ies'}?`, 'importing needs confirmation', true);
 }
 
 export function registerImport(program: Command): void {

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { getEntry, removeEntry } from '../../app/entries';
-import { CancelledError, NeedTerminalError } from '../../errors';
+import { confirmOrYes } from '../prompt';
 import { GlobalOptions, makeContext } from '../context';
 import { done } from '../render';
 
@@ -13,12 +13,9 @@ export function registerRm(program: Command): void {
     .addHelpText('after', '\nExamples:\n  vault rm old-bybit\n  vault rm old-bybit --yes')
     .action(async (name: string, opts, c: Command) => {
       const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
-      if (!opts.yes) {
-        const prompter = ctx.unlocker.prompter;
-        if (!prompter) throw new NeedTerminalError(`deleting ${name} needs confirmation`, ['add --yes to delete without asking']);
-        await getEntry(ctx, name);
-        if (!(await prompter.confirm(`Delete ${name}? Its keys will be gone from the vault.`))) throw new CancelledError();
-      }
+      // Check the entry exists before asking about it.
+      if (!opts.yes && ctx.unlocker.prompter) await getEntry(ctx, name);
+      await confirmOrYes(ctx.unlocker.prompter, Boolean(opts.yes), `Delete ${name}? Its keys will be gone from the vault.`, `deleting ${name} needs confirmation`);
       await removeEntry(ctx, name);
       done(`removed ${name}`);
     });

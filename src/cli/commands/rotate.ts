@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { getEntry } from '../../app/entries';
 import { markVersionRevoked, rotateDue, rotateManual, rotateWithHook } from '../../app/rotate';
-import { NeedTerminalError, UsageError } from '../../errors';
+import { UsageError } from '../../errors';
+import { confirmOrYes } from '../prompt';
 import { EXCHANGES, ROTATE_STEPS } from '../../domain/exchanges';
 import { GlobalOptions, makeContext } from '../context';
 import { done, info, json, line, warn } from '../render';
@@ -32,10 +33,7 @@ standard input, never on the command line; the rotate hook prints the new one as
       const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
       if (opts.due) {
         if (name) throw new UsageError('give an entry or --due, not both');
-        if (!opts.yes) {
-          if (!ctx.unlocker.prompter) throw new NeedTerminalError('rotate --due runs hooks that change keys on exchanges', ['add --yes to run without asking (cron)']);
-          if (!(await ctx.unlocker.prompter.confirm('Rotate every due key that has a hook?', false))) return;
-        }
+        await confirmOrYes(ctx.unlocker.prompter, Boolean(opts.yes), 'Rotate every due key that has a hook?', 'rotate --due runs hooks that change keys on exchanges');
         const r = await rotateDue(ctx);
         if (opts.json) json(r);
         else {
