@@ -68,11 +68,15 @@ export class Unlocker {
       }
     }
     const pass = await this.passphrase();
-    await ready();
-    // With a person waiting on a terminal, derive in a worker so the spinner turns.
-    const key = this.opts.prompter
-      ? await this.opts.prompter.busy('Unlocking the vault', () => unwrapWithPassphraseUsing(parsed, pass, argon2idInWorker))
-      : unwrapWithPassphrase(parsed, pass);
+    // With a person waiting on a terminal, derive in a worker (which loads its own libsodium)
+    // so the spinner turns; otherwise here, loading libsodium only now.
+    let key: Uint8Array;
+    if (this.opts.prompter) {
+      key = await this.opts.prompter.busy('Unlocking the vault', () => unwrapWithPassphraseUsing(parsed, pass, argon2idInWorker));
+    } else {
+      await ready();
+      key = unwrapWithPassphrase(parsed, pass);
+    }
     this.known.set(id, key);
     return key;
   }
