@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import { parse } from 'dotenv';
 import { UsageError } from '../errors';
 import { groupDotenv, ImportGroup } from '../domain/dotenv-import';
+import { quoteEnvValue } from '../domain/env-file';
 import { defaultEnvName, envNameProblem } from '../domain/env-names';
 import { ExchangeId } from '../domain/exchanges';
 import { ImportedEntry } from '../domain/export-format';
@@ -40,11 +41,10 @@ export function planDotenvImport(file: string, entry?: string, exchange?: Exchan
 export function rewriteWithRefs(file: string, plan: DotenvPlan): void {
   const ref = new Map<string, { entry: string; field: string }>();
   for (const g of plan.groups) for (const [field, v] of Object.entries(g.vars)) ref.set(v, { entry: g.name!, field });
-  const quote = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
   const lines = ['# Rewritten by vault import: run the bot with vault exec --env-file THIS_FILE -- ...'];
   for (const [k, v] of Object.entries(plan.values)) {
     const r = ref.get(k);
-    if (!r) lines.push(`${k}=${quote(v)}`);
+    if (!r) lines.push(`${k}=${quoteEnvValue(v)}`);
     else if (envNameProblem(k) === null) lines.push(`${k}=vault://${r.entry}/${r.field}`);
     else {
       // vault exec injects only upper-case names: the bot must read the default name instead.

@@ -8,11 +8,19 @@ export type EnvFileLine = { name: string; ref: FieldRef } | { name: string; valu
 
 const REF = /^vault:\/\/([a-z0-9][a-z0-9._-]{0,63})\/([A-Za-z][A-Za-z0-9_]{0,31})$/;
 
+const ESCAPES: Record<string, string> = { n: '\n', r: '\r' };
+
+/** A value in double quotes, escaping what a double-quoted dotenv value can hold. */
+export function quoteEnvValue(v: string): string {
+  return `"${v.replace(/[\\"$]/g, '\\$&').replace(/\n/g, '\\n').replace(/\r/g, '\\r')}"`;
+}
+
 function unquote(raw: string): string {
   const v = raw.trim();
   if (v.length >= 2 && ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'")))) {
     const inner = v.slice(1, -1);
-    return v.startsWith('"') ? inner.replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\\\/g, '\\') : inner;
+    // One pass, so an escaped backslash before "n" stays a backslash and an "n".
+    return v.startsWith('"') ? inner.replace(/\\([nr"\\$])/g, (_m, c: string) => ESCAPES[c] ?? c) : inner;
   }
   // Unquoted: a " #" starts a comment.
   return v.replace(/\s+#.*$/, '');

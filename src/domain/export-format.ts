@@ -1,6 +1,7 @@
 // The shapes `vault export` writes and `vault import json` reads back.
 import { UsageError } from '../errors';
 import { Entry, printable } from './entry';
+import { quoteEnvValue } from './env-file';
 import { defaultEnvName } from './env-names';
 import { isExchangeId } from './exchanges';
 import { Secret } from './secret';
@@ -18,12 +19,11 @@ export function exportJson(entries: Entry[]): string {
 
 /** VAR="value" lines under the names `vault exec` would use; double quotes with escapes. */
 export function exportEnv(entries: Entry[]): string {
-  const quote = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\$/g, '\\$')}"`;
   const lines: string[] = [];
   for (const e of entries) {
     lines.push(`# ${e.name} (${e.exchange})`);
     for (const [field, v] of Object.entries(e.secrets).sort(([a], [b]) => (a < b ? -1 : 1))) {
-      lines.push(`${e.env[field] ?? defaultEnvName(e.name, field)}=${quote(v.reveal())}`);
+      lines.push(`${e.env[field] ?? defaultEnvName(e.name, field)}=${quoteEnvValue(v.reveal())}`);
     }
   }
   return `${lines.join('\n')}\n`;

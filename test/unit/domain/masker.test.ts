@@ -1,5 +1,5 @@
 import { Masker } from '../../../src/domain/masker';
-import { parseEnvFile } from '../../../src/domain/env-file';
+import { parseEnvFile, quoteEnvValue } from '../../../src/domain/env-file';
 import { CANARY } from '../../helpers/canary';
 
 const S = CANARY.apiSecret;
@@ -55,5 +55,13 @@ describe('env file', () => {
   it('names the line of a bad entry, never its content', () => {
     expect(() => parseEnvFile(`OK=1\n${CANARY.apiSecret}\n`)).toThrow(/^line 2 of the env file is not VAR=value$/);
     expect(() => parseEnvFile('X=vault://Bad Entry/apiKey')).toThrow(/line 1 of the env file has a malformed vault:\/\/ reference/);
+  });
+});
+
+describe('env file quoting', () => {
+  it('what quoteEnvValue writes, parseEnvFile reads back exactly', () => {
+    const values = ['plain', 'two words', 'line\nbreak', 'crlf\r\nend', 'a literal \\n (backslash n)', 'quote " inside', 'back\\slash', 'dollar $HOME and ${X}', '\\', '', "single ' quote", 'trailing # not a comment'];
+    const text = values.map((v, i) => `V${i}=${quoteEnvValue(v)}`).join('\n');
+    expect(parseEnvFile(text)).toEqual(values.map((v, i) => ({ name: `V${i}`, value: v })));
   });
 });
