@@ -112,6 +112,9 @@ export function writeVaultBytes(file: string, data: Uint8Array, opts: StoreOptio
     fs.rmSync(tmp, { force: true });
     fs.linkSync(target, tmp);
     fs.renameSync(tmp, bak);
+    // When the backup already is this very file (a writer was killed between its two
+    // renames), rename() between two links of one file does nothing and leaves tmp behind.
+    fs.rmSync(tmp, { force: true });
     fsyncDir(path.dirname(target));
   }
   writeFileAtomic(target, data);

@@ -46,6 +46,18 @@ describe('atomic write', () => {
     expect(fs.readdirSync(dir).sort()).toEqual([...others, 'vault.exv', 'vault.exv.bak'].sort());
   });
 
+  it('leaves no temp link when the backup already is the current vault (a writer killed between its two renames)', () => {
+    const f = path.join(dir, 'vault.exv');
+    writeVaultBytes(f, Buffer.from('first'));
+    // What a writer killed after "vault -> backup" but before "new -> vault" leaves behind.
+    fs.rmSync(`${f}.bak`, { force: true });
+    fs.linkSync(f, `${f}.bak`);
+    writeVaultBytes(f, Buffer.from('second'));
+    expect(fs.readdirSync(dir).sort()).toEqual(['vault.exv', 'vault.exv.bak']);
+    expect(fs.readFileSync(`${f}.bak`, 'utf8')).toBe('first');
+    expect(fs.readFileSync(f, 'utf8')).toBe('second');
+  });
+
   it('creates a missing vault folder with mode 0700', () => {
     const f = path.join(dir, 'new', 'deeper', 'vault.exv');
     writeVaultBytes(f, Buffer.from('x'));
