@@ -1,0 +1,106 @@
+// Scale: vaults of 10, 1,000 and 10,000 entries (a quarter with multi-line PEM keys), all
+// opened through the keychain as a bot host would. Each command at 1,000 and 10,000 entries
+// runs alternately with the same command on the 10-entry vault; the ratio is of medians.
+// Also: file size against the same entries as plain JSON, and `vault audit verify` over
+// 100,000 records against the bare work of reading and HMAC-ing them.
+// Usage: node bench/scale.mjs [--quick]
+import { spawnSync } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { BenchHome, CLI, ROOT, compare, ensureKeyring, ms, ratio, timeOnce } from './lib/harness.mjs';
+import { exportText, makeEntries } from './lib/fixtures.mjs';
+import { main } from './lib/report.mjs';
+
+const SIZES = [10, 1_000, 10_000];
+const AUDIT_RECORDS = 100_000;
+const NEW_ENTRY = JSON.stringify({ apiKey: 'A'.repeat(64), apiSecret: 'B'.repeat(64) });
+
+function makeVault(n) {
+  const home = new BenchHome(`scale-${n}`);
+  home.vault(['init', '--keychain', '--kdf', 'interactive']);
+  const fixture = join(home.dir, 'entries.json');
+  writeFileSync(fixture, exportText(makeEntries(n)));
+  home.vault(['import', 'json', fixture, '--yes']);
+  // From here on, unlock through the keychain only.
+  const passFile = home.env.EXVAULT_PASSPHRASE_FILE;
+  delete home.env.EXVAULT_PASSPHRASE_FILE;
+  // "Plain JSON": what `vault export` writes, without its indentation.
+  const plain = JSON.stringify(JSON.parse(home.vault(['export', '--all', '--format', 'json', '--yes']).toString())).length;
+  return { n, home, passFile, plain };
+}
+
+function commands(v) {
+  let added = 0;
+  const run = (args, input) => () => timeOnce(process.execPath, [CLI, ...args], v.home.env, input);
+  return {
+    'exec one entry': run(['exec', 'bot-00001', '--', 'true']),
+    add: () => run(['add', `new-${added++}`, '--exchange', 'binance'], NEW_ENTRY)(),
+    list: run(['list']),
+    check: run(['check']),
+  };
+}
+
+async function auditBench(v, runs) {
+  const helper = join(v.home.dir, 'fill-audit.cjs');
+  await build({ entryPoints: [join(ROOT, 'bench/lib/fill-audit.ts')], outfile: helper, bundle: true, platform: 'node', format: 'cjs', external: ['libsodium-wrappers-sumo', '@napi-rs/keyring'], nodePaths: [join(ROOT, 'node_modules')], logLevel: 'warning' });
+  const r = spawnSync(process.execPath, [helper, v.home.vaultFile, v.passFile, String(AUDIT_RECORDS)], { env: { ...v.home.env, NODE_PATH: join(ROOT, 'node_modules') }, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('filling the audit log failed');
+  const log = `${v.home.vaultFile}.audit`; // storage/paths.ts auditPath
+  const lines = readFileSync(log, 'utf8').split('\n').filter(Boolean).length;
+  const t = compare(
+    () => timeOnce(process.execPath, [CLI, 'audit', 'verify'], v.home.env),
+    () => timeOnce(process.execPath, [join(ROOT, 'bench/lib/hmac-baseline.cjs'), log], v.home.env),
+    runs,
+    1,
+  );
+  return { lines, bytes: statSync(log).size, t };
+}
+
+export async function run({ quick = false } = {}) {
+  const runs = quick ? 5 : 15;
+  const vaults = SIZES.map(makeVault);
+  try {
+    const base = vaults[0];
+    const baseCmds = commands(base);
+    const rows = [];
+    const checks = [];
+    for (const v of vaults.slice(1)) {
+      const cmds = commands(v);
+      for (const name of Object.keys(cmds)) {
+        const t = compare(cmds[name], baseCmds[name], runs, 2);
+        rows.push([name, v.n.toLocaleString('en'), ms(t.a), ms(t.b), ratio(t.ratio)]);
+        if (v.n === 10_000 && (name === 'exec one entry' || name === 'add')) checks.push({ what: `${name} at 10,000 entries vs 10`, value: ratio(t.ratio), target: '≤ 1.5×', ok: t.ratio <= 1.5 });
+      }
+    }
+    const sizeRows = vaults.map((v) => {
+      const file = statSync(v.home.vaultFile).size;
+      return [v.n.toLocaleString('en'), `${(file / 1024).toFixed(0)} KiB`, `${(v.plain / 1024).toFixed(0)} KiB`, ratio(file / v.plain)];
+    });
+    const big = vaults[2];
+    const bigRatio = statSync(big.home.vaultFile).size / big.plain;
+    checks.push({ what: 'file size at 10,000 entries vs plain JSON', value: ratio(bigRatio), target: '≤ 1.3×', ok: bigRatio <= 1.3 });
+    const audit = await auditBench(base, quick ? 3 : 7);
+    return {
+      title: 'Scale',
+      intro: `Vaults of 10, 1,000 and 10,000 entries (Binance, OKX, Coinbase CDP with a multi-line PEM key, Kraken, in turn), each opened through the Secret Service. Every command at 1,000 and 10,000 entries ran alternately with the same command on the 10-entry vault: ${runs} runs each after 2 warm-up runs; medians. \`add\` writes a new entry each run (re-encrypting and fsyncing the whole vault).`,
+      head: ['command', 'entries', 'median', 'same command, 10 entries', 'ratio'],
+      rows,
+      checks,
+      notes: [
+        'File size against the same entries as plain JSON (`vault export --format json`, without indentation):',
+        '',
+        '| entries | vault file | plain JSON | ratio |',
+        '|---|---|---|---|',
+        ...sizeRows.map((r) => `| ${r.join(' | ')} |`),
+        '',
+        `\`vault audit verify\` over ${audit.lines.toLocaleString('en')} records (${(audit.bytes / 1048576).toFixed(1)} MiB of log): median ${ms(audit.t.a)}, against ${ms(audit.t.b)} for a bare Node process that reads the same log, parses each line and computes one HMAC-SHA256 per record (${ratio(audit.t.ratio)}; the vault also opens itself, checks sequence numbers, chain links and the head it remembers).`,
+      ],
+      audit,
+    };
+  } finally {
+    for (const v of vaults) v.home.cleanup();
+  }
+}
+
+main(import.meta.url, run, ensureKeyring);
