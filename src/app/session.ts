@@ -1,6 +1,6 @@
 // Opening a vault and writing it back. Writers hold the lock across read-modify-write, so
 // two commands never lose each other's changes.
-import { decodeFile, Header } from '../format/header';
+import { decodeFile, Header, ParsedFile } from '../format/header';
 import { openBody, sealFile } from '../format/seal';
 import { parseDoc, serializeDoc, VaultDoc } from '../domain/document';
 import { acquireLock } from '../storage/lock';
@@ -28,22 +28,40 @@ export interface Session {
   doc: VaultDoc;
 }
 
-export async function openSession(ctx: AppContext): Promise<Session> {
+/** Reads the file and unlocks its data key; a failed unlock goes into the audit log. */
+async function unlockFile(ctx: AppContext): Promise<{ parsed: ParsedFile; dataKey: Uint8Array }> {
   const parsed = decodeFile(readVaultBytes(ctx.vaultPath, ctx.store));
-  let dataKey: Uint8Array;
   try {
-    dataKey = await ctx.unlocker.dataKey(parsed);
+    return { parsed, dataKey: await ctx.unlocker.dataKey(parsed) };
   } catch (err) {
     if (err instanceof AuthError) await recordFailedUnlock(ctx);
     throw err;
   }
-  const s = { header: parsed.header, dataKey, doc: parseDoc(openBody(parsed, dataKey)) };
+}
+
+/** Failed unlocks since the last open: chained into the log, reported, and alerted on. */
+async function reportFailedUnlocks(ctx: AppContext, dataKey: Uint8Array, session: () => Session): Promise<void> {
   const { failed, first } = await chainPending(ctx, dataKey);
-  if (failed) {
-    ctx.notices.warn(`${failed} failed unlock attempt${failed === 1 ? '' : 's'} since the vault was last opened (first at ${first}); see: vault audit`);
-    await alert(ctx, s, 'unlock-failed', { attempts: failed, first });
-  }
+  if (!failed) return;
+  ctx.notices.warn(`${failed} failed unlock attempt${failed === 1 ? '' : 's'} since the vault was last opened (first at ${first}); see: vault audit`);
+  await alert(ctx, session(), 'unlock-failed', { attempts: failed, first });
+}
+
+export async function openSession(ctx: AppContext): Promise<Session> {
+  const { parsed, dataKey } = await unlockFile(ctx);
+  const s = { header: parsed.header, dataKey, doc: parseDoc(openBody(parsed, dataKey)) };
+  await reportFailedUnlocks(ctx, dataKey, () => s);
   return s;
+}
+
+/**
+ * The data key alone, for writers: they read the body again under the lock, so decoding it
+ * here as well would only double the cost on a large vault.
+ */
+async function unlockForWrite(ctx: AppContext): Promise<Uint8Array> {
+  const { parsed, dataKey } = await unlockFile(ctx);
+  await reportFailedUnlocks(ctx, dataKey, () => ({ header: parsed.header, dataKey, doc: parseDoc(openBody(parsed, dataKey)) }));
+  return dataKey;
 }
 
 /** Re-reads the file with a data key already in hand: no key derivation, no prompt. */
@@ -64,7 +82,7 @@ export async function saveSession(ctx: AppContext, s: Session): Promise<void> {
  * key never changes for a vault, so the re-read under the lock needs no second unlock.
  */
 export async function mutate<T>(ctx: AppContext, fn: (s: Session) => T | Promise<T>, unlockedKey?: Uint8Array): Promise<T> {
-  const dataKey = unlockedKey ?? (await openSession(ctx)).dataKey;
+  const dataKey = unlockedKey ?? (await unlockForWrite(ctx));
   const lock = await acquireLock(lockPath(ctx.vaultPath));
   try {
     const s = reread(ctx, dataKey);

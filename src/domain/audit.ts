@@ -3,7 +3,7 @@
 // so editing, deleting, reordering or inserting any record breaks the chain from there on.
 // Failed unlocks are written without a MAC (there is no key) and are covered by the next
 // authenticated record. Records hold names, never values.
-import { canonicalJson } from './document';
+import { canonicalJson } from './canonical-json';
 
 export const GENESIS_MAC = '0'.repeat(64);
 

@@ -1,6 +1,7 @@
 // The vault body: every entry as canonical JSON (sorted keys, no spaces), so the same
 // content always gives the same plaintext. Reading it never echoes the text it read.
 import { CorruptError } from '../errors';
+import { canonicalJson } from './canonical-json';
 import { Entry, ENTRY_NAME, FIELD_NAME, RotationPolicy, Version } from './entry';
 import { isExchangeId } from './exchanges';
 import { FieldRef, Profile, PROFILE_NAME } from './profile';
@@ -31,23 +32,18 @@ export function emptyDoc(): VaultDoc {
   return { entries: new Map(), profiles: new Map(), config: {} };
 }
 
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
-}
-
-function secretsToPlain(secrets: Record<string, Secret>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(secrets)) out[k] = v.reveal();
+/** A plain copy with keys inserted in sorted order, so canonicalJson has nothing to reorder. */
+function inKeyOrder<T>(o: Record<string, T>, value: (v: T) => unknown = (v) => v): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o).sort()) if (o[k] !== undefined) out[k] = value(o[k]);
   return out;
 }
 
+const secretsToPlain = (secrets: Record<string, Secret>) => inKeyOrder(secrets, (v) => v.reveal());
+
 function entryToPlain(e: Entry): Record<string, unknown> {
-  const history = e.history?.length ? e.history.map((v) => ({ ...v, secrets: secretsToPlain(v.secrets) })) : undefined;
-  return { ...e, secrets: secretsToPlain(e.secrets), history };
+  const history = e.history?.length ? e.history.map((v) => inKeyOrder({ ...v, secrets: secretsToPlain(v.secrets) })) : undefined;
+  return inKeyOrder({ ...e, secrets: secretsToPlain(e.secrets), env: inKeyOrder(e.env), history } as Record<string, unknown>);
 }
 
 export function serializeDoc(doc: VaultDoc): Uint8Array {

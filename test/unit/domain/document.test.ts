@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CorruptError } from '../../../src/errors';
-import { canonicalJson, emptyDoc, parseDoc, serializeDoc } from '../../../src/domain/document';
+import { canonicalJson } from '../../../src/domain/canonical-json';
+import { emptyDoc, parseDoc, serializeDoc } from '../../../src/domain/document';
 import { Secret } from '../../../src/domain/secret';
 import { CANARY } from '../../helpers/canary';
 
