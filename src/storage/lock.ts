@@ -1,13 +1,15 @@
-// Inter-process lock for writers: an exclusively created file naming its holder (pid and
-// the holder's start time, so a recycled pid is not mistaken for the holder). A lock whose
-// holder is gone is taken over; the takeover itself is serialised by a short-lived
-// "breaker" file so two waiters can never both remove a live lock.
+// Inter-process lock for writers: a file naming its holder (pid and the holder's start time,
+// so a recycled pid is not mistaken for the holder), hard-linked into place so it never
+// exists without that content. A lock whose holder is gone is taken over at once; the
+// takeover itself is serialised by a short-lived "breaker" file so two waiters can never
+// both remove a live lock.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { BusyError } from '../errors';
 
 export const LOCK_TIMEOUT_MS = 10_000;
-/** A lock file left empty by a holder that died while creating it. */
+/** An empty or unreadable lock file (only older versions, which wrote the file after creating it, leave one). */
 const EMPTY_LOCK_STALE_MS = 5_000;
 const BREAKER_STALE_MS = 5_000;
 
@@ -54,18 +56,38 @@ function readOwner(file: string): { owner: Owner | null; mtimeMs: number; ageMs:
   }
 }
 
+/**
+ * Creates file with content, or returns false when it exists. The content goes to a private
+ * temp file first, which is then hard-linked into place (link fails if the name exists): a
+ * process killed at any moment leaves either no lock or one naming it, never an empty one.
+ */
 function tryCreate(file: string, content: string): boolean {
+  const tmp = `${file}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
+  fs.writeFileSync(tmp, content, { flag: 'wx', mode: 0o600 });
   try {
-    const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
-    try {
-      fs.writeSync(fd, content);
-    } finally {
-      fs.closeSync(fd);
-    }
+    fs.linkSync(tmp, file);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw err;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+const ATTEMPT = /^.+\.lock(?:\.break)?\.(\d+)-[0-9a-f]{12}\.tmp$/;
+
+/** Temp files of lock attempts by processes killed between writing and removing them. */
+function removeDeadAttempts(file: string): void {
+  const dir = path.dirname(file);
+  for (const name of fs.readdirSync(dir)) {
+    const m = ATTEMPT.exec(name);
+    if (!m) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') fs.rmSync(path.join(dir, name), { force: true });
+    }
   }
 }
 
@@ -108,6 +130,7 @@ export async function acquireLock(file: string, timeoutMs = LOCK_TIMEOUT_MS): Pr
     }
     await new Promise((r) => setTimeout(r, 20 + Math.random() * 40));
   }
+  removeDeadAttempts(file);
   let held = true;
   const release = () => {
     if (!held) return;
