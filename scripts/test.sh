@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: system packages, npm dependencies, build,
-# type check, then every jest suite against a real Secret Service. Ends with one line:
-# "N passed, N failed".
+# type check, then every jest suite against a real Secret Service, then the adversarial suite
+# at its CI size. Ends with one line over both: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-system-deps.sh || exit 1
@@ -18,5 +18,8 @@ mkdir -p .test-results
 rm -f .test-results/jest.json
 scripts/with-keyring.sh node_modules/.bin/jest --json --outputFile=.test-results/jest.json "$@"
 rc=$?
-node scripts/totals.mjs .test-results/jest.json || rc=1
+node scripts/totals.mjs .test-results/jest.json --label main || rc=1
+# The adversarial suite at its CI size, with its own summary line.
+scripts/adversarial.sh || rc=1
+node scripts/totals.mjs .test-results/jest.json .test-results/adversarial.json || rc=1
 exit $rc
