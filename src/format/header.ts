@@ -131,5 +131,6 @@ export function decodeFile(file: Uint8Array): ParsedFile {
   if (off !== end) throw malformed();
   if (slots.filter((s) => s.type === 'passphrase').length !== 1) throw malformed();
   if (slots.filter((s) => s.type === 'keychain').length > 1) throw malformed();
-  return { header: { vaultId, bodyNonce, slots }, aad: file.slice(0, end), body: file.slice(end) };
+  // Views, not copies: the body can be megabytes, and the caller owns the file buffer.
+  return { header: { vaultId, bodyNonce, slots }, aad: file.subarray(0, end), body: file.subarray(end) };
 }

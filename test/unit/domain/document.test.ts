@@ -46,3 +46,42 @@ it('refuses malformed bodies with one documented error and never quotes the text
     }
   }
 });
+
+describe('the line layout: one entry per line, decoded on first use', () => {
+  const text = (doc: ReturnType<typeof emptyDoc>) => new TextDecoder().decode(serializeDoc(doc));
+
+  it('puts each entry on its own line, name first, and the whole body is still JSON', () => {
+    const t = text(sampleDoc());
+    const lines = t.split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[1]).toMatch(/^\{"name":"a",/);
+    expect(lines[2]).toMatch(/^\{"name":"cb",/);
+    expect(JSON.parse(t).entries.map((e: { name: string }) => e.name)).toEqual(['a', 'cb']);
+  });
+
+  it('reads bodies written before the layout (one canonical line) to the same document', () => {
+    const old = JSON.parse(text(sampleDoc()));
+    const doc = parseDoc(new TextEncoder().encode(canonicalJson(old)));
+    expect(serializeDoc(doc)).toEqual(serializeDoc(sampleDoc()));
+  });
+
+  it('decodes an entry only when it is used, and writes untouched lines back as they were', () => {
+    const t = text(sampleDoc());
+    // A line whose JSON is broken but whose name is readable: nothing notices until it is used.
+    const broken = t.replace(/\{"name":"cb",[^\n]*\n/, '{"name":"cb",BROKEN\n');
+    const doc = parseDoc(new TextEncoder().encode(broken));
+    expect(doc.entries.size).toBe(2);
+    expect(doc.entries.get('a')!.label).toBe('l');
+    doc.entries.get('a')!.label = 'changed';
+    expect(new TextDecoder().decode(serializeDoc(doc))).toContain('{"name":"cb",BROKEN\n');
+    expect(() => doc.entries.get('cb')).toThrow(CorruptError);
+    expect(() => [...parseDoc(new TextEncoder().encode(broken)).entries.values()]).toThrow(CorruptError);
+  });
+
+  it('refuses lines without a readable name, duplicate names, and a layout cut short', () => {
+    const t = text(sampleDoc());
+    for (const bad of [t.replace('{"name":"a",', '{"label":"a",'), t.replace('{"name":"cb",', '{"name":"a",'), t.replace('{"name":"a",', '{"name":"A",'), t.slice(0, t.lastIndexOf('\n]'))]) {
+      expect(() => parseDoc(new TextEncoder().encode(bad))).toThrow(CorruptError);
+    }
+  });
+});

@@ -1,0 +1,130 @@
+// One entry of the vault body and its text: a line of JSON with "name" first and the other
+// keys sorted, so a reader can tell whose line it is without decoding it. Decoding checks the
+// shape and never echoes the text it read.
+import { CorruptError } from '../errors';
+import { canonicalJson } from './canonical-json';
+import { Entry, ENTRY_NAME, FIELD_NAME, RotationPolicy, Version } from './entry';
+import { isExchangeId } from './exchanges';
+import { Secret } from './secret';
+
+/** A plain copy with keys inserted in sorted order, so canonicalJson has nothing to reorder. */
+function inKeyOrder<T>(o: Record<string, T>, value: (v: T) => unknown = (v) => v): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o).sort()) if (o[k] !== undefined) out[k] = value(o[k]);
+  return out;
+}
+
+const secretsToPlain = (secrets: Record<string, Secret>) => inKeyOrder(secrets, (v) => v.reveal());
+
+function entryToPlain(e: Entry): Record<string, unknown> {
+  const history = e.history?.length ? e.history.map((v) => inKeyOrder({ ...v, secrets: secretsToPlain(v.secrets) })) : undefined;
+  return inKeyOrder({ ...e, secrets: secretsToPlain(e.secrets), env: inKeyOrder(e.env), history } as Record<string, unknown>);
+}
+
+export const bad = () => new CorruptError('the vault body is not in the expected shape');
+
+export const isString = (x: unknown): x is string => typeof x === 'string';
+export const isStringArray = (x: unknown): x is string[] => Array.isArray(x) && x.every(isString);
+const isStringRecord = (x: unknown): x is Record<string, string> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x) && Object.values(x).every(isString);
+export const optString = (x: unknown): x is string | undefined => x === undefined || isString(x);
+
+export function entryFromPlain(x: unknown): Entry {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw bad();
+  const o = x as Record<string, unknown>;
+  if (!isString(o.name) || !ENTRY_NAME.test(o.name)) throw bad();
+  if (!isString(o.exchange) || !isExchangeId(o.exchange)) throw bad();
+  if (!isStringArray(o.permissions) || !isStringArray(o.ips)) throw bad();
+  if (!isString(o.created) || !isString(o.updated)) throw bad();
+  if (!optString(o.label) || !optString(o.account) || !optString(o.expires) || !optString(o.notes)) throw bad();
+  if (!isStringRecord(o.env) || !isStringRecord(o.secrets)) throw bad();
+  const secrets = secretsFromPlain(o.secrets);
+  const e: Entry = {
+    name: o.name, exchange: o.exchange, permissions: o.permissions, ips: o.ips,
+    created: o.created, updated: o.updated, env: { ...o.env }, secrets,
+  };
+  if (o.label !== undefined) e.label = o.label;
+  if (o.account !== undefined) e.account = o.account;
+  if (o.expires !== undefined) e.expires = o.expires;
+  if (o.notes !== undefined) e.notes = o.notes;
+  if (o.version !== undefined) {
+    if (!isCount(o.version)) throw bad();
+    e.version = o.version;
+  }
+  if (o.rotated !== undefined) {
+    if (!isString(o.rotated)) throw bad();
+    e.rotated = o.rotated;
+  }
+  if (o.rotation !== undefined) e.rotation = rotationFromPlain(o.rotation);
+  if (o.history !== undefined) {
+    if (!Array.isArray(o.history)) throw bad();
+    e.history = o.history.map(versionFromPlain);
+  }
+  return e;
+}
+
+export const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < 1e9;
+
+function secretsFromPlain(x: Record<string, string>): Record<string, Secret> {
+  const secrets: Record<string, Secret> = {};
+  for (const [k, v] of Object.entries(x)) {
+    if (!FIELD_NAME.test(k)) throw bad();
+    secrets[k] = new Secret(v);
+  }
+  return secrets;
+}
+
+function rotationFromPlain(x: unknown): RotationPolicy {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw bad();
+  const o = x as Record<string, unknown>;
+  if (!(o.everyDays === undefined || isCount(o.everyDays)) || !(o.warnDays === undefined || isCount(o.warnDays))) throw bad();
+  if (!optString(o.hook) || !optString(o.revokeHook)) throw bad();
+  const r: RotationPolicy = {};
+  if (o.everyDays !== undefined) r.everyDays = o.everyDays;
+  if (o.warnDays !== undefined) r.warnDays = o.warnDays;
+  if (o.hook !== undefined) r.hook = o.hook;
+  if (o.revokeHook !== undefined) r.revokeHook = o.revokeHook;
+  return r;
+}
+
+function versionFromPlain(x: unknown): Version {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw bad();
+  const o = x as Record<string, unknown>;
+  if (!isCount(o.n) || !isString(o.activated) || !isString(o.retired) || (o.state !== 'previous' && o.state !== 'revoked')) throw bad();
+  if (!isStringRecord(o.secrets) || !optString(o.revokedAt) || !(o.revokePending === undefined || typeof o.revokePending === 'boolean')) throw bad();
+  const v: Version = { n: o.n, activated: o.activated, retired: o.retired, state: o.state, secrets: secretsFromPlain(o.secrets) };
+  if (o.revokePending) v.revokePending = true;
+  if (o.revokedAt !== undefined) v.revokedAt = o.revokedAt;
+  return v;
+}
+
+
+const LINE_START = '{"name":';
+
+/** The entry as its line of the body: {"name":...,<other keys sorted>}. */
+export function entryLine(e: Entry): string {
+  const { name, ...rest } = entryToPlain(e);
+  return `${LINE_START}${JSON.stringify(name)},${canonicalJson(rest).slice(1)}`;
+}
+
+/** Whose line this is, read without decoding it; null when the line does not start as entryLine writes. */
+export function lineName(line: string): string | null {
+  if (!line.startsWith(`${LINE_START}"`)) return null;
+  const end = line.indexOf('"', LINE_START.length + 1);
+  const name = line.slice(LINE_START.length + 1, end);
+  // Entry names need no JSON escapes, so the next quote ends the name.
+  return end > 0 && line[end + 1] === ',' && ENTRY_NAME.test(name) ? name : null;
+}
+
+export function entryFromLine(line: string, name: string): Entry {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    // JSON.parse quotes its input in its message: never pass it on.
+    throw bad();
+  }
+  const e = entryFromPlain(raw);
+  if (e.name !== name) throw bad();
+  return e;
+}
