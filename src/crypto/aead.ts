@@ -51,7 +51,10 @@ export function open(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array,
     const body = ciphertext.subarray(0, ciphertext.length - TAG_BYTES);
     d.setAAD(ad, { plaintextLength: body.length });
     d.setAuthTag(ciphertext.subarray(ciphertext.length - TAG_BYTES));
-    const out = Buffer.concat([d.update(body), d.final()]);
+    const head = d.update(body);
+    const tail = d.final();
+    // A stream cipher's final() gives nothing more: no copy of a megabytes-long body.
+    const out = tail.length ? Buffer.concat([head, tail]) : head;
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch {
     return null;
