@@ -1,11 +1,11 @@
 // Opening a vault and writing it back. Writers hold the lock across read-modify-write, so
 // two commands never lose each other's changes.
-import { decodeFile, Header, ParsedFile } from '../format/header';
+import { decodeFile, decodeHead, FileHead, HEAD_BYTES, Header } from '../format/header';
 import { openBody, sealFile } from '../format/seal';
 import { parseDoc, serializeDoc, VaultDoc } from '../domain/document';
 import { acquireLock } from '../storage/lock';
 import { lockPath } from '../storage/paths';
-import { readVaultBytes, StoreOptions, writeVaultBytes } from '../storage/vault-store';
+import { readVaultBytes, readVaultStart, StoreOptions, writeVaultBytes } from '../storage/vault-store';
 import { AuthError } from '../errors';
 import { alert } from './alerts';
 import { auditHead, chainPending, recordFailedUnlock } from './audit-log';
@@ -28,11 +28,10 @@ export interface Session {
   doc: VaultDoc;
 }
 
-/** Reads the file and unlocks its data key; a failed unlock goes into the audit log. */
-async function unlockFile(ctx: AppContext): Promise<{ parsed: ParsedFile; dataKey: Uint8Array }> {
-  const parsed = decodeFile(readVaultBytes(ctx.vaultPath, ctx.store));
+/** Unlocks the data key of a file's header; a failed unlock goes into the audit log. */
+async function unlockHead(ctx: AppContext, head: FileHead): Promise<Uint8Array> {
   try {
-    return { parsed, dataKey: await ctx.unlocker.dataKey(parsed) };
+    return await ctx.unlocker.dataKey(head);
   } catch (err) {
     if (err instanceof AuthError) await recordFailedUnlock(ctx);
     throw err;
@@ -48,19 +47,21 @@ async function reportFailedUnlocks(ctx: AppContext, dataKey: Uint8Array, session
 }
 
 export async function openSession(ctx: AppContext): Promise<Session> {
-  const { parsed, dataKey } = await unlockFile(ctx);
+  const parsed = decodeFile(readVaultBytes(ctx.vaultPath, ctx.store));
+  const dataKey = await unlockHead(ctx, parsed);
   const s = { header: parsed.header, dataKey, doc: parseDoc(openBody(parsed, dataKey)) };
   await reportFailedUnlocks(ctx, dataKey, () => s);
   return s;
 }
 
 /**
- * The data key alone, for writers: they read the body again under the lock, so decoding it
- * here as well would only double the cost on a large vault.
+ * The data key alone, for writers: unlocking needs only the header, and they read the whole
+ * file under the lock anyway, so reading and decoding the body here too would only double
+ * the cost on a large vault.
  */
 async function unlockForWrite(ctx: AppContext): Promise<Uint8Array> {
-  const { parsed, dataKey } = await unlockFile(ctx);
-  await reportFailedUnlocks(ctx, dataKey, () => ({ header: parsed.header, dataKey, doc: parseDoc(openBody(parsed, dataKey)) }));
+  const dataKey = await unlockHead(ctx, decodeHead(readVaultStart(ctx.vaultPath, HEAD_BYTES, ctx.store)));
+  await reportFailedUnlocks(ctx, dataKey, () => reread(ctx, dataKey));
   return dataKey;
 }
 

@@ -3,7 +3,7 @@
 import { KeychainError, NeedTerminalError } from '../errors';
 import { memzero } from '../crypto/memzero';
 import { ready } from '../crypto/sodium';
-import { ParsedFile } from '../format/header';
+import { FileHead } from '../format/header';
 import { keychainSlotOf, unwrapWithKeychainKey, unwrapWithPassphrase, unwrapWithPassphraseUsing } from '../format/seal';
 import { argon2idInWorker } from '../crypto/kdf';
 import { Keychain } from '../platform/keychain';
@@ -56,7 +56,7 @@ export class Unlocker {
     throw new NeedTerminalError('the vault is locked and no passphrase was given', UNLOCK_HINTS);
   }
 
-  async dataKey(parsed: ParsedFile): Promise<Uint8Array> {
+  async dataKey(parsed: FileHead): Promise<Uint8Array> {
     const id = Buffer.from(parsed.header.vaultId).toString('hex');
     const cached = this.known.get(id);
     if (cached) return cached;
@@ -86,7 +86,7 @@ export class Unlocker {
    * keychain failed and a terminal can ask for the passphrase instead (said once, with why).
    * Without a terminal a keychain failure is final: exit 6, never a weaker fallback.
    */
-  private async viaKeychain(parsed: ParsedFile): Promise<Uint8Array | null> {
+  private async viaKeychain(parsed: FileHead): Promise<Uint8Array | null> {
     const slot = keychainSlotOf(parsed.header);
     if (!slot || !this.opts.keychain) return null;
     let problem: KeychainError;

@@ -34,6 +34,11 @@ export interface Header {
   slots: Slot[];
 }
 
+/** What unlocking reads: the header with its key slots. */
+export interface FileHead {
+  header: Header;
+}
+
 export interface ParsedFile {
   header: Header;
   /** Preamble and header exactly as stored: the body's associated data. */
@@ -84,7 +89,8 @@ export function encodeHeader(h: Header): Uint8Array {
 const malformed = () => new CorruptError('the vault header is malformed', ['restore the backup (vault.exv.bak beside the vault)']);
 
 /** Splits a vault file into header and body. Never echoes file contents in an error. */
-export function decodeFile(file: Uint8Array): ParsedFile {
+/** The header from the start of a file (at least preamble and header); where the body begins. */
+function decodeHeaderAt(file: Uint8Array, withBody: boolean): { header: Header; end: number } {
   if (file.length < MAGIC.length || !MAGIC.every((b, i) => file[i] === b)) {
     throw new CorruptError('not an exvault vault file');
   }
@@ -97,7 +103,7 @@ export function decodeFile(file: Uint8Array): ParsedFile {
   const headerLen = view.getUint32(10);
   if (headerLen > MAX_HEADER_BYTES) throw malformed();
   const end = PREAMBLE_BYTES + headerLen;
-  if (file.length < end + TAG_BYTES) throw new CorruptError('the vault file is truncated');
+  if (file.length < end + (withBody ? TAG_BYTES : 0)) throw new CorruptError('the vault file is truncated');
 
   let off = PREAMBLE_BYTES;
   const take = (n: number): Uint8Array => {
@@ -131,6 +137,19 @@ export function decodeFile(file: Uint8Array): ParsedFile {
   if (off !== end) throw malformed();
   if (slots.filter((s) => s.type === 'passphrase').length !== 1) throw malformed();
   if (slots.filter((s) => s.type === 'keychain').length > 1) throw malformed();
+  return { header: { vaultId, bodyNonce, slots }, end };
+}
+
+export function decodeFile(file: Uint8Array): ParsedFile {
+  const { header, end } = decodeHeaderAt(file, true);
   // Views, not copies: the body can be megabytes, and the caller owns the file buffer.
-  return { header: { vaultId, bodyNonce, slots }, aad: file.subarray(0, end), body: file.subarray(end) };
+  return { header, aad: file.subarray(0, end), body: file.subarray(end) };
+}
+
+/** Enough of a file's start for decodeHead: the preamble and the largest header. */
+export const HEAD_BYTES = PREAMBLE_BYTES + MAX_HEADER_BYTES;
+
+/** The header alone, from the first HEAD_BYTES of a file: what unlocking needs. */
+export function decodeHead(start: Uint8Array): { header: Header } {
+  return { header: decodeHeaderAt(start, false).header };
 }

@@ -5,7 +5,7 @@ import * as aead from '../crypto/aead';
 import { argon2id, KEY_BYTES, SALT_BYTES } from '../crypto/kdf';
 import { memzero } from '../crypto/memzero';
 import { randomBytes } from '../crypto/random';
-import { decodeFile, encodeHeader, Header, ITEM_ID_BYTES, KeychainSlot, ParsedFile, PassphraseSlot, Slot, slotPayload, slotTypeCode, VAULT_ID_BYTES } from './header';
+import { decodeFile, encodeHeader, FileHead, Header, ITEM_ID_BYTES, KeychainSlot, ParsedFile, PassphraseSlot, Slot, slotPayload, slotTypeCode, VAULT_ID_BYTES } from './header';
 import { KdfParams, kdfProblem } from './limits';
 
 /** Source of random bytes; fixed only by the test-vector generator. */
@@ -101,7 +101,7 @@ export function keychainSlotOf(header: Header): KeychainSlot | undefined {
 export type AsyncArgon = (password: Uint8Array, salt: Uint8Array, ops: number, memBytes: number) => Promise<Uint8Array>;
 
 /** The data key from the passphrase slot, given the key derived for it; wipes that key. */
-function openPassphraseSlot(parsed: ParsedFile, kek: Uint8Array): Uint8Array {
+function openPassphraseSlot(parsed: FileHead, kek: Uint8Array): Uint8Array {
   try {
     const key = unwrap(parsed.header.vaultId, passphraseSlotOf(parsed.header), kek);
     if (!key) throw new AuthError();
@@ -112,7 +112,7 @@ function openPassphraseSlot(parsed: ParsedFile, kek: Uint8Array): Uint8Array {
 }
 
 /** As unwrapWithPassphrase, with the derivation done elsewhere (a worker thread). */
-export async function unwrapWithPassphraseUsing(parsed: ParsedFile, passphrase: string, argon: AsyncArgon): Promise<Uint8Array> {
+export async function unwrapWithPassphraseUsing(parsed: FileHead, passphrase: string, argon: AsyncArgon): Promise<Uint8Array> {
   const { kdf, salt } = passphraseSlotOf(parsed.header);
   const problem = kdfProblem(kdf);
   if (problem) throw new CorruptError(problem);
@@ -126,13 +126,13 @@ export async function unwrapWithPassphraseUsing(parsed: ParsedFile, passphrase: 
   return openPassphraseSlot(parsed, kek);
 }
 
-export function unwrapWithPassphrase(parsed: ParsedFile, passphrase: string): Uint8Array {
+export function unwrapWithPassphrase(parsed: FileHead, passphrase: string): Uint8Array {
   const { kdf, salt } = passphraseSlotOf(parsed.header);
   return openPassphraseSlot(parsed, derivePassphraseKey(passphrase, kdf, salt));
 }
 
 /** Returns null when the key does not open the slot (e.g. a stale keychain item). */
-export function unwrapWithKeychainKey(parsed: ParsedFile, keychainKey: Uint8Array): Uint8Array | null {
+export function unwrapWithKeychainKey(parsed: FileHead, keychainKey: Uint8Array): Uint8Array | null {
   const slot = keychainSlotOf(parsed.header);
   return slot ? unwrap(parsed.header.vaultId, slot, keychainKey) : null;
 }

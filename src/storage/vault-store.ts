@@ -73,6 +73,19 @@ export function readVaultBytes(file: string, opts: StoreOptions = {}): Uint8Arra
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
+/** The first `bytes` bytes of the vault (all of it when shorter), after the same checks. */
+export function readVaultStart(file: string, bytes: number, opts: StoreOptions = {}): Uint8Array {
+  checkVaultFile(file, opts);
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    const n = fs.readSync(fd, buf, 0, bytes, 0);
+    return new Uint8Array(buf.buffer, buf.byteOffset, n);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Creates the vault's folder with mode 0700 when it does not exist yet. */
 export function ensureVaultFolder(file: string): void {
   const dir = path.dirname(file);
