@@ -35,7 +35,8 @@ function sortDeep(value: unknown): unknown {
   }
   if (!changed) return value;
   const order = keys.map((_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : 1));
-  const out: Record<string, unknown> = {};
+  // No prototype, so a key named "__proto__" is a key like any other.
+  const out: Record<string, unknown> = Object.create(null);
   for (const i of order) out[keys[i]!] = vals[i];
   return out;
 }

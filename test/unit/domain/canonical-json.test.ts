@@ -28,3 +28,9 @@ it('sorts keys lexicographically even where JavaScript would order them numerica
   expect(canonicalJson({ b: 1, a: [{ d: 1, c: undefined }] })).toBe('{"a":[{"d":1}],"b":1}');
 });
 
+
+it('keeps a key named __proto__ as a key (fast-check found this one)', () => {
+  const v = JSON.parse('{"b":1,"__proto__":{"x":2}}');
+  expect(canonicalJson(v)).toBe(reference(v));
+  expect(canonicalJson(v)).toBe('{"__proto__":{"x":2},"b":1}');
+});
