@@ -55,11 +55,12 @@ export async function openSession(ctx: AppContext): Promise<Session> {
 }
 
 /**
- * The data key alone, for writers: unlocking needs only the header, and they read the whole
- * file under the lock anyway, so reading and decoding the body here too would only double
- * the cost on a large vault.
+ * The data key alone, for writers (and for commands that unlock before asking for anything):
+ * unlocking needs only the header, and writers read the whole file under the lock anyway, so
+ * reading and decoding the body here too would only double the cost on a large vault. The
+ * unlocker keeps the key, so a later open asks for nothing.
  */
-async function unlockForWrite(ctx: AppContext): Promise<Uint8Array> {
+export async function unlockForWrite(ctx: AppContext): Promise<Uint8Array> {
   const dataKey = await unlockHead(ctx, decodeHead(readVaultStart(ctx.vaultPath, HEAD_BYTES, ctx.store)));
   await reportFailedUnlocks(ctx, dataKey, () => reread(ctx, dataKey));
   return dataKey;

@@ -82,10 +82,9 @@ export function sealFile(header: Header, dataKey: Uint8Array, plaintext: Uint8Ar
   header.bodyNonce = rng(aead.NONCE_BYTES);
   const aad = encodeHeader(header);
   const body = aead.seal(dataKey, header.bodyNonce, plaintext, aad);
-  const out = new Uint8Array(aad.length + body.length);
-  out.set(aad, 0);
-  out.set(body, aad.length);
-  return out;
+  // One copy, into memory not zeroed first: the body can be megabytes.
+  const out = Buffer.concat([aad, body]);
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
 export function passphraseSlotOf(header: Header): PassphraseSlot {

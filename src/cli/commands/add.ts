@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { addEntry } from '../../app/entries';
-import { openSession } from '../../app/session';
+import { unlockForWrite } from '../../app/session';
 import { EXCHANGE_IDS, EXCHANGES, ExchangeId } from '../../domain/exchanges';
 import { generateSecret } from '../../app/generate';
 import { Secret } from '../../domain/secret';
@@ -43,7 +43,7 @@ Secret values are never taken from the command line: it is visible to other user
     }
     const meta = metaFromOptions(opts);
     // Unlock first: a wrong passphrase should fail before anyone types three secrets.
-    await openSession(ctx);
+    await unlockForWrite(ctx);
     let generated: string | undefined;
     if (opts.generatePassphrase) {
       if (!EXCHANGES[exchange].required.some((alts) => alts.includes('passphrase'))) throw new UsageError(`${EXCHANGES[exchange].title} keys have no API passphrase`);
