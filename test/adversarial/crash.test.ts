@@ -44,28 +44,32 @@ async function openEither(file: string, first: 'a' | 'b'): Promise<{ doc: VaultD
 it(`kill -9 at random moments during add, rotate and passwd (${KILLS} kills): old or new state, backup opens`, async () => {
   let current: 'a' | 'b' = 'a';
   let state = await openVaultFile(sb.vault, pass.a!.value);
-  // How long each command takes when left alone: kills are spread over [0, 1.2 x that].
   const run = (args: string[], input?: string) => sb.start(['--passphrase-file', pass[current]!.file, ...args], { input });
   const timed = async (args: string[], input?: string) => {
     const t0 = Date.now();
     expect((await run(args, input).done).code).toBe(0);
     return Date.now() - t0;
   };
-  const duration = {
-    add: await timed(['add', 'calibrate', '--exchange', 'okx'], OKX_JSON),
-    rotate: await timed(['rotate', 'rot']),
-    passwd: await timed(['passwd', '--new-passphrase-file', pass.b!.file]),
+  // How long each command takes when left alone, measured again every 50 kills (the machine's
+  // load changes, and with it where the commit falls): kills are spread over [0, 1.5 x that].
+  const duration = { add: 0, rotate: 0, passwd: 0 };
+  const calibrate = async (round: number) => {
+    duration.add = await timed(['add', `calibrate${round}`, '--exchange', 'okx'], OKX_JSON);
+    duration.rotate = await timed(['rotate', 'rot']);
+    const next = current === 'a' ? 'b' : 'a';
+    duration.passwd = await timed(['passwd', '--new-passphrase-file', pass[next]!.file]);
+    current = next;
+    state = await openVaultFile(sb.vault, pass[current]!.value);
   };
-  current = 'b';
-  state = await openVaultFile(sb.vault, pass.b!.value);
   const outcomes = { add: { old: 0, new: 0 }, rotate: { old: 0, new: 0 }, passwd: { old: 0, new: 0 } };
 
   for (let i = 0; i < KILLS; i++) {
+    if (i % 50 === 0) await calibrate(i / 50);
     const kind = (['add', 'add', 'add', 'add', 'rotate', 'rotate', 'rotate', 'passwd', 'passwd', 'passwd'] as const)[i % 10]!;
     const next: 'a' | 'b' = current === 'a' ? 'b' : 'a';
     const args = kind === 'add' ? ['add', `k${i}`, '--exchange', 'okx'] : kind === 'rotate' ? ['rotate', 'rot'] : ['passwd', '--new-passphrase-file', pass[next]!.file];
     const { child, done } = run(args, kind === 'add' ? OKX_JSON : undefined);
-    await randomDelay(duration[kind] * 1.2);
+    await randomDelay(duration[kind] * 1.5);
     child.kill('SIGKILL');
     await done;
 
