@@ -23,7 +23,7 @@ function unquote(raw: string): string {
     return v.startsWith('"') ? inner.replace(/\\([nr"\\$])/g, (_m, c: string) => ESCAPES[c] ?? c) : inner;
   }
   // Unquoted: a " #" starts a comment.
-  return v.replace(/\s+#.*$/, '');
+  return v.replace(/\s+#.*$/s, '');
 }
 
 /** Errors name the line number only: a plain value on a bad line may itself be a secret. */
@@ -32,7 +32,8 @@ export function parseEnvFile(text: string): EnvFileLine[] {
   text.split(/\r?\n/).forEach((line, i) => {
     const t = line.trim();
     if (!t || t.startsWith('#')) return;
-    const m = /^(?:export\s+)?([^=\s]+)\s*=(.*)$/.exec(t);
+    // The s flag: a value may hold U+2028/U+2029, which `.` would not match without it.
+    const m = /^(?:export\s+)?([^=\s]+)\s*=(.*)$/s.exec(t);
     if (!m) throw new UsageError(`line ${i + 1} of the env file is not VAR=value`);
     const value = unquote(m[2]!);
     const ref = REF.exec(value);
