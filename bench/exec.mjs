@@ -1,6 +1,7 @@
 // `vault exec ENTRY -- true` unlocked by the keychain, against `node -e 0`: time (ratio of
 // medians of alternating runs) and peak resident memory.
 // Usage: node bench/exec.mjs [--quick]
+import { writeFileSync } from 'node:fs';
 import { BenchHome, compare, ensureKeyring, ms, peakRssMiB, ratio, timeOnce, CLI, median } from './lib/harness.mjs';
 import { exportText, makeEntries } from './lib/fixtures.mjs';
 import { main } from './lib/report.mjs';
@@ -11,7 +12,7 @@ export async function run({ quick = false } = {}) {
   try {
     home.vault(['init', '--keychain']);
     const fixture = `${home.dir}/entries.json`;
-    (await import('node:fs')).writeFileSync(fixture, exportText(makeEntries(10)));
+    writeFileSync(fixture, exportText(makeEntries(10)));
     home.vault(['import', 'json', fixture, '--yes']);
     // The keychain path: no passphrase anywhere in the environment.
     delete home.env.EXVAULT_PASSPHRASE_FILE;

@@ -88,8 +88,7 @@ export function encodeHeader(h: Header): Uint8Array {
 
 const malformed = () => new CorruptError('the vault header is malformed', ['restore the backup (vault.exv.bak beside the vault)']);
 
-/** Splits a vault file into header and body. Never echoes file contents in an error. */
-/** The header from the start of a file (at least preamble and header); where the body begins. */
+/** The header from the start of a file, and where the body begins. Never echoes file contents in an error. */
 function decodeHeaderAt(file: Uint8Array, withBody: boolean): { header: Header; end: number } {
   if (file.length < MAGIC.length || !MAGIC.every((b, i) => file[i] === b)) {
     throw new CorruptError('not an exvault vault file');
@@ -140,6 +139,7 @@ function decodeHeaderAt(file: Uint8Array, withBody: boolean): { header: Header; 
   return { header: { vaultId, bodyNonce, slots }, end };
 }
 
+/** Splits a vault file into header and body. */
 export function decodeFile(file: Uint8Array): ParsedFile {
   const { header, end } = decodeHeaderAt(file, true);
   // Views, not copies: the body can be megabytes, and the caller owns the file buffer.
@@ -150,6 +150,6 @@ export function decodeFile(file: Uint8Array): ParsedFile {
 export const HEAD_BYTES = PREAMBLE_BYTES + MAX_HEADER_BYTES;
 
 /** The header alone, from the first HEAD_BYTES of a file: what unlocking needs. */
-export function decodeHead(start: Uint8Array): { header: Header } {
+export function decodeHead(start: Uint8Array): FileHead {
   return { header: decodeHeaderAt(start, false).header };
 }
