@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
-import { BINANCE_JSON, FAST_KDF, OKX_JSON, Sandbox } from '../helpers/cli';
+import { BINANCE_JSON, FAST_KDF, HANG_MS, OKX_JSON, Sandbox } from '../helpers/cli';
 import { CANARY } from '../helpers/canary';
 
 const PEM = '-----BEGIN PRIVATE KEY-----\r\nMC4CAQAwBQYDK2VwBCIEIGx0ZXN0LWtleS1mb3ItZXh2YXVsdC1lMmUtdGVzdHM=\r\n-----END PRIVATE KEY-----\r\n';
@@ -142,13 +142,13 @@ describe('input that is refused, leaving the vault untouched', () => {
     expect(r.stderr).not.toContain(CANARY.apiKey);
   });
 
-  it('a 100 MB input is refused quickly, without reading it all', async () => {
+  it('a 64 GiB input is refused without reading it all', async () => {
     const big = path.join(sb.root, 'home', 'big.json');
     const fd = fs.openSync(big, 'w', 0o600);
-    fs.ftruncateSync(fd, 100 * 1024 * 1024);
+    // Sparse: a reader that loaded it would die on allocation instead of giving this refusal.
+    fs.ftruncateSync(fd, 64 * 1024 * 1024 * 1024);
     fs.closeSync(fd);
     const r = await expectRefusal(['add', 'x', '--exchange', 'okx', '--from-file', big], 2, /is larger than 1048576 bytes/);
-    expect(r.ms).toBeLessThan(3000);
     fs.rmSync(big);
   });
 
@@ -219,7 +219,7 @@ describe('exit codes', () => {
   it('7: locked vault, no passphrase source and no terminal: at once, never hanging', async () => {
     const r = await sb.run(['list']);
     expect(r.code).toBe(7);
-    expect(r.ms).toBeLessThan(5000);
+    expect(r.ms).toBeLessThan(HANG_MS);
     expect(r.stderr).toMatch(/--passphrase-file/);
     expect(r.stderr).toMatch(/vault keychain enable/);
   });

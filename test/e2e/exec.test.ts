@@ -2,7 +2,7 @@
 // exit statuses, signals, the wrapper's death, masking, and command lines free of secrets.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BINANCE_JSON, CLI, OKX_JSON, Sandbox } from '../helpers/cli';
+import { BINANCE_JSON, CLI, HANG_MS, OKX_JSON, Sandbox } from '../helpers/cli';
 import { CANARY, findCanary } from '../helpers/canary';
 import { Terminal } from '../helpers/tmux';
 
@@ -195,7 +195,7 @@ describe('running the child', () => {
     const waited = Date.now() - t0;
     expect(r.code).toBe(137);
     expect(waited).toBeGreaterThanOrEqual(650);
-    expect(waited).toBeLessThan(5000);
+    expect(waited).toBeLessThan(HANG_MS);
     expect(fs.readFileSync(f, 'utf8')).toBe('SIGTERM\n');
   });
 

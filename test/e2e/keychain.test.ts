@@ -4,7 +4,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CLI, FAST_KDF, OKX_JSON, Sandbox } from '../helpers/cli';
+import { CLI, FAST_KDF, HANG_MS, OKX_JSON, Sandbox } from '../helpers/cli';
 import { CANARY } from '../helpers/canary';
 import { Terminal } from '../helpers/tmux';
 
@@ -132,10 +132,10 @@ describe('with a working Secret Service', () => {
 });
 
 describe('without a working Secret Service', () => {
-  it('no D-Bus session: exit 6 within 5 s, no prompt, naming the other ways', async () => {
+  it('no D-Bus session: exit 6 without hanging, no prompt, naming the other ways', async () => {
     const r = await sb.run(['list'], { env: { DBUS_SESSION_BUS_ADDRESS: undefined } });
     expect(r.code).toBe(6);
-    expect(r.ms).toBeLessThan(5000);
+    expect(r.ms).toBeLessThan(HANG_MS);
     expect(r.stderr).toMatch(/^vault: error: the OS keychain is unavailable: there is no D-Bus session/);
     expect(r.stderr).toContain('--passphrase-file PATH');
     expect(r.stdout).toBe('');
@@ -154,7 +154,7 @@ describe('without a working Secret Service', () => {
     return { out: `${r.stdout}${r.stderr}`, ms: Date.now() - t0 };
   }
 
-  it('a locked collection: exit 6 within 5 s, no prompt without a terminal', () => {
+  it('a locked collection: exit 6 without hanging, no prompt without a terminal', () => {
     const script = `
       echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
       v=$(mktemp -d)/v.exv
@@ -168,12 +168,12 @@ describe('without a working Secret Service', () => {
     const { out } = privateSession(script);
     expect(out).toMatch(/init=0\nunlocked=0\n/);
     expect(out).toMatch(/locked=6\n/);
-    expect(Number(/ms=(\d+)/.exec(out)![1])).toBeLessThan(5000);
+    expect(Number(/ms=(\d+)/.exec(out)![1])).toBeLessThan(HANG_MS);
     expect(out).toMatch(/vault: error: the OS keychain is unavailable: the keyring is locked/);
     expect(out).toMatch(/passphrase=0/);
   });
 
-  it('a D-Bus session with no Secret Service at all: exit 6 within 5 s', () => {
+  it('a D-Bus session with no Secret Service at all: exit 6 without hanging', () => {
     // A session bus that cannot start services, so nothing answers as org.freedesktop.secrets.
     const conf = path.join(sb.root, 'tmp', 'bare-session.conf');
     fs.writeFileSync(conf, `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -183,7 +183,7 @@ describe('without a working Secret Service', () => {
     const script = `s=$(date +%s%N); $V --vault $VAULT list </dev/null 2>&1; echo "rc=$?"; e=$(date +%s%N); echo "ms=$(( (e - s) / 1000000 ))"`;
     const { out } = privateSession(script, conf);
     expect(out).toMatch(/rc=6/);
-    expect(Number(/ms=(\d+)/.exec(out)![1])).toBeLessThan(5000);
+    expect(Number(/ms=(\d+)/.exec(out)![1])).toBeLessThan(HANG_MS);
     expect(out).toMatch(/vault: error: the OS keychain is unavailable: no Secret Service answers/);
   });
 

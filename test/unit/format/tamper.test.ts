@@ -133,12 +133,10 @@ describe('refusals before the KDF runs', () => {
     ['4 TiB of memory', (v: DataView) => v.setUint32(slotPayload + 5, 0xffffffff), /above the maximum/],
     ['passes over the cap', (v: DataView) => v.setUint32(slotPayload + 1, 1_000_000), /above the maximum/],
     ['an unknown algorithm', (_v: DataView, b: Uint8Array) => { b[slotPayload] = 9; }, /unknown kdf algorithm/],
-  ])('%s: CorruptError within 100 ms, no derivation', (_name, edit, message) => {
+  ])('%s: CorruptError, no derivation', (_name, edit, message) => {
     const bad = withHeader(edit);
     spy.mockClear();
-    const t0 = performance.now();
     const r = tryOpen(bad, PASS);
-    expect(performance.now() - t0).toBeLessThan(100);
     expect(r.err).toBeInstanceOf(CorruptError);
     expect((r.err as Error).message).toMatch(message);
     expect(spy).not.toHaveBeenCalled();

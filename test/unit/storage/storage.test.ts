@@ -99,11 +99,10 @@ describe('vault file checks', () => {
   it('refuses a huge file before reading it', () => {
     const big = path.join(dir, 'big.exv');
     const fd = fs.openSync(big, 'w', 0o600);
-    fs.ftruncateSync(fd, 1024 * 1024 * 1024);
+    // 64 GiB, sparse: a reader that tried to load it would fail on allocation, not with "too large".
+    fs.ftruncateSync(fd, 64 * 1024 * 1024 * 1024);
     fs.closeSync(fd);
-    const t0 = Date.now();
     expect(() => readVaultBytes(big)).toThrow(/too large/);
-    expect(Date.now() - t0).toBeLessThan(500);
   });
 
   it('says how to create a vault when there is none', () => {
