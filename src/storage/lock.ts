@@ -6,7 +6,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { BusyError } from '../errors';
+import { BusyError, UsageError } from '../errors';
+import { O_NOFOLLOW, removeQuietly, writeNewFile } from './atomic-write';
+import { storageError } from './io-error';
 
 export const LOCK_TIMEOUT_MS = 10_000;
 /** An empty or unreadable lock file (only older versions, which wrote the file after creating it, leave one). */
@@ -40,19 +42,35 @@ function holderAlive(o: Owner): boolean {
   return now === null || now === o.start;
 }
 
+/**
+ * The lock's content and age, read without following a link, from a file that must be ours
+ * (or root's): a lock planted by another user, or a link, is refused rather than obeyed.
+ */
 function readOwner(file: string): { owner: Owner | null; mtimeMs: number; ageMs: number } | null {
+  let fd: number;
   try {
-    const st = fs.statSync(file);
+    fd = fs.openSync(file, fs.constants.O_RDONLY | O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw new UsageError(`the lock file ${file} is a symbolic link`, ['something other than exvault put it there; remove it once you know what did']);
+    return null;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
+    if (uid !== -1 && ((st.uid !== uid && st.uid !== 0) || !st.isFile())) {
+      throw new UsageError(`the lock file ${file} belongs to another user (uid ${st.uid})`, ['something other than exvault put it there; remove it once you know what did']);
+    }
     let owner: Owner | null = null;
     try {
-      const o = JSON.parse(fs.readFileSync(file, 'utf8'));
+      const o = JSON.parse(fs.readFileSync(fd, 'utf8'));
       if (typeof o.pid === 'number' && typeof o.token === 'string') owner = o;
     } catch {
       owner = null;
     }
     return { owner, mtimeMs: st.mtimeMs, ageMs: Date.now() - st.mtimeMs };
-  } catch {
-    return null;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
@@ -60,18 +78,23 @@ function readOwner(file: string): { owner: Owner | null; mtimeMs: number; ageMs:
  * Creates file with content, or returns false when it exists. The content goes to a private
  * temp file first, which is then hard-linked into place (link fails if the name exists): a
  * process killed at any moment leaves either no lock or one naming it, never an empty one.
+ * On any failure the temp file is gone and nothing else was changed.
  */
 function tryCreate(file: string, content: string): boolean {
   const tmp = `${file}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
-  fs.writeFileSync(tmp, content, { flag: 'wx', mode: 0o600 });
   try {
-    fs.linkSync(tmp, file);
-    return true;
+    writeNewFile(tmp, Buffer.from(content));
+    try {
+      fs.linkSync(tmp, file);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    }
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
+    throw storageError(err, `the lock file ${file}`, 'nothing was changed');
   } finally {
-    fs.rmSync(tmp, { force: true });
+    removeQuietly(tmp);
   }
 }
 
@@ -86,7 +109,7 @@ function removeDeadAttempts(file: string): void {
     try {
       process.kill(Number(m[1]), 0);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ESRCH') fs.rmSync(path.join(dir, name), { force: true });
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') removeQuietly(path.join(dir, name));
     }
   }
 }
@@ -130,14 +153,22 @@ export async function acquireLock(file: string, timeoutMs = LOCK_TIMEOUT_MS): Pr
     }
     await new Promise((r) => setTimeout(r, 20 + Math.random() * 40));
   }
-  removeDeadAttempts(file);
+  try {
+    removeDeadAttempts(file);
+  } catch {
+    // Tidying up is best effort; the lock is held and must be released by the caller.
+  }
   let held = true;
   const release = () => {
     if (!held) return;
     held = false;
     process.removeListener('exit', release);
-    const cur = readOwner(file);
-    if (cur?.owner?.token === owner.token) fs.rmSync(file, { force: true });
+    try {
+      const cur = readOwner(file);
+      if (cur?.owner?.token === owner.token) fs.rmSync(file, { force: true });
+    } catch {
+      // Releasing runs on every way out, failures included: it must not replace their error.
+    }
   };
   process.on('exit', release);
   return { release };
