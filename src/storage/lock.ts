@@ -53,7 +53,8 @@ function readOwner(file: string): { owner: Owner | null; mtimeMs: number; ageMs:
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ELOOP') throw new UsageError(`the lock file ${file} is a symbolic link`, ['something other than exvault put it there; remove it once you know what did']);
-    return null;
+    if (code === 'ENOENT') return null;
+    throw err;
   }
   try {
     const st = fs.fstatSync(fd);
@@ -146,8 +147,12 @@ export async function acquireLock(file: string, timeoutMs = LOCK_TIMEOUT_MS): Pr
   const content = JSON.stringify(owner);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (tryCreate(file, content)) break;
-    if (breakIfStale(file)) continue;
+    try {
+      if (tryCreate(file, content)) break;
+      if (breakIfStale(file)) continue;
+    } catch (err) {
+      throw storageError(err, `the lock file ${file}`, 'nothing was changed');
+    }
     if (Date.now() >= deadline) {
       throw new BusyError('the vault is busy: another exvault command holds its lock', [`waited ${Math.round(timeoutMs / 1000)} s for ${file}`]);
     }
@@ -163,12 +168,15 @@ export async function acquireLock(file: string, timeoutMs = LOCK_TIMEOUT_MS): Pr
     if (!held) return;
     held = false;
     process.removeListener('exit', release);
+    let mine: boolean;
     try {
-      const cur = readOwner(file);
-      if (cur?.owner?.token === owner.token) fs.rmSync(file, { force: true });
+      mine = readOwner(file)?.owner?.token === owner.token;
     } catch {
-      // Releasing runs on every way out, failures included: it must not replace their error.
+      // Unreadable now (out of file descriptors, an I/O error): it is still ours, as no one
+      // takes over the lock of a live holder. Releasing must not replace the command's error.
+      mine = true;
     }
+    if (mine) removeQuietly(file);
   };
   process.on('exit', release);
   return { release };

@@ -2,10 +2,10 @@
 // a size cap before reading, and crash-safe writes that keep one previous copy as a backup.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CorruptError, UsageError, VaultError } from '../errors';
+import { CorruptError, StorageError, UsageError, VaultError } from '../errors';
 import { MAX_FILE_BYTES } from '../format/limits';
 import { fsyncDir, removeQuietly, writeFileAtomic, WriteOutcome } from './atomic-write';
-import { storageError } from './io-error';
+import { describeErrno, storageError } from './io-error';
 import { backupPath } from './paths';
 
 export interface StoreOptions {
@@ -93,9 +93,20 @@ export function vaultExists(file: string): boolean {
   }
 }
 
+/** A failed read of the vault (out of file descriptors, an I/O error): exit 9, with the reason. */
+function readError(err: unknown, file: string): VaultError {
+  if (err instanceof VaultError) return err;
+  return new StorageError(`could not read the vault ${file} (${describeErrno(err)}): nothing was changed`);
+}
+
 export function readVaultBytes(file: string, opts: StoreOptions = {}): Uint8Array {
   checkVaultFile(file, opts);
-  const data = fs.readFileSync(file);
+  let data: Buffer;
+  try {
+    data = fs.readFileSync(file);
+  } catch (err) {
+    throw readError(err, file);
+  }
   if (data.length > MAX_FILE_BYTES) throw new CorruptError('the vault file is too large');
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
@@ -103,7 +114,12 @@ export function readVaultBytes(file: string, opts: StoreOptions = {}): Uint8Arra
 /** The first `bytes` bytes of the vault (all of it when shorter), after the same checks. */
 export function readVaultStart(file: string, bytes: number, opts: StoreOptions = {}): Uint8Array {
   checkVaultFile(file, opts);
-  const fd = fs.openSync(file, 'r');
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    throw readError(err, file);
+  }
   try {
     const buf = Buffer.alloc(bytes);
     const n = fs.readSync(fd, buf, 0, bytes, 0);
@@ -171,7 +187,11 @@ export function writeVaultBytes(file: string, data: Uint8Array, opts: StoreOptio
   let target = file;
   if (opts.allowSymlink && fs.lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) target = fs.realpathSync(file);
   ensureVaultFolder(target);
-  removeStaleTemps(target);
+  try {
+    removeStaleTemps(target);
+  } catch {
+    // Tidying up is best effort; a failing folder shows again in the write itself.
+  }
   const exists = fs.existsSync(target);
   return writeFileAtomic(target, data, { what: `the vault ${file}`, ...(exists && { beforeCommit: () => keepBackup(target) }) });
 }
