@@ -1,5 +1,6 @@
 // The one place where a system error from a write path becomes a message for people: what
 // could not be written, why (in words, not an errno), and what is unchanged.
+import * as os from 'node:os';
 import { StorageError, VaultError } from '../errors';
 
 const REASONS: Record<string, [string, string]> = {
@@ -18,9 +19,20 @@ const REASONS: Record<string, [string, string]> = {
   ELOOP: ['a symbolic link was found where a file was expected', 'remove the symbolic link; exvault does not follow links beside the vault'],
 };
 
+/** The errno's name; libuv leaves some unnamed ("Unknown system error -122" is EDQUOT). */
+function errnoName(err: unknown): string | undefined {
+  const e = err as NodeJS.ErrnoException | undefined;
+  if (e?.code && REASONS[e.code]) return e.code;
+  if (typeof e?.errno === 'number') {
+    const found = Object.entries(os.constants.errno).find(([, v]) => v === -e.errno!);
+    if (found) return found[0];
+  }
+  return e?.code;
+}
+
 /** Why a system call failed, in words (the errno name for unlisted ones). */
 export function describeErrno(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const code = errnoName(err);
   if (!code) return 'unknown error';
   return REASONS[code]?.[0] ?? `system error ${code}`;
 }
@@ -32,7 +44,7 @@ export function describeErrno(err: unknown): string {
  */
 export function storageError(err: unknown, what: string, unchanged: string): VaultError {
   if (err instanceof VaultError) return err;
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const code = errnoName(err);
   const hint = code ? REASONS[code]?.[1] : undefined;
   return new StorageError(`could not write ${what} (${describeErrno(err)}): ${unchanged}`, hint ? [hint] : []);
 }

@@ -92,8 +92,6 @@ function tryCreate(file: string, content: string): boolean {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw err;
     }
-  } catch (err) {
-    throw storageError(err, `the lock file ${file}`, 'nothing was changed');
   } finally {
     removeQuietly(tmp);
   }
@@ -142,7 +140,8 @@ export interface Lock {
   release(): void;
 }
 
-export async function acquireLock(file: string, timeoutMs = LOCK_TIMEOUT_MS): Promise<Lock> {
+/** `unchanged` says, in a storage error, what the failed attempt left as it was. */
+export async function acquireLock(file: string, timeoutMs = LOCK_TIMEOUT_MS, unchanged = 'nothing was changed'): Promise<Lock> {
   const owner: Owner = { pid: process.pid, start: processStart(process.pid), token: randomBytes(12).toString('hex') };
   const content = JSON.stringify(owner);
   const deadline = Date.now() + timeoutMs;
@@ -151,7 +150,7 @@ export async function acquireLock(file: string, timeoutMs = LOCK_TIMEOUT_MS): Pr
       if (tryCreate(file, content)) break;
       if (breakIfStale(file)) continue;
     } catch (err) {
-      throw storageError(err, `the lock file ${file}`, 'nothing was changed');
+      throw storageError(err, `the lock file ${file}`, unchanged);
     }
     if (Date.now() >= deadline) {
       throw new BusyError('the vault is busy: another exvault command holds its lock', [`waited ${Math.round(timeoutMs / 1000)} s for ${file}`]);

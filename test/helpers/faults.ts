@@ -168,3 +168,28 @@ export function restoreSnapshot(dir: string, snap: Map<string, { data: Buffer; m
   for (const name of fs.readdirSync(dir)) fs.rmSync(path.join(dir, name), { force: true, recursive: true });
   for (const [name, f] of snap) fs.writeFileSync(path.join(dir, name), f.data, { mode: f.mode });
 }
+
+/** One file in two runs: temp names carry the pid and random hex, descriptors may differ. */
+const sameFile = (a: string, b: string) => {
+  const norm = (t: string) => t.replace(/^\d+</, '<').replace(/\d+-[0-9a-f]{12}/g, 'P').replace(/\.tmp-\d+/g, '.tmp-P');
+  return norm(a) === norm(b);
+};
+
+/**
+ * Fails the call `pick` chooses from a plain run, and retries (up to 5 times) when call
+ * numbers moved between runs and the injection hit something else. `reset` puts the files
+ * back before each run.
+ */
+export async function injectInto(args: string[], o: Omit<StraceOptions, 'inject'>, syscall: FaultSyscall, errno: string, pick: (calls: Call[]) => Call | undefined, reset: () => void): Promise<StraceRun> {
+  for (let attempt = 0; ; attempt++) {
+    reset();
+    const plain = await straceRun(args, o);
+    if (plain.code !== 0) throw new Error(`the plain run failed: ${plain.stderr}`);
+    const target = pick(parseTrace(plain.log).filter((c) => c.tid === plain.mainTid && c.syscall === syscall));
+    if (!target) throw new Error('no such call in the plain run');
+    reset();
+    const run = await straceRun(args, { ...o, inject: { syscall, errno, n: target.n } });
+    const hit = injectedCalls(run).find((c) => c.main);
+    if ((hit && sameFile(hit.target, target.target)) || attempt >= 4) return run;
+  }
+}
