@@ -31,7 +31,7 @@ const ERRNOS: Record<FaultSyscall, string[]> = {
   openat: ['EACCES', 'EMFILE', 'ENOSPC', 'EROFS'],
 };
 /** CI size: this many call numbers per command and syscall, spread over the run. */
-const CI_PICKS: Record<FaultSyscall, number> = { write: 3, fsync: 2, fdatasync: 2, rename: 2, link: 2, openat: 3 };
+const CI_PICKS: Record<FaultSyscall, number> = { write: 4, fsync: 3, fdatasync: 2, rename: 3, link: 3, openat: 4 };
 
 let sb: Sandbox;
 let dir: string;

@@ -158,3 +158,13 @@ it.each([
   expect(fs.readFileSync(sb.vault).equals(saved)).toBe(true);
   expect(leftovers(path.dirname(sb.vault))).toEqual([]);
 });
+
+it('a write that claims 1 byte and writes none (strace retval=1) is caught by the size check: exit 9, the vault intact', async () => {
+  const args = ['--passphrase-file', sb.passFile, 'edit', 'e1', '--label', 'short'];
+  const saved = fs.readFileSync(sb.vault);
+  const r = await injectInto(args, opts(), 'write', { retval: 1 }, (c) => c.find((x) => /\/\.vault\.exv\.tmp-/.test(x.target)), () => fs.writeFileSync(sb.vault, saved));
+  expect(r.code).toBe(9);
+  expect(r.stderr.split('\n')[0]).toBe(`vault: error: could not write the vault ${sb.vault} (input/output error): nothing was changed`);
+  expect(fs.readFileSync(sb.vault).equals(saved)).toBe(true);
+  expect(leftovers(path.dirname(sb.vault))).toEqual([]);
+});

@@ -87,7 +87,8 @@ export interface StraceOptions {
   env: Record<string, string>;
   cwd: string;
   input?: string;
-  inject?: { syscall: FaultSyscall; errno: string; n: number };
+  /** One call made to fail with errno, or (retval) to claim it wrote that many bytes without writing any. */
+  inject?: { syscall: FaultSyscall; errno?: string; retval?: number; n: number };
   timeoutMs: number;
   logFile: string;
 }
@@ -95,7 +96,7 @@ export interface StraceOptions {
 /** Runs the built CLI under strace -f (tracing only the fault syscalls), optionally failing one call. */
 export function straceRun(args: string[], o: StraceOptions): Promise<StraceRun> {
   const sargs = ['-f', '-qq', '-y', '-o', o.logFile, '-e', `trace=${FAULT_SYSCALLS.join(',')}`];
-  if (o.inject) sargs.push('-e', `inject=${o.inject.syscall}:error=${o.inject.errno}:when=${o.inject.n}`);
+  if (o.inject) sargs.push('-e', `inject=${o.inject.syscall}:${o.inject.retval !== undefined ? `retval=${o.inject.retval}` : `error=${o.inject.errno}`}:when=${o.inject.n}`);
   fs.rmSync(o.logFile, { force: true });
   return new Promise((resolve, reject) => {
     const child = spawn(STRACE, [...sargs, process.execPath, CLI, ...args], { env: o.env, cwd: o.cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
@@ -180,7 +181,7 @@ const sameFile = (a: string, b: string) => {
  * numbers moved between runs and the injection hit something else. `reset` puts the files
  * back before each run.
  */
-export async function injectInto(args: string[], o: Omit<StraceOptions, 'inject'>, syscall: FaultSyscall, errno: string, pick: (calls: Call[]) => Call | undefined, reset: () => void): Promise<StraceRun> {
+export async function injectInto(args: string[], o: Omit<StraceOptions, 'inject'>, syscall: FaultSyscall, errno: string | { retval: number }, pick: (calls: Call[]) => Call | undefined, reset: () => void): Promise<StraceRun> {
   for (let attempt = 0; ; attempt++) {
     reset();
     const plain = await straceRun(args, o);
@@ -188,7 +189,7 @@ export async function injectInto(args: string[], o: Omit<StraceOptions, 'inject'
     const target = pick(parseTrace(plain.log).filter((c) => c.tid === plain.mainTid && c.syscall === syscall));
     if (!target) throw new Error('no such call in the plain run');
     reset();
-    const run = await straceRun(args, { ...o, inject: { syscall, errno, n: target.n } });
+    const run = await straceRun(args, { ...o, inject: { syscall, n: target.n, ...(typeof errno === 'string' ? { errno } : errno) } });
     const hit = injectedCalls(run).find((c) => c.main);
     if ((hit && sameFile(hit.target, target.target)) || attempt >= 4) return run;
   }
