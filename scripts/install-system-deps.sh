@@ -2,7 +2,8 @@
 # System packages the test suite needs: a D-Bus session and gnome-keyring (a real Secret
 # Service for keychain tests), libsecret-tools (secret-tool, to inspect it), tmux (a real
 # terminal for prompt tests), zsh and fish (completion tests in the real shells), git (scan
-# tests). Installs only what is missing; needs root and apt-get.
+# tests), strace (fault injection), util-linux and passwd (setpriv, useradd: a second OS user
+# for the hostile-neighbour tests). Installs only what is missing; needs root and apt-get.
 set -euo pipefail
 need=()
 command -v dbus-run-session >/dev/null || need+=(dbus dbus-x11)

@@ -11,6 +11,7 @@ export const EXIT = {
   keychain: 6,
   needTerminal: 7,
   busy: 8,
+  storage: 9,
 } as const;
 
 export class VaultError extends Error {
@@ -62,6 +63,15 @@ export class NeedTerminalError extends VaultError {
 export class BusyError extends VaultError {
   override readonly code = 'busy';
   override readonly exitCode = EXIT.busy;
+}
+
+/**
+ * A file could not be written: disk full, quota, read-only file system, I/O error, no
+ * permission. The message names what could not be written and what is unchanged.
+ */
+export class StorageError extends VaultError {
+  override readonly code = 'storage';
+  override readonly exitCode = EXIT.storage;
 }
 
 /** The audit record could not be written, so nothing was released. */

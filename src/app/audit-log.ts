@@ -19,7 +19,7 @@ const uid = () => (typeof process.getuid === 'function' ? process.getuid() : -1)
 
 async function append(ctx: AppContext, event: AuditEvent, macFn: MacFn | null): Promise<AuditRecord> {
   const file = auditPath(ctx.vaultPath);
-  const lock = await acquireLock(`${file}.lock`);
+  const lock = await acquireLock(`${file}.lock`, undefined, 'nothing was released');
   try {
     const state: ChainState = readChainTail(file);
     const { line, record } = makeRecord(event, state, macFn, ctx.clock.now(), uid(), process.pid);

@@ -10,7 +10,8 @@ import { ExchangeId } from '../domain/exchanges';
 import { ImportedEntry } from '../domain/export-format';
 import { Secret } from '../domain/secret';
 import { readCapped } from '../platform/secret-input';
-import { fsyncDir, writeFileAtomic } from '../storage/atomic-write';
+import { O_NOFOLLOW, syncAfterCommit, writeAll, writeFileAtomic } from '../storage/atomic-write';
+import { storageError } from '../storage/io-error';
 import * as path from 'node:path';
 
 export interface DotenvPlan {
@@ -38,7 +39,7 @@ export function planDotenvImport(file: string, entry?: string, exchange?: Exchan
 }
 
 /** Rewrites the file: imported variables become vault:// references for vault exec --env-file. */
-export function rewriteWithRefs(file: string, plan: DotenvPlan): void {
+export function rewriteWithRefs(file: string, plan: DotenvPlan): string[] {
   const ref = new Map<string, { entry: string; field: string }>();
   for (const g of plan.groups) for (const [field, v] of Object.entries(g.vars)) ref.set(v, { entry: g.name!, field });
   const lines = ['# Rewritten by vault import: run the bot with vault exec --env-file THIS_FILE -- ...'];
@@ -52,31 +53,42 @@ export function rewriteWithRefs(file: string, plan: DotenvPlan): void {
       lines.push(`# ${k}: vault exec cannot inject this name; read ${name} instead`, `${name}=vault://${r.entry}/${r.field}`);
     }
   }
-  overwriteThenReplace(file, `${lines.join('\n')}\n`);
+  return overwriteThenReplace(file, `${lines.join('\n')}\n`);
 }
 
 /** Overwrites the file's bytes with zeros, syncs, and removes it. (On SSDs and copy-on-write
- *  file systems the old blocks may survive: rotate keys that sat in plain text.) */
-export function destroyFile(file: string): void {
+ *  file systems the old blocks may survive: rotate keys that sat in plain text.) Returns
+ *  warnings: the removal is done even when the folder could not be synced afterwards. */
+export function destroyFile(file: string): string[] {
   zeroFill(file);
-  fs.rmSync(file);
-  fsyncDir(path.dirname(file));
+  try {
+    fs.rmSync(file);
+  } catch (err) {
+    throw storageError(err, `${file} (removing it)`, 'it holds zeros now; the keys are in the vault');
+  }
+  return syncAfterCommit(path.dirname(file), `the removal of ${file}`);
 }
 
 function zeroFill(file: string): void {
-  const size = fs.statSync(file).size;
-  const fd = fs.openSync(file, 'r+');
   try {
-    fs.writeSync(fd, Buffer.alloc(size), 0, size, 0);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    const fd = fs.openSync(file, fs.constants.O_WRONLY | O_NOFOLLOW);
+    try {
+      const size = fs.fstatSync(fd).size;
+      writeAll(fd, Buffer.alloc(size), 0);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (err) {
+    throw storageError(err, `zeros over ${file}`, 'it may be partly overwritten; the keys are in the vault');
   }
 }
 
-function overwriteThenReplace(file: string, text: string): void {
-  zeroFill(file);
+/**
+ * The new text goes to a complete temp file first; only then are the old bytes zeroed and the
+ * temp renamed over them, with the file's mode set on the temp (never on the path afterwards).
+ */
+function overwriteThenReplace(file: string, text: string): string[] {
   const mode = fs.statSync(file).mode & 0o777;
-  writeFileAtomic(file, Buffer.from(text));
-  fs.chmodSync(file, mode);
+  return writeFileAtomic(file, Buffer.from(text), { mode, what: file, beforeCommit: () => zeroFill(file) }).warnings;
 }

@@ -25,7 +25,7 @@ export async function initVault(ctx: AppContext, kdf: KdfParams, source: Passphr
   ensureVaultFolder(ctx.vaultPath);
   const lock = await acquireLock(lockPath(ctx.vaultPath));
   try {
-    createVaultFile(ctx.vaultPath, bytes);
+    for (const w of createVaultFile(ctx.vaultPath, bytes).warnings) ctx.notices.warn(w);
   } finally {
     lock.release();
   }

@@ -29,23 +29,26 @@ export async function enableKeychain(ctx: AppContext, keychain: Keychain): Promi
   // The passphrase proves the right to add a way in; the keychain itself cannot.
   const pinned = { ...ctx, unlocker: ctx.unlocker.withPassphrase(await ctx.unlocker.passphrase()) };
   const { dataKey } = await openSession(pinned);
+  // Recorded before the key goes into the keychain (a release): if the record cannot be
+  // written, nothing happens; once the vault is written, nothing after it can undo it.
+  await recordRelease(ctx, dataKey, { cmd: 'keychain-enable' });
   let added: { account: string } | undefined;
+  let old: string | undefined;
   try {
-    const old = await mutate(pinned, async (s) => {
+    old = await mutate(pinned, async (s) => {
       const previous = keychainSlotOf(s.header);
       const slot = await newKeychainSlot(keychain, s.header, s.dataKey);
       added = { account: keychainAccount(s.header.vaultId, slot) };
       s.header.slots = [...s.header.slots.filter((x) => x.type !== 'keychain'), slot];
       return previous && keychainAccount(s.header.vaultId, previous);
     }, dataKey);
-    if (old) await removeQuietly(ctx, keychain, old);
-    await recordRelease(ctx, dataKey, { cmd: 'keychain-enable' });
-    return { replaced: Boolean(old) };
   } catch (err) {
     // The vault was not changed: do not leave a key behind that opens nothing.
     if (added) await keychain.remove(added.account).catch(() => false);
     throw err;
   }
+  if (old) await removeQuietly(ctx, keychain, old);
+  return { replaced: Boolean(old) };
 }
 
 async function removeQuietly(ctx: AppContext, keychain: Keychain, account: string): Promise<void> {

@@ -75,7 +75,8 @@ function reread(ctx: AppContext, dataKey: Uint8Array): Session {
 export async function saveSession(ctx: AppContext, s: Session): Promise<void> {
   const head = auditHead(ctx);
   if (head) s.doc.auditHead = head;
-  writeVaultBytes(ctx.vaultPath, sealFile(s.header, s.dataKey, serializeDoc(s.doc)), ctx.store);
+  // After the rename the change is made: what could not be finished (syncing the folder) is a warning.
+  for (const w of writeVaultBytes(ctx.vaultPath, sealFile(s.header, s.dataKey, serializeDoc(s.doc)), ctx.store).warnings) ctx.notices.warn(w);
 }
 
 /**

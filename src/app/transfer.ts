@@ -11,7 +11,7 @@ import { MAX_FILE_BYTES } from '../format/limits';
 import { readCapped } from '../platform/secret-input';
 import { acquireLock } from '../storage/lock';
 import { lockPath } from '../storage/paths';
-import { readVaultBytes, writeVaultBytes } from '../storage/vault-store';
+import { ensureVaultFolder, readVaultBytes, vaultExists, writeVaultBytes } from '../storage/vault-store';
 import { writeFileAtomic } from '../storage/atomic-write';
 import { recordRelease } from './audit-log';
 import { buildEntry, findEntry, validateSecrets } from './entries';
@@ -49,22 +49,29 @@ export async function backupVault(ctx: AppContext, target: string, force: boolea
   const st = fs.lstatSync(target, { throwIfNoEntry: false });
   if (st && (!force || st.isSymbolicLink())) throw new UsageError(`${target} exists`, ['pick a new file name, or pass --force to replace it']);
   const bytes = readVaultBytes(ctx.vaultPath, ctx.store);
-  writeFileAtomic(target, bytes);
+  for (const w of writeFileAtomic(target, bytes, { what: `the backup ${target}` }).warnings) ctx.notices.warn(w);
   const copy = decodeFile(new Uint8Array(fs.readFileSync(target)));
   parseDoc(openBody(copy, s.dataKey));
 }
 
-/** Replaces the vault with a backup, only after the backup opens with the unlock ladder. */
-export async function restoreVault(ctx: AppContext, source: string): Promise<number> {
+/**
+ * Replaces the vault with a backup, only after the backup opens with the unlock ladder. On a
+ * machine with no vault yet, the folder is created (0700) as init does. Says whether there
+ * was a vault before, which is now the .bak file.
+ */
+export async function restoreVault(ctx: AppContext, source: string): Promise<{ entries: number; previous: boolean }> {
   const bytes = new Uint8Array(readCapped(source, MAX_FILE_BYTES, 'backup'));
   const parsed = decodeFile(bytes);
   const doc = parseDoc(openBody(parsed, await ctx.unlocker.dataKey(parsed)));
+  ensureVaultFolder(ctx.vaultPath);
   const lock = await acquireLock(lockPath(ctx.vaultPath));
+  let previous: boolean;
   try {
-    writeVaultBytes(ctx.vaultPath, bytes, ctx.store);
+    previous = vaultExists(ctx.vaultPath);
+    for (const w of writeVaultBytes(ctx.vaultPath, bytes, ctx.store).warnings) ctx.notices.warn(w);
   } finally {
     lock.release();
   }
-  return doc.entries.size;
+  return { entries: doc.entries.size, previous };
 }
 

@@ -29,6 +29,7 @@ import { registerRm } from './commands/rm';
 import { registerShow } from './commands/show';
 import { setCommandName } from './context';
 import { configureOutput, renderError } from './render';
+import { storageError } from '../storage/io-error';
 
 declare const EXVAULT_VERSION: string;
 
@@ -102,9 +103,16 @@ export async function main(argv: string[]): Promise<number> {
 
 // A reader that goes away (vault list | head) is not an error; anything thrown outside the
 // normal path still gets the one-line treatment, never a raw stack or library text.
+// Any other failure to write the results (a full disk, an I/O error) is the storage error, exit
+// 9; when stderr itself cannot be written, nothing can be said but the exit status.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok);
+    // (vault exec adds its own listener: there the program's status must win, so it stays silent.)
+    if (stream === process.stdout && stream.listenerCount('error') === 1) {
+      renderError(storageError(err, 'the output (standard output)', 'it is incomplete'), false);
+      process.exit(EXIT.storage);
+    }
   });
 }
 const fatal = (err: unknown) => {

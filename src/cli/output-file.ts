@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import { UsageError } from '../errors';
 import { stdoutIsTerminal } from '../platform/terminal';
 import { writeFileAtomic } from '../storage/atomic-write';
+import { warn, writeStdout } from './render';
 
 export function checkSecretTarget(file: string | undefined, force: boolean, reveal = false): void {
   if (!file) {
@@ -20,9 +21,9 @@ export function checkSecretTarget(file: string | undefined, force: boolean, reve
 
 export function writeSecretOutput(file: string | undefined, text: string): void {
   if (!file) {
-    process.stdout.write(text);
+    writeStdout(text);
     return;
   }
-  writeFileAtomic(file, Buffer.from(text));
+  for (const w of writeFileAtomic(file, Buffer.from(text), { what: file }).warnings) warn(w);
   fs.chmodSync(file, 0o600);
 }

@@ -1,6 +1,9 @@
 // All terminal output goes through here: results to stdout, everything else to stderr as
 // "vault: error: ..." / "vault: hint: ..." / "vault: warning: ...". Colour only on a terminal.
+import * as fs from 'node:fs';
 import { VaultError } from '../errors';
+import { writeAll } from '../storage/atomic-write';
+import { storageError } from '../storage/io-error';
 
 export interface OutputOptions {
   color: boolean;
@@ -23,12 +26,38 @@ export function paint(style: Style, text: string, stream: NodeJS.WriteStream = p
   return `\u001b[${on}m${text}\u001b[${off}m`;
 }
 
+let stdoutIsFile: boolean | undefined;
+
+/**
+ * Results to stdout. Into a file (`vault get x y > key`), every byte is written or the command
+ * fails with a storage error: Node's own stream would drop the rest of a short write on a
+ * full disk and still exit 0. Pipes and terminals go through the stream (errors: main.ts).
+ */
+export function writeStdout(text: string): void {
+  stdoutIsFile ??= (() => {
+    try {
+      return fs.fstatSync(1).isFile();
+    } catch {
+      return false;
+    }
+  })();
+  if (!stdoutIsFile) {
+    process.stdout.write(text);
+    return;
+  }
+  try {
+    writeAll(1, Buffer.from(text));
+  } catch (err) {
+    throw storageError(err, 'the output (standard output)', 'it is incomplete');
+  }
+}
+
 export function line(text = ''): void {
-  process.stdout.write(`${text}\n`);
+  writeStdout(`${text}\n`);
 }
 
 export function json(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  writeStdout(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 export function warn(message: string): void {

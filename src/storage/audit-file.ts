@@ -2,20 +2,53 @@
 // O_APPEND + fsync under a lock; the chain state is read from the end of the file so an
 // append costs the same with 10 records or 100,000.
 import * as fs from 'node:fs';
-import { AuditError } from '../errors';
+import { AuditError, UsageError } from '../errors';
+import { O_NOFOLLOW, writeAll } from './atomic-write';
+import { storageError } from './io-error';
 import { ChainState, GENESIS_MAC } from '../domain/audit';
 
 const MAX_LOG_BYTES = 1024 * 1024 * 1024;
 const CHUNK = 64 * 1024;
 
+/**
+ * Opens the log without following a link, and checks on the open descriptor that it is a
+ * regular file of ours that no one else can write: a link or a file planted by another user
+ * is refused, never read or appended to. Returns null when there is no log yet (and flags
+ * do not create it).
+ */
+function openLog(file: string, flags: number): { fd: number; st: fs.Stats } | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, flags | O_NOFOLLOW, 0o600);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !(flags & fs.constants.O_CREAT)) return null;
+    if (code === 'ELOOP') throw new UsageError(`the audit log ${file} is a symbolic link; refusing to follow it`, ['something other than exvault put it there; remove it once you know what did']);
+    throw err;
+  }
+  const st = fs.fstatSync(fd);
+  const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
+  const problem = !st.isFile() ? 'is not a regular file' : uid !== -1 && st.uid !== uid ? `belongs to another user (uid ${st.uid})` : process.platform !== 'win32' && st.mode & 0o022 ? 'is writable by other users' : null;
+  if (problem) {
+    fs.closeSync(fd);
+    throw new UsageError(`the audit log ${file} ${problem}; refusing to use it`, ['something other than exvault changed it; see: vault doctor']);
+  }
+  return { fd, st };
+}
+
 export function readLogLines(file: string): string[] {
   let data: Buffer;
   try {
-    if (fs.statSync(file).size > MAX_LOG_BYTES) throw new AuditError('the audit log is larger than 1 GiB');
-    data = fs.readFileSync(file);
+    const log = openLog(file, fs.constants.O_RDONLY);
+    if (!log) return [];
+    try {
+      if (log.st.size > MAX_LOG_BYTES) throw new AuditError('the audit log is larger than 1 GiB');
+      data = fs.readFileSync(log.fd);
+    } finally {
+      fs.closeSync(log.fd);
+    }
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    if (err instanceof AuditError) throw err;
+    if (err instanceof AuditError || err instanceof UsageError) throw err;
     throw new AuditError(`cannot read the audit log ${file} (${(err as NodeJS.ErrnoException).code ?? 'i/o error'})`);
   }
   const lines = data.toString('utf8').split('\n');
@@ -41,15 +74,17 @@ function splitLines(buf: Buffer): Buffer[] {
 
 /** Chain state from the end of the log: last sequence, last MAC, unauthenticated lines after it. */
 export function readChainTail(file: string): ChainState {
-  let fd: number;
+  let log: { fd: number; st: fs.Stats } | null;
   try {
-    fd = fs.openSync(file, 'r');
+    log = openLog(file, fs.constants.O_RDONLY);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { seq: 0, authSeq: 0, mac: GENESIS_MAC, pending: [] };
+    if (err instanceof UsageError) throw err;
     throw new AuditError(`cannot read the audit log ${file} (${(err as NodeJS.ErrnoException).code ?? 'i/o error'})`);
   }
+  if (!log) return { seq: 0, authSeq: 0, mac: GENESIS_MAC, pending: [] };
+  const fd = log.fd;
   try {
-    let pos = fs.fstatSync(fd).size;
+    let pos = log.st.size;
     let carry = Buffer.alloc(0);
     const pending: string[] = [];
     let lastSeq: number | undefined;
@@ -81,21 +116,35 @@ export function readChainTail(file: string): ChainState {
   }
 }
 
-/** Appends one line and makes it durable. A log its owner cannot write is refused, even for root. */
+/**
+ * Appends one line and makes it durable, or leaves the log as it was: a write that fails
+ * part way (a full disk) is cut back off, so the chain never ends in half a record and never
+ * records a release that did not happen. A log its owner cannot write is refused, even for root.
+ */
 export function appendLogLine(file: string, line: string): void {
-  const st = fs.statSync(file, { throwIfNoEntry: false });
-  if (st && (st.mode & 0o200) === 0) throw new AuditError(`the audit log ${file} is read-only`, ['make it writable again (chmod 600) to release secrets']);
-  let fd: number;
+  let log: { fd: number; st: fs.Stats };
   try {
-    fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o600);
+    log = openLog(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT)!;
   } catch (err) {
-    throw new AuditError(`cannot open the audit log ${file} (${(err as NodeJS.ErrnoException).code ?? 'i/o error'})`);
+    throw storageError(err, `the audit log ${file}`, 'nothing was released');
   }
+  const { fd, st } = log;
   try {
-    fs.writeSync(fd, `${line}\n`);
-    fs.fsyncSync(fd);
-  } catch (err) {
-    throw new AuditError(`cannot write the audit log ${file} (${(err as NodeJS.ErrnoException).code ?? 'i/o error'})`);
+    if ((st.mode & 0o200) === 0) throw new AuditError(`the audit log ${file} is read-only`, ['make it writable again (chmod 600) to release secrets']);
+    const data = Buffer.from(`${line}\n`);
+    try {
+      writeAll(fd, data);
+      fs.fsyncSync(fd);
+      if (fs.fstatSync(fd).size !== st.size + data.length) throw Object.assign(new Error('short write'), { code: 'EIO' });
+    } catch (err) {
+      try {
+        fs.ftruncateSync(fd, st.size);
+        fs.fsyncSync(fd);
+      } catch {
+        // The record may stay half written; verify names it. The release does not happen.
+      }
+      throw storageError(err, `the audit log ${file}`, 'nothing was released');
+    }
   } finally {
     fs.closeSync(fd);
   }

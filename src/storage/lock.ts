@@ -6,7 +6,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { BusyError } from '../errors';
+import { BusyError, UsageError } from '../errors';
+import { O_NOFOLLOW, removeQuietly, writeNewFile } from './atomic-write';
+import { storageError } from './io-error';
 
 export const LOCK_TIMEOUT_MS = 10_000;
 /** An empty or unreadable lock file (only older versions, which wrote the file after creating it, leave one). */
@@ -40,19 +42,36 @@ function holderAlive(o: Owner): boolean {
   return now === null || now === o.start;
 }
 
+/**
+ * The lock's content and age, read without following a link, from a file that must be ours
+ * (or root's): a lock planted by another user, or a link, is refused rather than obeyed.
+ */
 function readOwner(file: string): { owner: Owner | null; mtimeMs: number; ageMs: number } | null {
+  let fd: number;
   try {
-    const st = fs.statSync(file);
+    fd = fs.openSync(file, fs.constants.O_RDONLY | O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw new UsageError(`the lock file ${file} is a symbolic link`, ['something other than exvault put it there; remove it once you know what did']);
+    if (code === 'ENOENT') return null;
+    throw err;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
+    if (uid !== -1 && ((st.uid !== uid && st.uid !== 0) || !st.isFile())) {
+      throw new UsageError(`the lock file ${file} belongs to another user (uid ${st.uid})`, ['something other than exvault put it there; remove it once you know what did']);
+    }
     let owner: Owner | null = null;
     try {
-      const o = JSON.parse(fs.readFileSync(file, 'utf8'));
+      const o = JSON.parse(fs.readFileSync(fd, 'utf8'));
       if (typeof o.pid === 'number' && typeof o.token === 'string') owner = o;
     } catch {
       owner = null;
     }
     return { owner, mtimeMs: st.mtimeMs, ageMs: Date.now() - st.mtimeMs };
-  } catch {
-    return null;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
@@ -60,18 +79,21 @@ function readOwner(file: string): { owner: Owner | null; mtimeMs: number; ageMs:
  * Creates file with content, or returns false when it exists. The content goes to a private
  * temp file first, which is then hard-linked into place (link fails if the name exists): a
  * process killed at any moment leaves either no lock or one naming it, never an empty one.
+ * On any failure the temp file is gone and nothing else was changed.
  */
 function tryCreate(file: string, content: string): boolean {
   const tmp = `${file}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
-  fs.writeFileSync(tmp, content, { flag: 'wx', mode: 0o600 });
   try {
-    fs.linkSync(tmp, file);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
+    writeNewFile(tmp, Buffer.from(content));
+    try {
+      fs.linkSync(tmp, file);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    }
   } finally {
-    fs.rmSync(tmp, { force: true });
+    removeQuietly(tmp);
   }
 }
 
@@ -86,7 +108,7 @@ function removeDeadAttempts(file: string): void {
     try {
       process.kill(Number(m[1]), 0);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ESRCH') fs.rmSync(path.join(dir, name), { force: true });
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') removeQuietly(path.join(dir, name));
     }
   }
 }
@@ -118,26 +140,42 @@ export interface Lock {
   release(): void;
 }
 
-export async function acquireLock(file: string, timeoutMs = LOCK_TIMEOUT_MS): Promise<Lock> {
+/** `unchanged` says, in a storage error, what the failed attempt left as it was. */
+export async function acquireLock(file: string, timeoutMs = LOCK_TIMEOUT_MS, unchanged = 'nothing was changed'): Promise<Lock> {
   const owner: Owner = { pid: process.pid, start: processStart(process.pid), token: randomBytes(12).toString('hex') };
   const content = JSON.stringify(owner);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (tryCreate(file, content)) break;
-    if (breakIfStale(file)) continue;
+    try {
+      if (tryCreate(file, content)) break;
+      if (breakIfStale(file)) continue;
+    } catch (err) {
+      throw storageError(err, `the lock file ${file}`, unchanged);
+    }
     if (Date.now() >= deadline) {
       throw new BusyError('the vault is busy: another exvault command holds its lock', [`waited ${Math.round(timeoutMs / 1000)} s for ${file}`]);
     }
     await new Promise((r) => setTimeout(r, 20 + Math.random() * 40));
   }
-  removeDeadAttempts(file);
+  try {
+    removeDeadAttempts(file);
+  } catch {
+    // Tidying up is best effort; the lock is held and must be released by the caller.
+  }
   let held = true;
   const release = () => {
     if (!held) return;
     held = false;
     process.removeListener('exit', release);
-    const cur = readOwner(file);
-    if (cur?.owner?.token === owner.token) fs.rmSync(file, { force: true });
+    let mine: boolean;
+    try {
+      mine = readOwner(file)?.owner?.token === owner.token;
+    } catch {
+      // Unreadable now (out of file descriptors, an I/O error): it is still ours, as no one
+      // takes over the lock of a live holder. Releasing must not replace the command's error.
+      mine = true;
+    }
+    if (mine) removeQuietly(file);
   };
   process.on('exit', release);
   return { release };

@@ -2,9 +2,10 @@
 // a size cap before reading, and crash-safe writes that keep one previous copy as a backup.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CorruptError, UsageError, VaultError } from '../errors';
+import { CorruptError, StorageError, UsageError, VaultError } from '../errors';
 import { MAX_FILE_BYTES } from '../format/limits';
-import { fsyncDir, writeFileAtomic } from './atomic-write';
+import { fsyncDir, removeQuietly, writeFileAtomic, WriteOutcome } from './atomic-write';
+import { describeErrno, storageError } from './io-error';
 import { backupPath } from './paths';
 
 export interface StoreOptions {
@@ -15,7 +16,7 @@ export interface StoreOptions {
 const isWindows = process.platform === 'win32';
 
 function mode(st: fs.Stats): string {
-  return (st.mode & 0o777).toString(8).padStart(3, '0');
+  return (st.mode & 0o7777).toString(8).padStart(3, '0');
 }
 
 /** Refuses a vault that others could read or replace, like ssh does with private keys. */
@@ -40,7 +41,7 @@ export function checkVaultFile(file: string, opts: StoreOptions = {}): fs.Stats 
     if (st.mode & 0o077) {
       throw new UsageError(`the vault ${file} is accessible by other users (mode ${mode(st)})`, [`fix it with: chmod 600 ${file}`]);
     }
-    if (typeof process.getuid === 'function' && st.uid !== process.getuid()) {
+    if (st.uid !== myUid()) {
       throw new UsageError(`the vault ${file} belongs to another user`);
     }
     checkFolder(path.dirname(file));
@@ -49,11 +50,37 @@ export function checkVaultFile(file: string, opts: StoreOptions = {}): fs.Stats 
   return st;
 }
 
-function checkFolder(dir: string): void {
-  const st = fs.statSync(dir);
+const myUid = (): number => (typeof process.getuid === 'function' ? process.getuid() : -1);
+
+/**
+ * The vault's folder, and every folder above it, as ssh's StrictModes checks a home: whoever
+ * can write or replace any of them can swap the vault for an older copy (`mv vault.exv.bak
+ * vault.exv`) or plant links beside it. The folder itself must be ours and writable by no one
+ * else. Each parent must belong to us or to root, and be writable by no one else unless it
+ * is root's and sticky (as /tmp is: others may create names there but not rename ours).
+ */
+export function checkFolder(dir: string): void {
+  if (isWindows) return;
+  const uid = myUid();
+  const real = fs.realpathSync(dir);
+  const st = fs.statSync(real);
+  if (st.uid !== uid) {
+    throw new UsageError(`the vault's folder ${dir} belongs to another user (uid ${st.uid})`, ['keep the vault in a folder of your own (mode 700), e.g. the default one; see: vault doctor']);
+  }
   // Anyone who can write the folder can swap the vault for one of their own.
   if (st.mode & 0o022) {
     throw new UsageError(`the vault's folder ${dir} is writable by other users (mode ${mode(st)})`, [`fix it with: chmod 700 ${dir}`]);
+  }
+  for (let p = path.dirname(real); ; p = path.dirname(p)) {
+    const ps = fs.statSync(p);
+    const sticky = (ps.mode & 0o1000) !== 0;
+    if (ps.uid !== uid && ps.uid !== 0) {
+      throw new UsageError(`the folder ${p} above the vault belongs to another user (uid ${ps.uid})`, ['that user could replace the vault; move it (--vault PATH) under folders only you and root own']);
+    }
+    if (ps.mode & 0o022 && !(sticky && ps.uid === 0)) {
+      throw new UsageError(`the folder ${p} above the vault is writable by other users (mode ${mode(ps)})`, [`fix it with: chmod go-w ${p}`, 'or move the vault (--vault PATH) under folders only you and root can write']);
+    }
+    if (p === path.dirname(p)) break;
   }
 }
 
@@ -66,9 +93,20 @@ export function vaultExists(file: string): boolean {
   }
 }
 
+/** A failed read of the vault (out of file descriptors, an I/O error): exit 9, with the reason. */
+function readError(err: unknown, file: string): VaultError {
+  if (err instanceof VaultError) return err;
+  return new StorageError(`could not read the vault ${file} (${describeErrno(err)}): nothing was changed`);
+}
+
 export function readVaultBytes(file: string, opts: StoreOptions = {}): Uint8Array {
   checkVaultFile(file, opts);
-  const data = fs.readFileSync(file);
+  let data: Buffer;
+  try {
+    data = fs.readFileSync(file);
+  } catch (err) {
+    throw readError(err, file);
+  }
   if (data.length > MAX_FILE_BYTES) throw new CorruptError('the vault file is too large');
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
@@ -76,7 +114,12 @@ export function readVaultBytes(file: string, opts: StoreOptions = {}): Uint8Arra
 /** The first `bytes` bytes of the vault (all of it when shorter), after the same checks. */
 export function readVaultStart(file: string, bytes: number, opts: StoreOptions = {}): Uint8Array {
   checkVaultFile(file, opts);
-  const fd = fs.openSync(file, 'r');
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    throw readError(err, file);
+  }
   try {
     const buf = Buffer.alloc(bytes);
     const n = fs.readSync(fd, buf, 0, bytes, 0);
@@ -86,14 +129,17 @@ export function readVaultStart(file: string, bytes: number, opts: StoreOptions =
   }
 }
 
-/** Creates the vault's folder with mode 0700 when it does not exist yet. */
+/** Creates the vault's folder with mode 0700 when it does not exist yet, and checks it. */
 export function ensureVaultFolder(file: string): void {
   const dir = path.dirname(file);
   if (!fs.existsSync(dir)) {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    return;
+    try {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw storageError(err, `the vault's folder ${dir}`, 'nothing was changed');
+    }
   }
-  if (!isWindows) checkFolder(dir);
+  checkFolder(dir);
 }
 
 /**
@@ -111,17 +157,14 @@ function removeStaleTemps(target: string): void {
 }
 
 /**
- * Replaces the vault; the caller holds the vault lock. The current file first becomes the backup (a hard link renamed into
- * place, so the backup is always a complete earlier vault), then the new bytes go in atomically.
+ * The current vault becomes the backup: a hard link renamed into place, so the backup is
+ * always a complete earlier vault. Runs once the new vault's temp file is complete, so a full
+ * disk never gets this far.
  */
-export function writeVaultBytes(file: string, data: Uint8Array, opts: StoreOptions = {}): void {
-  let target = file;
-  if (opts.allowSymlink && fs.lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) target = fs.realpathSync(file);
-  ensureVaultFolder(target);
-  removeStaleTemps(target);
-  if (fs.existsSync(target)) {
-    const bak = backupPath(target);
-    const tmp = `${bak}.tmp-${process.pid}`;
+function keepBackup(target: string): void {
+  const bak = backupPath(target);
+  const tmp = `${bak}.tmp-${process.pid}`;
+  try {
     fs.rmSync(tmp, { force: true });
     fs.linkSync(target, tmp);
     fs.renameSync(tmp, bak);
@@ -129,13 +172,33 @@ export function writeVaultBytes(file: string, data: Uint8Array, opts: StoreOptio
     // renames), rename() between two links of one file does nothing and leaves tmp behind.
     fs.rmSync(tmp, { force: true });
     fsyncDir(path.dirname(target));
+  } catch (err) {
+    removeQuietly(tmp);
+    throw storageError(err, `the backup ${bak}`, 'the vault was not changed');
   }
-  writeFileAtomic(target, data);
+}
+
+/**
+ * Replaces the vault; the caller holds the vault lock. The new bytes go to a complete,
+ * synced temp file; then the current file becomes the backup; then the rename commits.
+ * Returns warnings for the user (the folder could not be synced after the commit).
+ */
+export function writeVaultBytes(file: string, data: Uint8Array, opts: StoreOptions = {}): WriteOutcome {
+  let target = file;
+  if (opts.allowSymlink && fs.lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) target = fs.realpathSync(file);
+  ensureVaultFolder(target);
+  try {
+    removeStaleTemps(target);
+  } catch {
+    // Tidying up is best effort; a failing folder shows again in the write itself.
+  }
+  const exists = fs.existsSync(target);
+  return writeFileAtomic(target, data, { what: `the vault ${file}`, ...(exists && { beforeCommit: () => keepBackup(target) }) });
 }
 
 /** First write of a new vault: fails if a vault is already there. */
-export function createVaultFile(file: string, data: Uint8Array): void {
+export function createVaultFile(file: string, data: Uint8Array): WriteOutcome {
   ensureVaultFolder(file);
   if (vaultExists(file)) throw new UsageError(`a vault already exists at ${file}`, ['use --vault PATH for a second vault']);
-  writeFileAtomic(file, data);
+  return writeFileAtomic(file, data, { what: `the vault ${file}` });
 }

@@ -23,7 +23,7 @@ export function registerBackup(program: Command): void {
     .action(async (file: string, opts, c: Command) => {
       const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
       await confirmOrYes(ctx.unlocker.prompter, Boolean(opts.yes), `Replace ${ctx.vaultPath} with ${file}?`, 'restoring replaces the vault and needs confirmation');
-      const n = await restoreVault(ctx, file);
-      done(`restored ${n} entr${n === 1 ? 'y' : 'ies'} from ${file}; the previous vault is ${ctx.vaultPath}.bak`);
+      const { entries: n, previous } = await restoreVault(ctx, file);
+      done(`restored ${n} entr${n === 1 ? 'y' : 'ies'} from ${file}${previous ? `; the previous vault is ${ctx.vaultPath}.bak` : ` into ${ctx.vaultPath} (there was no vault before)`}`);
     });
 }

@@ -3,6 +3,7 @@ import { revealField } from '../../app/entries';
 import { UsageError } from '../../errors';
 import { stdoutIsTerminal } from '../../platform/terminal';
 import { GlobalOptions, makeContext } from '../context';
+import { writeStdout } from '../render';
 
 export function registerGet(program: Command): void {
   program
@@ -22,6 +23,6 @@ Prefer "vault exec" to hand keys to a program: it passes only what is asked for.
         throw new UsageError('refusing to print a secret to the terminal', ['add --reveal to show it, or redirect the output']);
       }
       const value = await revealField(makeContext(c.optsWithGlobals<GlobalOptions>()), name, field);
-      process.stdout.write(opts.raw || value.endsWith('\n') ? value : `${value}\n`);
+      writeStdout(opts.raw || value.endsWith('\n') ? value : `${value}\n`);
     });
 }

@@ -8,7 +8,7 @@ import { ImportedEntry, parseExportJson } from '../../domain/export-format';
 import { Prompter } from '../../app/ports';
 import { readCapped } from '../../platform/secret-input';
 import { GlobalOptions, makeContext } from '../context';
-import { done, line, table } from '../render';
+import { done, line, table, warn } from '../render';
 
 async function confirmPlan(items: ImportedEntry[], yes: boolean, prompter: Prompter | undefined): Promise<void> {
   table(['ENTRY', 'EXCHANGE', 'FIELDS'], items.map((i) => [i.name, i.exchange, Object.keys(i.secrets).sort().join(', ')]));
@@ -47,10 +47,10 @@ Examples:
         if (!rewrite) remove = await prompter.confirm(`Delete ${file} (overwritten with zeros first)?`, false);
       }
       if (rewrite) {
-        rewriteWithRefs(file, plan);
+        for (const w of rewriteWithRefs(file, plan)) warn(w);
         done(`${file} now holds vault:// references instead of keys`);
       } else if (remove) {
-        destroyFile(file);
+        for (const w of destroyFile(file)) warn(w);
         done(`${file} overwritten and deleted`);
       } else {
         line(`${file} still holds the keys in plain text: delete it, or rerun with --rewrite-refs`);

@@ -1,0 +1,170 @@
+// The storage defects of issue 11, one test each: a nearly full disk, a read-only mount, a
+// folder sync failing after the rename (passwd), restore with no vault yet, the lock's temp
+// file after a failed attempt, and each errno's message and exit status.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AuthError } from '../../src/errors';
+import { CANARY } from '../helpers/canary';
+import { BINANCE_JSON, Sandbox } from '../helpers/cli';
+import { openVaultFile } from '../helpers/adversarial';
+import { injectedCalls, injectInto } from '../helpers/faults';
+
+const OTHER = 'the other passphrase of the storage tests 9921';
+let sb: Sandbox;
+beforeAll(async () => {
+  sb = new Sandbox();
+  await sb.init();
+  expect((await sb.vaultCmd(['add', 'e1', '--exchange', 'binance'], { input: BINANCE_JSON })).code).toBe(0);
+}, 120_000);
+afterAll(() => {
+  sb.assertNoCanary();
+  sb.cleanup();
+});
+
+const env = () => ({ ...sb.env, EXVAULT_NO_CODE_CACHE: '1' });
+const opts = () => ({ env: env(), cwd: sb.root, timeoutMs: 60_000, logFile: path.join(sb.root, 'tmp', 'strace.log') });
+const leftovers = (dir: string) => fs.readdirSync(dir).filter((f) => !/^vault\.exv(\.bak|\.audit)?$/.test(f));
+
+/** A 1 MiB tmpfs under the sandbox, mounted for one test. */
+function withTmpfs(fn: (mnt: string) => Promise<void>): () => Promise<void> {
+  return async () => {
+    const mnt = fs.mkdtempSync(path.join(sb.root, 'mnt-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0700', 'tmpfs', mnt]);
+    try {
+      await fn(mnt);
+    } finally {
+      execFileSync('umount', ['-l', mnt]);
+      fs.rmSync(mnt, { recursive: true, force: true });
+    }
+  };
+}
+
+/** A vault of about 150 KB: many entries through one import. */
+async function bigVault(file: string): Promise<void> {
+  const entries = Array.from({ length: 520 }, (_, i) => ({ name: `k${i}`, exchange: 'binance', notes: 'n'.repeat(120), secrets: JSON.parse(BINANCE_JSON) }));
+  const imp = sb.secretFile('big.json', JSON.stringify({ format: 'exvault-export', version: 1, entries }));
+  expect((await sb.vaultCmd(['--vault', file, 'init', '--kdf-memory', '19', '--kdf-passes', '2'])).code).toBe(0);
+  const r = await sb.vaultCmd(['--vault', file, 'import', 'json', imp, '--yes']);
+  expect(r.code).toBe(0);
+}
+
+it(
+  'a nearly full disk (1 MiB tmpfs, 64 KiB free, ~150 KB vault): edit fails with exit 9, the vault and its backup untouched, no temp left',
+  withTmpfs(async (mnt) => {
+    const dir = path.join(mnt, 'v');
+    fs.mkdirSync(dir, { mode: 0o700 });
+    const src = path.join(sb.root, 'home', 'big', 'vault.exv');
+    await bigVault(src);
+    fs.copyFileSync(src, path.join(dir, 'vault.exv'));
+    fs.copyFileSync(`${src}.bak`, path.join(dir, 'vault.exv.bak'));
+    const vault = path.join(dir, 'vault.exv');
+    expect(fs.statSync(vault).size).toBeGreaterThan(140_000);
+    const free = () => {
+      const s = fs.statfsSync(mnt);
+      return s.bavail * s.bsize;
+    };
+    fs.writeFileSync(path.join(mnt, 'filler'), Buffer.alloc(free() - 64 * 1024));
+    expect(free()).toBe(64 * 1024);
+    const before = fs.readFileSync(vault);
+    const bak = fs.readFileSync(`${vault}.bak`);
+    const r = await sb.vaultCmd(['--vault', vault, 'edit', 'k1', '--label', 'L'], { env: env() });
+    expect(r.code).toBe(9);
+    expect(r.stderr).toMatch(/^vault: error: could not write the vault .*vault\.exv \(no space left on device\): nothing was changed$/m);
+    expect(r.stderr).not.toMatch(/updated/);
+    expect(fs.readFileSync(vault).equals(before)).toBe(true);
+    expect(fs.readFileSync(`${vault}.bak`).equals(bak)).toBe(true);
+    expect(leftovers(dir)).toEqual([]);
+    expect((await openVaultFile(vault, CANARY.vaultPassphrase)).entries.get('k1')!.label).toBeUndefined();
+  }),
+  240_000,
+);
+
+it(
+  'a read-only mount: add fails with exit 9 naming it, exec releases nothing',
+  withTmpfs(async (mnt) => {
+    const dir = path.join(mnt, 'v');
+    fs.mkdirSync(dir, { mode: 0o700 });
+    const vault = path.join(dir, 'vault.exv');
+    fs.copyFileSync(sb.vault, vault);
+    const before = fs.readFileSync(vault);
+    execFileSync('mount', ['-o', 'remount,ro', mnt]);
+    const add = await sb.vaultCmd(['--vault', vault, 'add', 'x', '--exchange', 'binance'], { input: BINANCE_JSON, env: env() });
+    expect(add.code).toBe(9);
+    expect(add.stderr).toMatch(/^vault: error: could not write .* \(read-only file system\): nothing was changed$/m);
+    const marker = path.join(sb.root, 'tmp', 'ran');
+    const exec = await sb.vaultCmd(['--vault', vault, 'exec', 'e1', '--', '/usr/bin/touch', marker], { env: env() });
+    expect(exec.code).toBe(9);
+    expect(exec.stderr).toMatch(/could not write .* \(read-only file system\): nothing was released/);
+    expect(fs.existsSync(marker)).toBe(false);
+    expect(fs.readFileSync(vault).equals(before)).toBe(true);
+  }),
+  240_000,
+);
+
+it('passwd whose folder sync fails after the rename: exit 0 with a durability warning; the new passphrase opens the vault', async () => {
+  const newPass = sb.secretFile('pass-new', `${OTHER}\n`);
+  const args = ['--passphrase-file', sb.passFile, 'passwd', '--new-passphrase-file', newPass];
+  const saved = fs.readFileSync(sb.vault);
+  // The last fsync of the main thread is the folder's, after the rename.
+  const r = await injectInto(args, opts(), 'fsync', 'EIO', (c) => c[c.length - 1], () => fs.writeFileSync(sb.vault, saved));
+  expect(injectedCalls(r).find((c) => c.main)!.target).toMatch(new RegExp(`<${path.dirname(sb.vault)}>$`));
+  expect(r.code).toBe(0);
+  expect(r.stderr).toMatch(/^vault: warning: the vault .* was saved, but the folder .* could not be synced \(input\/output error\): durability not guaranteed/m);
+  await expect(openVaultFile(sb.vault, CANARY.vaultPassphrase)).rejects.toBeInstanceOf(AuthError);
+  expect((await openVaultFile(sb.vault, OTHER)).entries.has('e1')).toBe(true);
+  // Back to the sandbox's passphrase for the other tests.
+  expect((await sb.run(['--passphrase-file', newPass, 'passwd', '--new-passphrase-file', sb.passFile])).code).toBe(0);
+}, 120_000);
+
+it('restore on a machine with no vault yet: the folder is made 0700, no claim of a previous vault', async () => {
+  const backup = path.join(sb.root, 'home', 'b.exv');
+  expect((await sb.vaultCmd(['backup', backup])).code).toBe(0);
+  const fresh = path.join(sb.root, 'home', 'newmachine', 'exvault', 'vault.exv');
+  const r = await sb.vaultCmd(['--vault', fresh, 'restore', backup, '--yes']);
+  expect(r.code).toBe(0);
+  expect(r.stderr).not.toMatch(/previous vault|\.bak/);
+  expect(r.stderr).toMatch(/there was no vault before/);
+  expect(fs.statSync(path.dirname(fresh)).mode & 0o777).toBe(0o700);
+  expect(fs.existsSync(`${fresh}.bak`)).toBe(false);
+  expect((await openVaultFile(fresh, CANARY.vaultPassphrase)).entries.has('e1')).toBe(true);
+});
+
+it('a failed lock attempt (its temp file cannot be written) leaves no *.lock.PID-*.tmp behind', async () => {
+  const args = ['--passphrase-file', sb.passFile, 'edit', 'e1', '--label', 'lk'];
+  const before = fs.readFileSync(sb.vault);
+  const r = await injectInto(args, opts(), 'write', 'ENOSPC', (c) => c.find((x) => /vault\.exv\.lock\.\d+-[0-9a-f]+\.tmp>$/.test(x.target)), () => fs.writeFileSync(sb.vault, before));
+  expect(r.code).toBe(9);
+  expect(r.stderr).toMatch(/^vault: error: could not write the lock file .*vault\.exv\.lock \(no space left on device\): nothing was changed$/m);
+  expect(leftovers(path.dirname(sb.vault))).toEqual([]);
+  expect(fs.readFileSync(sb.vault).equals(before)).toBe(true);
+});
+
+it.each([
+  ['ENOSPC', 'no space left on device'],
+  ['EDQUOT', 'disk quota exceeded'],
+  ['EROFS', 'read-only file system'],
+  ['EIO', 'input/output error'],
+  ['EACCES', 'permission denied'],
+  ['EPERM', 'operation not permitted'],
+  ['EMFILE', 'too many open files'],
+])('%s on the new vault file: exit 9, "%s", nothing changed', async (errno, words) => {
+  const args = ['--passphrase-file', sb.passFile, 'edit', 'e1', '--label', `l-${errno}`];
+  const saved = fs.readFileSync(sb.vault);
+  const r = await injectInto(args, opts(), 'openat', errno, (c) => c.find((x) => /\/\.vault\.exv\.tmp-/.test(x.target)), () => fs.writeFileSync(sb.vault, saved));
+  expect(r.code).toBe(9);
+  expect(r.stderr.split('\n')[0]).toBe(`vault: error: could not write the vault ${sb.vault} (${words}): nothing was changed`);
+  expect(r.stderr).toMatch(/^vault: hint: /m);
+  expect(fs.readFileSync(sb.vault).equals(saved)).toBe(true);
+  expect(leftovers(path.dirname(sb.vault))).toEqual([]);
+});
+
+it('a write that claims 1 byte and writes none (strace retval=1) is caught by the size check: exit 9, the vault intact', async () => {
+  const args = ['--passphrase-file', sb.passFile, 'edit', 'e1', '--label', 'short'];
+  const saved = fs.readFileSync(sb.vault);
+  const r = await injectInto(args, opts(), 'write', { retval: 1 }, (c) => c.find((x) => /\/\.vault\.exv\.tmp-/.test(x.target)), () => fs.writeFileSync(sb.vault, saved));
+  expect(r.code).toBe(9);
+  expect(r.stderr.split('\n')[0]).toBe(`vault: error: could not write the vault ${sb.vault} (input/output error): nothing was changed`);
+  expect(fs.readFileSync(sb.vault).equals(saved)).toBe(true);
+  expect(leftovers(path.dirname(sb.vault))).toEqual([]);
+});
