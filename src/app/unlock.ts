@@ -1,10 +1,11 @@
 // The unlock ladder (DESIGN.md): an explicit passphrase source, then the OS keychain slot,
 // then a prompt on a terminal. With none of them it fails at once, naming all three ways.
-import { KeychainError, NeedTerminalError } from '../errors';
+import { CorruptError, KeychainError, NeedTerminalError } from '../errors';
 import { memzero } from '../crypto/memzero';
 import { ready } from '../crypto/sodium';
 import { FileHead } from '../format/header';
-import { keychainSlotOf, unwrapWithKeychainKey, unwrapWithPassphrase, unwrapWithPassphraseUsing } from '../format/seal';
+import { describeKdf, kdfProblem, unusuallyExpensive } from '../format/limits';
+import { keychainSlotOf, passphraseSlotOf, unwrapWithKeychainKey, unwrapWithPassphrase, unwrapWithPassphraseUsing } from '../format/seal';
 import { argon2idInWorker } from '../crypto/kdf';
 import { Keychain } from '../platform/keychain';
 import { keychainAccount } from './keychain-item';
@@ -67,7 +68,14 @@ export class Unlocker {
         return fromKeychain;
       }
     }
+    // A hostile header is refused before the passphrase is asked and before libsodium loads.
+    const { kdf } = passphraseSlotOf(parsed.header);
+    const problem = kdfProblem(kdf);
+    if (problem) throw new CorruptError(problem);
     const pass = await this.passphrase();
+    if (unusuallyExpensive(kdf)) {
+      this.opts.notices?.warn(`this vault asks for an unusually expensive unlock (${describeKdf(kdf)}): it may take a minute or more`);
+    }
     // With a person waiting on a terminal, derive in a worker (which loads its own libsodium)
     // so the spinner turns; otherwise here, loading libsodium only now.
     let key: Uint8Array;

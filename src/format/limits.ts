@@ -43,6 +43,13 @@ export function kdfProblem(p: KdfParams): string | null {
   return null;
 }
 
+/** More work than the sensitive preset (memory x passes): said before deriving, since a file
+ *  at the cap makes a wrong passphrase take tens of seconds to report. */
+export function unusuallyExpensive(p: KdfParams): boolean {
+  const s = KDF_PRESETS.sensitive;
+  return p.memKiB * p.opsLimit > s.memKiB * s.opsLimit;
+}
+
 export function describeKdf(p: KdfParams): string {
   return `argon2id, ${p.memKiB / 1024} MiB, ${p.opsLimit} passes`;
 }
