@@ -13,6 +13,8 @@ import { Notices, PassphraseSource, Prompter } from './ports';
 
 const PASSPHRASE_HINT = 'give the passphrase with --passphrase-file PATH, --passphrase-fd N or EXVAULT_PASSPHRASE_FILE';
 
+const MISSING_ITEM = "the keychain answered without the vault's item: the keyring daemon may have been restarted, locked or reset (or the item was deleted, or this vault was copied from another machine)";
+
 export const UNLOCK_HINTS = [
   PASSPHRASE_HINT,
   'or enable the OS keychain once with: vault keychain enable',
@@ -106,14 +108,17 @@ export class Unlocker {
         if (dataKey) return dataKey;
         problem = new KeychainError("the vault's keychain item does not open it (it was replaced, or this is another copy of the vault)");
       } else {
-        problem = new KeychainError("the vault's keychain item is missing (deleted, or this vault was copied from another machine)");
+        // The Secret Service answered, without the item: most often a keyring daemon restarted
+        // (or reset) without the user's keyring; also a deleted item or a copied vault.
+        problem = new KeychainError(MISSING_ITEM);
       }
     } catch (err) {
       if (!(err instanceof KeychainError)) throw err;
       problem = err;
     }
     if (!this.opts.prompter) {
-      throw new KeychainError(problem.message, [PASSPHRASE_HINT, 'run "vault doctor" to see what is wrong', 'after unlocking with the passphrase, "vault keychain enable" stores a new item']);
+      const restarted = problem.message === MISSING_ITEM ? ['if the keyring daemon was restarted or locked, unlock your keyring (log in to the desktop session) and try again'] : [];
+      throw new KeychainError(problem.message, [...restarted, PASSPHRASE_HINT, 'run "vault doctor" to see what is wrong', 'after unlocking with the passphrase, "vault keychain enable" stores a new item']);
     }
     this.opts.notices?.warn(`${problem.message}; asking for the passphrase instead`);
     return null;
