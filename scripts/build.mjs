@@ -1,9 +1,12 @@
 // Bundles the CLI into one file: module loading is most of the start-up time of a small CLI,
 // and `vault exec` runs on every bot launch.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { buildCodeCache } from './build-code-cache.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+// A cache of an older bundle must never sit next to a new one: removed first, rebuilt last.
+rmSync(new URL('../dist/cli.js.cache', import.meta.url), { force: true });
 await build({
   entryPoints: ['src/cli/main.ts'],
   outfile: 'dist/cli.js',
@@ -23,3 +26,4 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+buildCodeCache();
