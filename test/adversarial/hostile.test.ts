@@ -1,9 +1,12 @@
 // Hostile neighbours: a process of the same user the vault launched (a bot), or a second OS
 // user made by the test, acting on what the vault shares with them. Each case is an attack
 // that worked on exvault 0.1.0.
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { BINANCE_JSON, Sandbox } from '../helpers/cli';
+import { BINANCE_JSON, CLI, Sandbox } from '../helpers/cli';
+import { findCanary } from '../helpers/canary';
 import { canCreateUsers, createUser, OsUser, removeUser } from '../helpers/os-user';
 
 const BUNDLE = path.resolve(__dirname, '../../dist/cli.js');
@@ -12,6 +15,16 @@ const FIXTURES = path.resolve(__dirname, '../fixtures');
 let sb: Sandbox;
 let env: Record<string, string>;
 let other: OsUser;
+const shared: string[] = [];
+
+/** A folder outside the sandbox, for the other user to control. */
+function sharedFolder(mode: number, owner: 'other' | 'root'): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'exvault-shared-'));
+  shared.push(d);
+  if (owner === 'other') fs.chownSync(d, other.uid, other.gid);
+  fs.chmodSync(d, mode);
+  return d;
+}
 
 beforeAll(async () => {
   if (!canCreateUsers()) throw new Error('the hostile-neighbour suite needs root and useradd (it makes a second OS user)');
@@ -22,6 +35,7 @@ beforeAll(async () => {
   expect((await sb.run(['add', 'bot', '--exchange', 'binance'], { env, input: BINANCE_JSON })).code).toBe(0);
 }, 120_000);
 afterAll(() => {
+  for (const d of shared) fs.rmSync(d, { recursive: true, force: true });
   if (other) removeUser(other);
   sb?.assertNoCanary();
   sb?.cleanup();
@@ -38,4 +52,58 @@ describe('code that runs inside vault', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).map((e: { name: string }) => e.name)).toEqual(['bot']);
   });
+});
+
+describe('export -o and inject -o into folders another user controls', () => {
+  it.each([
+    ['a folder the other user owns', () => sharedFolder(0o755, 'other'), /belongs to another user/],
+    ['a world-writable sticky folder (like /tmp)', () => sharedFolder(0o1777, 'root'), /can be written by every user \(sticky\)/],
+    ['a group-writable folder', () => sharedFolder(0o770, 'root'), /can be written by its group/],
+  ])('%s: refused, exit 2, nothing written', async (_n, make, why) => {
+    const dir = make();
+    const template = sb.secretFile('t.tmpl', 'key: {{ vault://bot/apiKey }}\n');
+    const ex = await sb.run(['export', 'bot', '-o', path.join(dir, 'keys.json'), '--yes'], { env });
+    expect(ex.code).toBe(2);
+    expect(ex.stderr).toMatch(/^vault: error: refusing to write secrets into a folder other users control: /);
+    expect(ex.stderr).toMatch(why);
+    expect(ex.stderr).toContain('--allow-shared-dir');
+    const inj = await sb.run(['inject', '-i', template, '-o', path.join(dir, 'conf.yml')], { env });
+    expect(inj.code).toBe(2);
+    expect(inj.stderr).toMatch(why);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('a folder whose parent the other user can write is refused too', async () => {
+    const parent = sharedFolder(0o755, 'other');
+    const mine = path.join(parent, 'mine');
+    fs.mkdirSync(mine, { mode: 0o700 });
+    const r = await sb.run(['export', 'bot', '-o', path.join(mine, 'keys.json'), '--yes'], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/belongs to another user/);
+    fs.rmSync(mine, { recursive: true });
+  });
+
+  it('with --allow-shared-dir, a symlink the other user races into place after the rename is never followed', async () => {
+    const dir = sharedFolder(0o755, 'other');
+    const out = path.join(dir, 'keys.json');
+    // A file of ours, mode 644, that the other user would like made 600 (or written).
+    const victim = path.join(sb.root, 'home', 'victim.conf');
+    fs.writeFileSync(victim, 'root-owned, world-readable\n', { mode: 0o644 });
+    fs.chmodSync(victim, 0o644);
+    // As soon as our file appears, the other user replaces it with a symlink to the victim.
+    const attacker = other.run('sh', ['-c', 'while [ ! -e "$1" ]; do sleep 0.01; done; rm -f "$1"; ln -s "$2" "$1"', 'sh', out, victim]);
+    // Every rename is held 1.5 s after it returns, so the swap lands before anything that follows it.
+    const e = { ...sb.env, ...env };
+    const run = spawn('strace', ['-f', '-o', '/dev/null', '-e', 'trace=rename,renameat,renameat2', '-e', 'inject=rename,renameat,renameat2:delay_exit=1500000', process.execPath, CLI, 'export', 'bot', '-o', out, '--yes', '--allow-shared-dir'], { env: e, cwd: sb.root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    run.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => run.on('close', resolve));
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/^wrote 1 entry to /);
+    expect((await attacker).code).toBe(0);
+    expect(fs.lstatSync(out).isSymbolicLink()).toBe(true);
+    expect(fs.statSync(victim).mode & 0o777).toBe(0o644);
+    expect(fs.readFileSync(victim, 'utf8')).toBe('root-owned, world-readable\n');
+    expect(findCanary(fs.readFileSync(victim))).toBeNull();
+  }, 120_000);
 });
