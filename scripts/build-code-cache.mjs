@@ -21,7 +21,7 @@ export function buildCodeCache() {
       const r = spawnSync(process.execPath, [bin, '--vault', join(dir, 'v.exv'), ...args], { env: { ...env, ...extra }, input: JSON.stringify({ apiKey: 'k'.repeat(64), apiSecret: 's'.repeat(64) }), encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`code cache workload "vault ${args[0]}" failed: ${r.stderr}`);
     };
-    vault(['init', '--kdf-memory', '19', '--kdf-passes', '2'], { EXVAULT_NO_CODE_CACHE: '1' });
+    vault(['init', '--kdf-memory', '19', '--kdf-passes', '2', '--allow-weak-kdf'], { EXVAULT_NO_CODE_CACHE: '1' });
     vault(['add', 'bot', '--exchange', 'binance'], { EXVAULT_NO_CODE_CACHE: '1' });
     // The cached run: compiles without a cache, runs the workload, writes the cache at exit.
     const out = join(dir, 'cli.js.cache');

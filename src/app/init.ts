@@ -13,9 +13,9 @@ import { newPassphrase } from './passphrase';
 import { PassphraseSource } from './ports';
 import { AppContext } from './session';
 
-export async function initVault(ctx: AppContext, kdf: KdfParams, source: PassphraseSource | undefined, keychain?: Keychain): Promise<void> {
+export async function initVault(ctx: AppContext, kdf: KdfParams, source: PassphraseSource | undefined, keychain?: Keychain, opts: { allowWeakPassphrase?: boolean } = {}): Promise<void> {
   if (vaultExists(ctx.vaultPath)) throw new UsageError(`a vault already exists at ${ctx.vaultPath}`, ['use --vault PATH for a second vault']);
-  const pass = await newPassphrase(source, ctx.unlocker.prompter, ctx.notices);
+  const pass = await newPassphrase(source, ctx.unlocker.prompter, ctx.notices, { allowWeak: Boolean(opts.allowWeakPassphrase) });
   await ready();
   const make = () => newVault(pass, kdf);
   const { header, dataKey } = ctx.unlocker.prompter ? await ctx.unlocker.prompter.busy('Deriving the key', make) : make();

@@ -50,6 +50,12 @@ export function unusuallyExpensive(p: KdfParams): boolean {
   return p.memKiB * p.opsLimit > s.memKiB * s.opsLimit;
 }
 
+/** Cheaper than the interactive preset: allowed by the format, but only when asked for. */
+export function weakKdf(p: KdfParams): boolean {
+  const i = KDF_PRESETS.interactive;
+  return p.memKiB < i.memKiB || p.opsLimit < i.opsLimit;
+}
+
 export function describeKdf(p: KdfParams): string {
   return `argon2id, ${p.memKiB / 1024} MiB, ${p.opsLimit} passes`;
 }
