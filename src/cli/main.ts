@@ -29,6 +29,11 @@ import { registerRm } from './commands/rm';
 import { registerShow } from './commands/show';
 import { setCommandName } from './context';
 import { configureOutput, renderError } from './render';
+import { disableCoreDumps } from '../platform/core-dumps';
+
+// Before anything can read a secret: no core file of this process (RLIMIT_CORE 0) and, on
+// Linux, not dumpable at all. Best effort: where libc cannot be reached the command still runs.
+disableCoreDumps();
 
 declare const EXVAULT_VERSION: string;
 

@@ -107,3 +107,35 @@ describe('export -o and inject -o into folders another user controls', () => {
     expect(findCanary(fs.readFileSync(victim))).toBeNull();
   }, 120_000);
 });
+
+describe('core dumps of the vault process', () => {
+  const filePattern = () => !fs.readFileSync('/proc/sys/kernel/core_pattern', 'utf8').startsWith('|');
+
+  it('SIGABRT to a running `vault exec` with `ulimit -c unlimited` leaves no core; its core limit is 0', async () => {
+    const dir = fs.mkdtempSync(path.join(sb.root, 'tmp', 'cores-'));
+    const started = path.join(dir, 'child-started');
+    // The wrapper runs with cores allowed, in a folder of its own ("core" patterns are relative).
+    const run = spawn('sh', ['-c', 'ulimit -c unlimited && exec "$@"', 'sh', process.execPath, CLI, 'exec', 'bot', '--', 'sh', '-c', `: > ${started}; exec sleep 30`], { cwd: dir, env: { ...sb.env, ...env }, stdio: 'ignore' });
+    const closed = new Promise<NodeJS.Signals | null>((resolve) => run.on('close', (_c, sig) => resolve(sig)));
+    const deadline = Date.now() + 60_000;
+    while (!fs.existsSync(started) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(fs.existsSync(started)).toBe(true);
+    const limits = fs.readFileSync(`/proc/${run.pid}/limits`, 'utf8');
+    const [soft] = /^Max core file size\s+(\S+)\s+(\S+)/m.exec(limits)!.slice(1);
+    process.kill(run.pid!, 'SIGABRT');
+    expect(await closed).toBe('SIGABRT');
+    const cores = fs.readdirSync(dir).filter((f) => f.startsWith('core'));
+    // What a core would have held, for the record when this fails.
+    const leaked = cores.map((f) => findCanary(fs.readFileSync(path.join(dir, f))));
+    fs.rmSync(dir, { recursive: true, force: true });
+    if (filePattern()) expect({ cores, leaked }).toEqual({ cores: [], leaked: [] });
+    expect(soft).toBe('0');
+  }, 120_000);
+
+  it('the program exec starts is not held back: it may raise its own core limit', async () => {
+    const f = path.join(sb.root, 'tmp', 'child-limit');
+    const r = await sb.run(['exec', 'bot', '--', 'sh', '-c', `ulimit -c unlimited && ulimit -c > ${f}`], { env });
+    expect(r.code).toBe(0);
+    expect(fs.readFileSync(f, 'utf8').trim()).toBe('unlimited');
+  });
+});
