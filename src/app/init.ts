@@ -1,5 +1,6 @@
 // vault init: a new vault with a random data key wrapped by the passphrase.
 import { ready } from '../crypto/sodium';
+import { GENESIS_MAC } from '../domain/audit';
 import { emptyDoc, serializeDoc } from '../domain/document';
 import { KdfParams } from '../format/limits';
 import { newVault, sealFile } from '../format/seal';
@@ -8,6 +9,7 @@ import { lockPath } from '../storage/paths';
 import { createVaultFile, ensureVaultFolder, vaultExists } from '../storage/vault-store';
 import { UsageError } from '../errors';
 import { Keychain } from '../platform/keychain';
+import { writeGenesisHead } from './audit-log';
 import { newKeychainSlot } from './keychain';
 import { newPassphrase } from './passphrase';
 import { PassphraseSource } from './ports';
@@ -21,11 +23,15 @@ export async function initVault(ctx: AppContext, kdf: KdfParams, source: Passphr
   const { header, dataKey } = ctx.unlocker.prompter ? await ctx.unlocker.prompter.busy('Deriving the key', make) : make();
   // With --keychain the key goes into the keychain first: if that fails, no vault is created.
   if (keychain) header.slots.push(await newKeychainSlot(keychain, header, dataKey));
-  const bytes = sealFile(header, dataKey, serializeDoc(emptyDoc()));
   ensureVaultFolder(ctx.vaultPath);
   const lock = await acquireLock(lockPath(ctx.vaultPath));
   try {
-    createVaultFile(ctx.vaultPath, bytes);
+    // The empty chain's head, in the vault and beside it: from now on a missing head file
+    // means deleted, not "not yet written". Written after the vault, never over another's.
+    const doc = emptyDoc();
+    doc.auditHead = { seq: 0, mac: GENESIS_MAC };
+    createVaultFile(ctx.vaultPath, sealFile(header, dataKey, serializeDoc(doc)));
+    writeGenesisHead(ctx.vaultPath, dataKey);
   } finally {
     lock.release();
   }
