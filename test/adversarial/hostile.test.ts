@@ -139,3 +139,31 @@ describe('core dumps of the vault process', () => {
     expect(fs.readFileSync(f, 'utf8').trim()).toBe('unlimited');
   });
 });
+
+describe('the boundary of vault exec (README: "The boundary, honestly")', () => {
+  beforeAll(async () => {
+    expect((await sb.run(['add', 'other-bot', '--exchange', 'binance'], { env, input: BINANCE_JSON })).code).toBe(0);
+    expect((await sb.run(['keychain', 'enable'], { env })).code).toBe(0);
+  }, 120_000);
+
+  it('within one OS user it is not a wall: a keychain-unlocked child can export every entry (scopes will change this)', async () => {
+    const out = path.join(sb.root, 'secrets', 'exfiltrated.json');
+    // No passphrase anywhere: the wrapper and the child unlock through the keychain.
+    const r = await sb.run(['exec', 'bot', '--', 'sh', '-c', `env -u EXVAULT_EXEC ${process.execPath} ${CLI} export --all -o ${out} --yes`]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(out, 'utf8')).entries.map((e: { name: string }) => e.name).sort()).toEqual(['bot', 'other-bot']);
+    fs.rmSync(out);
+  });
+
+  it('across OS users it holds: another user reaches neither the vault nor the keychain', async () => {
+    const dbus = sb.env.DBUS_SESSION_BUS_ADDRESS;
+    const r = await other.run(process.execPath, [CLI, '--vault', sb.vault, 'list'], { env: { ...(dbus && { DBUS_SESSION_BUS_ADDRESS: dbus }) } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^vault: error: cannot read the vault at .* \(EACCES\)/);
+    if (dbus) {
+      const lookup = await other.run('secret-tool', ['search', '--all', 'service', 'exvault'], { env: { DBUS_SESSION_BUS_ADDRESS: dbus } });
+      expect(lookup.code).not.toBe(0);
+      expect(lookup.stdout).toBe('');
+    }
+  });
+});
