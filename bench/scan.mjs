@@ -12,7 +12,7 @@ export async function run({ quick = false } = {}) {
   const runs = quick ? 3 : 7;
   const home = new BenchHome('scan').withoutKeychain();
   try {
-    home.vault(['init', '--kdf-memory', '19', '--kdf-passes', '2']);
+    home.vault(['init', '--kdf-memory', '19', '--kdf-passes', '2', '--allow-weak-kdf']);
     const entries = Array.from({ length: 50 }, (_, i) => ({ name: `e${i}`, exchange: 'okx', secrets: { apiKey: `key-${i}-${'k'.repeat(30)}`, apiSecret: `sec-${i}-${'s'.repeat(40)}`, passphrase: `pass-${i}-xyz` } }));
     writeFileSync(join(home.dir, 'import.json'), JSON.stringify({ format: 'exvault-export', version: 1, entries }));
     home.vault(['import', 'json', join(home.dir, 'import.json'), '--yes']);

@@ -1,61 +1,42 @@
 #!/usr/bin/env node
 'use strict';
 // Starts the bundled CLI (dist/cli.js). Compiling the bundle is a measurable part of every
-// `vault exec`, so V8's code cache for it is kept in the user's cache folder: bytecode of
-// this file only, no data. It is used only when that folder and file are the user's own and
-// private, and V8 itself rejects a cache that does not match the source.
+// `vault exec`, so V8's code cache for it ships with the package: dist/cli.js.cache, written
+// by the build (scripts/build-code-cache.mjs) next to the bundle. V8 checks a cache against
+// the source's length only, so a cache decides what code runs: it is read only from the
+// package itself, never from a folder the user (or anyone else) can write at run time, and
+// nothing here ever writes one.
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
 const vm = require('vm');
 const { createRequire } = require('module');
 
 const file = path.join(__dirname, '..', 'dist', 'cli.js');
+const cacheFile = `${file}.cache`;
 
-function cachePath(st) {
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(base, 'exvault', `cli-${process.version}-${st.size}-${Math.floor(st.mtimeMs)}.v8`);
-}
-
-function privateOwn(p) {
-  try {
-    const st = fs.statSync(p);
-    return (st.mode & 0o077) === 0 && (typeof process.getuid !== 'function' || st.uid === process.getuid());
-  } catch {
-    return false;
-  }
-}
-
-function run() {
-  const st = fs.statSync(file);
+/** The bundle compiled as a CommonJS module, with the given code cache (if any). */
+function compile(cachedData) {
   const source = fs.readFileSync(file, 'utf8');
-  const cache = cachePath(st);
-  let cachedData;
-  if (privateOwn(path.dirname(cache)) && privateOwn(cache)) {
-    try {
-      cachedData = fs.readFileSync(cache);
-    } catch {
-      cachedData = undefined;
-    }
-  }
   const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
-  const script = new vm.Script(wrapped, { filename: file, cachedData });
-  if (!cachedData || script.cachedDataRejected) {
-    // Written after the run, so functions compiled along the way are in it too.
-    process.once('exit', () => {
-      try {
-        fs.mkdirSync(path.dirname(cache), { recursive: true, mode: 0o700 });
-        const tmp = `${cache}.${process.pid}`;
-        fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
-        fs.renameSync(tmp, cache);
-      } catch {
-        // A cache is an optimisation; never a reason to fail.
-      }
-    });
-  }
+  return new vm.Script(wrapped, { filename: file, cachedData });
+}
+
+function start(script) {
   const mod = { exports: {} };
   script.runInThisContext()(mod.exports, createRequire(file), mod, file, path.dirname(file));
 }
 
-if (process.env.EXVAULT_NO_CODE_CACHE) require(file);
-else run();
+function packagedCache() {
+  try {
+    return fs.readFileSync(cacheFile);
+  } catch {
+    return undefined; // A cache is an optimisation; a package without one still runs.
+  }
+}
+
+if (require.main === module) {
+  if (process.env.EXVAULT_NO_CODE_CACHE) require(file);
+  else start(compile(packagedCache()));
+} else {
+  module.exports = { compile, start, packagedCache, file, cacheFile };
+}

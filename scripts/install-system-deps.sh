@@ -2,8 +2,9 @@
 # System packages the test suite needs: a D-Bus session and gnome-keyring (a real Secret
 # Service for keychain tests), libsecret-tools (secret-tool, to inspect it), tmux (a real
 # terminal for prompt tests), zsh and fish (completion tests in the real shells), git (scan
-# tests), strace (fault injection), util-linux and passwd (setpriv, useradd: a second OS user
-# for the hostile-neighbour tests). Installs only what is missing; needs root and apt-get.
+# tests), strace (fault injection; holding renames in the hostile-neighbour suite), util-linux and
+# passwd (setpriv, useradd: a second OS user for the hostile-neighbour suites). Installs only what
+# is missing; needs root and apt-get.
 set -euo pipefail
 need=()
 command -v dbus-run-session >/dev/null || need+=(dbus dbus-x11)
@@ -13,6 +14,9 @@ command -v tmux >/dev/null || need+=(tmux)
 command -v zsh >/dev/null || need+=(zsh)
 command -v fish >/dev/null || need+=(fish)
 command -v git >/dev/null || need+=(git)
+command -v strace >/dev/null || need+=(strace)
+command -v setpriv >/dev/null || need+=(util-linux)
+command -v useradd >/dev/null || need+=(passwd)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "missing system packages: ${need[*]} (install them, e.g. with apt-get, then run the tests again)" >&2

@@ -1,8 +1,12 @@
 // Writing the audit log: the record of a release goes in before the release happens;
 // failed unlocks go in without a MAC. (Reading and verifying: audit.ts.)
 import { subkey, hmac } from '../crypto/mac';
-import { AuditEvent, AuditRecord, ChainState, makeRecord, MacFn } from '../domain/audit';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { AuditError } from '../errors';
+import { AuditEvent, AuditHead, AuditRecord, ChainState, failedUnlockEvent, GENESIS_MAC, headMacInput, makeRecord, MacFn } from '../domain/audit';
 import { appendLogLine, readChainTail } from '../storage/audit-file';
+import { auditHeadPath, readHeadFile, writeHeadFile } from '../storage/audit-head';
 import { acquireLock } from '../storage/lock';
 import { auditPath } from '../storage/paths';
 import type { AppContext } from './session';
@@ -17,17 +21,65 @@ export function auditMac(dataKey: Uint8Array): MacFn {
 
 const uid = () => (typeof process.getuid === 'function' ? process.getuid() : -1);
 
-async function append(ctx: AppContext, event: AuditEvent, macFn: MacFn | null): Promise<AuditRecord> {
+/** The head file's content for a head: its own MAC under the audit key. */
+function storedHead(h: AuditHead, macFn: MacFn) {
+  return { seq: h.seq, mac: h.mac, hmac: macFn(...headMacInput(h)) };
+}
+
+/** Appends under the log's lock; an authenticated record also moves the head file to it. */
+function appendLocked(ctx: AppContext, event: AuditEvent, macFn: MacFn | null): AuditRecord {
   const file = auditPath(ctx.vaultPath);
-  const lock = await acquireLock(`${file}.lock`, undefined, 'nothing was released');
+  const state: ChainState = readChainTail(file);
+  const { line, record } = makeRecord(event, state, macFn, ctx.clock.now(), uid(), process.pid);
+  appendLogLine(file, line);
+  if (macFn) writeHeadFile(auditHeadPath(ctx.vaultPath), storedHead({ seq: record.seq, mac: record.mac! }, macFn));
+  return record;
+}
+
+async function withAuditLock<T>(ctx: AppContext, fn: () => T): Promise<T> {
+  const lock = await acquireLock(`${auditPath(ctx.vaultPath)}.lock`, undefined, 'nothing was released');
   try {
-    const state: ChainState = readChainTail(file);
-    const { line, record } = makeRecord(event, state, macFn, ctx.clock.now(), uid(), process.pid);
-    appendLogLine(file, line);
-    return record;
+    return fn();
   } finally {
     lock.release();
   }
+}
+
+async function append(ctx: AppContext, event: AuditEvent, macFn: MacFn | null): Promise<AuditRecord> {
+  return withAuditLock(ctx, () => appendLocked(ctx, event, macFn));
+}
+
+/** A new vault's head: the empty chain, so a log and head deleted together are noticed. */
+export function writeGenesisHead(vaultPath: string, dataKey: Uint8Array): AuditHead {
+  const head = { seq: 0, mac: GENESIS_MAC };
+  writeHeadFile(auditHeadPath(vaultPath), storedHead(head, auditMac(dataKey)));
+  return head;
+}
+
+/**
+ * Starts a new chain for a vault copied or restored elsewhere, whose log cannot verify here.
+ * The old log is kept beside it, renamed; the new chain's first record names the host and the
+ * chain it follows (the last head this copy knew), so the break is on the record.
+ */
+export async function startNewChain(ctx: AppContext, dataKey: Uint8Array, known: AuditHead | undefined): Promise<{ record: AuditRecord; keptAs: string | null }> {
+  const macFn = auditMac(dataKey);
+  return withAuditLock(ctx, () => {
+    const file = auditPath(ctx.vaultPath);
+    const stored = readHeadFile(auditHeadPath(ctx.vaultPath));
+    const from = stored && stored !== 'damaged' && stored.hmac === macFn(...headMacInput(stored)) ? stored : known;
+    let keptAs: string | null = null;
+    if (fs.existsSync(file)) {
+      keptAs = `${file}.${ctx.clock.now().toISOString().replace(/[:.]/g, '-')}.old`;
+      try {
+        fs.renameSync(file, keptAs);
+      } catch (err) {
+        throw new AuditError(`cannot move the old audit log aside (${(err as NodeJS.ErrnoException).code ?? 'i/o error'})`);
+      }
+    }
+    const previous = from ? `record ${from.seq}, mac ${from.mac.slice(0, 16)}` : 'none known';
+    const record = appendLocked(ctx, { cmd: 'new-chain', program: os.hostname().slice(0, 255), result: `follows ${previous}` }, macFn);
+    return { record, keptAs };
+  });
 }
 
 /**
@@ -41,7 +93,7 @@ export async function recordRelease(ctx: AppContext, dataKey: Uint8Array, event:
 /** Without the data key there is no MAC: the next authenticated record covers this one. */
 export async function recordFailedUnlock(ctx: AppContext): Promise<void> {
   try {
-    await append(ctx, { cmd: 'unlock-failed', program: ctx.command ?? 'vault' }, null);
+    await append(ctx, failedUnlockEvent(), null);
   } catch {
     // The failure being reported matters more than its record; never mask it.
   }

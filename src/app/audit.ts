@@ -1,31 +1,68 @@
 // Reading the audit log back: verify the chain, list records, usage statistics.
-import { AuditRecord, Problem, walkChain } from '../domain/audit';
+import { AuditRecord, headMacInput, MacFn, Problem, walkChain } from '../domain/audit';
 import { readLogLines } from '../storage/audit-file';
+import { auditHeadPath, readHeadFile } from '../storage/audit-head';
 import { auditPath } from '../storage/paths';
 import { alert } from './alerts';
-import { auditMac } from './audit-log';
-import { AppContext, openSession } from './session';
+import { auditMac, startNewChain } from './audit-log';
+import { AppContext, mutate, openSession } from './session';
 
 export interface VerifyResult {
   records: number;
   problem: Problem | null;
   unchained: number;
+  /** The last record the head file vouches for (0: the empty chain). */
+  headSeq: number | null;
+  /** When the chain was started by `audit new-chain`: where, when, and what it follows. */
+  origin: { host: string; time: string; follows: string } | null;
+}
+
+/**
+ * The head file against the log: a log cut short, deleted or replaced by an older copy no
+ * longer holds the record the head names. Line 0: a problem of the head file itself.
+ */
+function headProblem(vaultPath: string, lines: string[], records: AuditRecord[], macFn: MacFn, vaultKnowsHead: boolean): { problem: Problem | null; headSeq: number | null } {
+  const stored = readHeadFile(auditHeadPath(vaultPath));
+  if (stored === 'damaged') return { problem: { line: 0, message: 'the audit head file is damaged' }, headSeq: null };
+  if (!stored) {
+    if (!records.length && !vaultKnowsHead) return { problem: null, headSeq: null };
+    return { problem: { line: 0, message: 'the audit head file is missing (deleted?): the log cannot be proven complete' }, headSeq: null };
+  }
+  if (macFn(...headMacInput(stored)) !== stored.hmac) return { problem: { line: 0, message: 'the audit head file does not authenticate (forged, or from another vault)' }, headSeq: null };
+  if (stored.seq === 0) return { problem: null, headSeq: 0 };
+  const r = records.find((x) => x.seq === stored.seq);
+  if (!r) return { problem: { line: lines.length + 1, message: `is missing: the log ends before record ${stored.seq}, which the audit head records (truncated, deleted, or replaced by an older copy)` }, headSeq: stored.seq };
+  if (r.mac !== stored.mac) return { problem: { line: records.indexOf(r) + 1, message: 'differs from the record the audit head records (replaced)' }, headSeq: stored.seq };
+  return { problem: null, headSeq: stored.seq };
 }
 
 export async function verifyAudit(ctx: AppContext): Promise<VerifyResult> {
   const s = await openSession(ctx);
   const lines = readLogLines(auditPath(ctx.vaultPath));
-  const walk = walkChain(lines, auditMac(s.dataKey));
+  const macFn = auditMac(s.dataKey);
+  const walk = walkChain(lines, macFn);
   let problem = walk.problem;
   const head = s.doc.auditHead;
+  const fromHead = headProblem(ctx.vaultPath, lines, walk.records, macFn, Boolean(head));
+  problem ??= fromHead.problem;
   // The vault remembers the last authenticated record it saw: a log cut before it is caught.
-  if (!problem && head) {
+  if (!problem && head && head.seq > 0) {
     const r = walk.records.find((x) => x.seq === head.seq);
     if (!r) problem = { line: lines.length + 1, message: `is missing: the log ends before record ${head.seq}, which the vault recorded (truncated)` };
     else if (r.mac !== head.mac) problem = { line: walk.records.indexOf(r) + 1, message: 'differs from the record the vault remembers (replaced)' };
   }
   if (problem) await alert(ctx, s, 'audit-verify-failed', { line: problem.line, problem: problem.message });
-  return { records: walk.records.length, problem, unchained: walk.unchained };
+  const first = walk.records[0];
+  const origin = first?.cmd === 'new-chain' ? { host: first.program ?? '?', time: first.time, follows: String(first.result ?? '') } : null;
+  return { records: walk.records.length, problem, unchained: walk.unchained, headSeq: fromHead.headSeq, origin };
+}
+
+/** `vault audit new-chain`: for a copied or restored vault; see startNewChain. */
+export async function newChain(ctx: AppContext): Promise<{ keptAs: string | null; seq: number }> {
+  return mutate(ctx, async (s) => {
+    const { keptAs, record } = await startNewChain(ctx, s.dataKey, s.doc.auditHead);
+    return { keptAs, seq: record.seq };
+  });
 }
 
 /** All records, after checking the chain; a broken chain is reported, not hidden. */

@@ -61,7 +61,7 @@ export async function runDoctor(ctx: AppContext, keychain: Keychain, passFile: P
     } else if (!k.enabled) {
       checks.push({ name: 'keychain', status: 'info', detail: `${k.backend} answers; not enabled for this vault`, fix: 'enable it with: vault keychain enable' });
     } else if (k.itemPresent === false) {
-      checks.push({ name: 'keychain', status: 'fail', detail: "enabled, but the vault's keychain item is missing", fix: 'unlock with the passphrase, then: vault keychain enable' });
+      checks.push({ name: 'keychain', status: 'fail', detail: "enabled, but the keychain answered without the vault's item (keyring restarted, locked or reset? item deleted? vault copied?)", fix: 'unlock your keyring and try again; or unlock with the passphrase, then: vault keychain enable' });
     } else {
       checks.push({ name: 'keychain', status: 'ok', detail: `${k.backend}: enabled, item present` });
     }

@@ -1,5 +1,6 @@
 // vault init: a new vault with a random data key wrapped by the passphrase.
 import { ready } from '../crypto/sodium';
+import { GENESIS_MAC } from '../domain/audit';
 import { emptyDoc, serializeDoc } from '../domain/document';
 import { KdfParams } from '../format/limits';
 import { newVault, sealFile } from '../format/seal';
@@ -8,24 +9,29 @@ import { lockPath } from '../storage/paths';
 import { createVaultFile, ensureVaultFolder, vaultExists } from '../storage/vault-store';
 import { UsageError } from '../errors';
 import { Keychain } from '../platform/keychain';
+import { writeGenesisHead } from './audit-log';
 import { newKeychainSlot } from './keychain';
 import { newPassphrase } from './passphrase';
 import { PassphraseSource } from './ports';
 import { AppContext } from './session';
 
-export async function initVault(ctx: AppContext, kdf: KdfParams, source: PassphraseSource | undefined, keychain?: Keychain): Promise<void> {
+export async function initVault(ctx: AppContext, kdf: KdfParams, source: PassphraseSource | undefined, keychain?: Keychain, opts: { allowWeakPassphrase?: boolean } = {}): Promise<void> {
   if (vaultExists(ctx.vaultPath)) throw new UsageError(`a vault already exists at ${ctx.vaultPath}`, ['use --vault PATH for a second vault']);
-  const pass = await newPassphrase(source, ctx.unlocker.prompter, ctx.notices);
+  const pass = await newPassphrase(source, ctx.unlocker.prompter, ctx.notices, { allowWeak: Boolean(opts.allowWeakPassphrase) });
   await ready();
   const make = () => newVault(pass, kdf);
   const { header, dataKey } = ctx.unlocker.prompter ? await ctx.unlocker.prompter.busy('Deriving the key', make) : make();
   // With --keychain the key goes into the keychain first: if that fails, no vault is created.
   if (keychain) header.slots.push(await newKeychainSlot(keychain, header, dataKey));
-  const bytes = sealFile(header, dataKey, serializeDoc(emptyDoc()));
   ensureVaultFolder(ctx.vaultPath);
   const lock = await acquireLock(lockPath(ctx.vaultPath));
   try {
-    for (const w of createVaultFile(ctx.vaultPath, bytes).warnings) ctx.notices.warn(w);
+    // The empty chain's head, in the vault and beside it: from now on a missing head file
+    // means deleted, not "not yet written". Written after the vault, never over another's.
+    const doc = emptyDoc();
+    doc.auditHead = { seq: 0, mac: GENESIS_MAC };
+    for (const w of createVaultFile(ctx.vaultPath, sealFile(header, dataKey, serializeDoc(doc))).warnings) ctx.notices.warn(w);
+    writeGenesisHead(ctx.vaultPath, dataKey);
   } finally {
     lock.release();
   }

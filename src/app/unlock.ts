@@ -1,16 +1,19 @@
 // The unlock ladder (DESIGN.md): an explicit passphrase source, then the OS keychain slot,
 // then a prompt on a terminal. With none of them it fails at once, naming all three ways.
-import { KeychainError, NeedTerminalError } from '../errors';
+import { CorruptError, KeychainError, NeedTerminalError } from '../errors';
 import { memzero } from '../crypto/memzero';
 import { ready } from '../crypto/sodium';
 import { FileHead } from '../format/header';
-import { keychainSlotOf, unwrapWithKeychainKey, unwrapWithPassphrase, unwrapWithPassphraseUsing } from '../format/seal';
+import { describeKdf, kdfProblem, unusuallyExpensive } from '../format/limits';
+import { keychainSlotOf, passphraseSlotOf, unwrapWithKeychainKey, unwrapWithPassphrase, unwrapWithPassphraseUsing } from '../format/seal';
 import { argon2idInWorker } from '../crypto/kdf';
 import { Keychain } from '../platform/keychain';
 import { keychainAccount } from './keychain-item';
 import { Notices, PassphraseSource, Prompter } from './ports';
 
 const PASSPHRASE_HINT = 'give the passphrase with --passphrase-file PATH, --passphrase-fd N or EXVAULT_PASSPHRASE_FILE';
+
+const MISSING_ITEM = "the keychain answered without the vault's item: the keyring daemon may have been restarted, locked or reset (or the item was deleted, or this vault was copied from another machine)";
 
 export const UNLOCK_HINTS = [
   PASSPHRASE_HINT,
@@ -67,7 +70,14 @@ export class Unlocker {
         return fromKeychain;
       }
     }
+    // A hostile header is refused before the passphrase is asked and before libsodium loads.
+    const { kdf } = passphraseSlotOf(parsed.header);
+    const problem = kdfProblem(kdf);
+    if (problem) throw new CorruptError(problem);
     const pass = await this.passphrase();
+    if (unusuallyExpensive(kdf)) {
+      this.opts.notices?.warn(`this vault asks for an unusually expensive unlock (${describeKdf(kdf)}): it may take a minute or more`);
+    }
     // With a person waiting on a terminal, derive in a worker (which loads its own libsodium)
     // so the spinner turns; otherwise here, loading libsodium only now.
     let key: Uint8Array;
@@ -98,14 +108,17 @@ export class Unlocker {
         if (dataKey) return dataKey;
         problem = new KeychainError("the vault's keychain item does not open it (it was replaced, or this is another copy of the vault)");
       } else {
-        problem = new KeychainError("the vault's keychain item is missing (deleted, or this vault was copied from another machine)");
+        // The Secret Service answered, without the item: most often a keyring daemon restarted
+        // (or reset) without the user's keyring; also a deleted item or a copied vault.
+        problem = new KeychainError(MISSING_ITEM);
       }
     } catch (err) {
       if (!(err instanceof KeychainError)) throw err;
       problem = err;
     }
     if (!this.opts.prompter) {
-      throw new KeychainError(problem.message, [PASSPHRASE_HINT, 'run "vault doctor" to see what is wrong', 'after unlocking with the passphrase, "vault keychain enable" stores a new item']);
+      const restarted = problem.message === MISSING_ITEM ? ['if the keyring daemon was restarted or locked, unlock your keyring (log in to the desktop session) and try again'] : [];
+      throw new KeychainError(problem.message, [...restarted, PASSPHRASE_HINT, 'run "vault doctor" to see what is wrong', 'after unlocking with the passphrase, "vault keychain enable" stores a new item']);
     }
     this.opts.notices?.warn(`${problem.message}; asking for the passphrase instead`);
     return null;

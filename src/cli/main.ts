@@ -30,6 +30,11 @@ import { registerShow } from './commands/show';
 import { setCommandName } from './context';
 import { configureOutput, renderError } from './render';
 import { storageError } from '../storage/io-error';
+import { disableCoreDumps } from '../platform/core-dumps';
+
+// Before anything can read a secret: no core file of this process (RLIMIT_CORE 0) and, on
+// Linux, not dumpable at all. Best effort: where libc cannot be reached the command still runs.
+disableCoreDumps();
 
 declare const EXVAULT_VERSION: string;
 

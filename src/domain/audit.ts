@@ -8,7 +8,7 @@ import { canonicalJson } from './canonical-json';
 export const GENESIS_MAC = '0'.repeat(64);
 
 export interface AuditEvent {
-  /** exec, exec-exit, get, inject, export, rotate, keychain-enable, unlock-failed, chain */
+  /** exec, exec-exit, get, inject, export, rotate, keychain-enable, unlock-failed, chain, new-chain */
   cmd: string;
   program?: string;
   entries?: { entry: string; fields: string[] }[];
@@ -54,6 +54,36 @@ export function makeRecord(event: AuditEvent, state: ChainState, macFn: MacFn | 
   return { line: canonicalJson(record), record };
 }
 
+/**
+ * A failed unlock has no key to MAC with, so anyone who can write the log could add one: its
+ * shape is fixed (no entry names, no program, no free text) and its time may not be earlier
+ * than the record before it. Returns why a line breaks that, or null.
+ */
+const UNAUTH_KEYS = ['cmd', 'mac', 'pid', 'seq', 'time', 'uid'].join(',');
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+function unauthenticatedProblem(r: AuditRecord, lastTime: string | undefined): string | null {
+  if (Object.keys(r).sort().join(',') !== UNAUTH_KEYS || r.cmd !== 'unlock-failed') return 'has no MAC and is not a failed unlock of the fixed shape (only those may lack one)';
+  if (typeof r.time !== 'string' || !ISO_TIME.test(r.time) || !Number.isSafeInteger(r.pid) || r.pid < 0 || !Number.isSafeInteger(r.uid) || r.uid < -1) return 'is a failed unlock with malformed fields';
+  if (lastTime !== undefined && r.time < lastTime) return 'is a failed unlock dated before the record it follows (back-dated)';
+  return null;
+}
+
+/** The failed-unlock record: exactly these fields, nothing a caller could add to. */
+export function failedUnlockEvent(): AuditEvent {
+  return { cmd: 'unlock-failed' };
+}
+
+/** The chain's last authenticated record, as kept in the audit head file, with its own MAC. */
+export interface AuditHead {
+  seq: number;
+  mac: string;
+}
+
+/** What the head file's MAC covers: a label, so it cannot be confused with a record's MAC. */
+export function headMacInput(h: AuditHead): string[] {
+  return ['exvault audit head v1\0', String(h.seq), '\0', h.mac];
+}
+
 export interface Problem {
   /** 1-based line number in the log file. */
   line: number;
@@ -72,6 +102,7 @@ export interface WalkResult {
 export function walkChain(lines: string[], macFn: MacFn | null): WalkResult {
   const state: ChainState = { seq: 0, authSeq: 0, mac: GENESIS_MAC, pending: [] };
   const records: AuditRecord[] = [];
+  let lastTime: string | undefined;
   const fail = (i: number, message: string): WalkResult => ({ records, state, problem: { line: i + 1, message }, unchained: state.pending.length });
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
@@ -88,7 +119,8 @@ export function walkChain(lines: string[], macFn: MacFn | null): WalkResult {
       return fail(i, r.seq <= state.seq ? `has sequence ${r.seq} after ${state.seq} (reordered or inserted)` : `has sequence ${r.seq} after ${state.seq}: record ${state.seq + 1} is missing (deleted)`);
     }
     if (r.mac === null) {
-      if (r.cmd !== 'unlock-failed') return fail(i, 'has no MAC (only failed unlocks may)');
+      const shape = unauthenticatedProblem(r, lastTime);
+      if (shape) return fail(i, shape);
       state.pending.push(line);
     } else {
       const { mac, ...rest } = r;
@@ -99,11 +131,14 @@ export function walkChain(lines: string[], macFn: MacFn | null): WalkResult {
         const covered = n ? `, or one of the ${n} failed-unlock record${n === 1 ? '' : 's'} it covers (from line ${i + 1 - n}) was changed` : '';
         return fail(i, `does not match its MAC (edited${covered || ', or the chain before it was changed'})`);
       }
+      // The record covering failed unlocks may not be dated before them either.
+      if (state.pending.length && lastTime !== undefined && String(r.time) < lastTime) return fail(i, 'is dated before the failed unlocks it covers');
       state.mac = mac;
       state.authSeq = r.seq;
       state.pending = [];
     }
     state.seq = r.seq;
+    if (typeof r.time === 'string') lastTime = r.time;
     records.push(r);
   }
   return { records, state, problem: null, unchained: state.pending.length };

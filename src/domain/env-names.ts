@@ -1,13 +1,46 @@
 // Environment variable names a secret may be injected as.
 export const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 
-/** Targets that would let a value change how the child runs rather than what it reads. */
-const DANGEROUS = new Set(['LD_PRELOAD', 'LD_LIBRARY_PATH', 'LD_AUDIT', 'NODE_OPTIONS', 'PATH', 'BASH_ENV', 'ENV', 'IFS', 'PYTHONSTARTUP', 'PYTHONPATH']);
+/**
+ * Targets that would let a value change how the child (or a program it starts) runs rather
+ * than what it reads: loaders, interpreters' start-up hooks and search paths, shells. The one
+ * list; README's "Refused before anything runs" is written from it. A trailing `*` is a prefix.
+ */
+export const REFUSED_TARGETS: readonly string[] = [
+  'LD_*',
+  'DYLD_*',
+  'PATH',
+  'IFS',
+  'BASH_ENV',
+  'ENV',
+  'NODE_OPTIONS',
+  'NODE_PATH',
+  'PYTHONPATH',
+  'PYTHONSTARTUP',
+  'PYTHONHOME',
+  'PERL5OPT',
+  'PERL5LIB',
+  'RUBYOPT',
+  'RUBYLIB',
+  'JAVA_TOOL_OPTIONS',
+  '_JAVA_OPTIONS',
+  'JDK_JAVA_OPTIONS',
+  'GIT_SSH_COMMAND',
+  'GIT_EXEC_PATH',
+  'GCONV_PATH',
+];
+
+const EXACT = new Set(REFUSED_TARGETS.filter((n) => !n.endsWith('*')));
+const PREFIXES = REFUSED_TARGETS.filter((n) => n.endsWith('*')).map((n) => n.slice(0, -1));
+
+function refusedTarget(name: string): boolean {
+  return EXACT.has(name) || PREFIXES.some((p) => name.startsWith(p));
+}
 
 /** Why a name cannot be a target, or null when it can. */
 export function envNameProblem(name: string): string | null {
   if (!ENV_NAME.test(name)) return `"${name.slice(0, 64)}" is not a valid variable name (A-Z, 0-9, _; not starting with a digit)`;
-  if (DANGEROUS.has(name) || name.startsWith('DYLD_')) return `${name} cannot receive a secret: it changes how programs run`;
+  if (refusedTarget(name)) return `${name} cannot receive a secret: it changes how programs run`;
   return null;
 }
 

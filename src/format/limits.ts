@@ -43,6 +43,19 @@ export function kdfProblem(p: KdfParams): string | null {
   return null;
 }
 
+/** More work than the sensitive preset (memory x passes): said before deriving, since a file
+ *  at the cap makes a wrong passphrase take tens of seconds to report. */
+export function unusuallyExpensive(p: KdfParams): boolean {
+  const s = KDF_PRESETS.sensitive;
+  return p.memKiB * p.opsLimit > s.memKiB * s.opsLimit;
+}
+
+/** Cheaper than the interactive preset: allowed by the format, but only when asked for. */
+export function weakKdf(p: KdfParams): boolean {
+  const i = KDF_PRESETS.interactive;
+  return p.memKiB < i.memKiB || p.opsLimit < i.opsLimit;
+}
+
 export function describeKdf(p: KdfParams): string {
   return `argon2id, ${p.memKiB / 1024} MiB, ${p.opsLimit} passes`;
 }

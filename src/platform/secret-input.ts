@@ -11,10 +11,10 @@ export function readCapped(source: string | number, maxBytes: number, what: stri
   } catch (err) {
     throw new UsageError(`cannot open ${what} ${name} (${(err as NodeJS.ErrnoException).code ?? 'i/o error'})`);
   }
+  const chunks: Buffer[] = [];
+  const buf = Buffer.alloc(64 * 1024);
+  let total = 0;
   try {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    const buf = Buffer.alloc(64 * 1024);
     for (;;) {
       let n: number;
       try {
@@ -32,6 +32,9 @@ export function readCapped(source: string | number, maxBytes: number, what: stri
     }
     return Buffer.concat(chunks);
   } finally {
+    // The read buffers held the secret too; only the returned copy is left to its caller.
+    buf.fill(0);
+    for (const c of chunks) c.fill(0);
     // A descriptor passed in by number belongs to the caller.
     if (typeof source !== 'number') fs.closeSync(fd);
   }
@@ -39,7 +42,9 @@ export function readCapped(source: string | number, maxBytes: number, what: stri
 
 /** One passphrase: the file's text without a single trailing newline (as `echo` writes it). */
 export function readPassphrase(source: string | number): string {
-  const text = readCapped(source, 4096, 'passphrase').toString('utf8');
+  const raw = readCapped(source, 4096, 'passphrase');
+  const text = raw.toString('utf8');
+  raw.fill(0);
   const pass = text.replace(/\r?\n$/, '');
   if (!pass) throw new UsageError(`the passphrase from ${typeof source === 'number' ? `file descriptor ${source}` : source} is empty`);
   return pass;

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Sandbox } from '../helpers/cli';
 import { BINANCE_JSON } from '../helpers/cli';
-import { createUser, OsUser, removeUser } from '../helpers/os-user';
+import { createUser, OsUser, removeUser, RunResult } from '../helpers/os-user';
 
 let sb: Sandbox;
 let other: OsUser;
@@ -37,10 +37,11 @@ function vaultIn(dir: string): string {
 }
 
 /** Lets the other user write `dir` just long enough to plant something, as an earlier mistake would. */
-function openedFor(dir: string, plant: () => void): void {
+async function openedFor(dir: string, plant: () => Promise<RunResult>): Promise<void> {
   fs.chmodSync(dir, 0o777);
   try {
-    plant();
+    const r = await plant();
+    if (r.code !== 0) throw new Error(`planting as ${other.name} failed (${r.code}): ${r.stderr}`);
   } finally {
     fs.chmodSync(dir, 0o700);
   }
@@ -85,7 +86,7 @@ it('a symbolic link planted at vault.exv.audit is not followed: nothing released
   const v = vaultIn(dir);
   const victim = path.join(root, 'root-only');
   fs.writeFileSync(victim, 'root only\n', { mode: 0o600 });
-  openedFor(dir, () => other.run('ln', ['-s', victim, path.join(dir, 'vault.exv.audit')]));
+  await openedFor(dir, () => other.run('ln', ['-s', victim, path.join(dir, 'vault.exv.audit')]));
   const marker = path.join(root, 'ran');
   const r = await sb.vaultCmd(['--vault', v, 'exec', 'e1', '--', '/usr/bin/touch', marker]);
   expect(r.code).toBe(2);
@@ -99,7 +100,7 @@ it('a lock naming pid 1 planted by another user is refused at once (not waited o
   const dir = path.join(root, 'locked');
   const v = vaultIn(dir);
   const before = fs.readFileSync(v);
-  openedFor(dir, () => other.run('sh', ['-c', `printf '{"pid":1,"start":null,"token":"planted"}' > ${path.join(dir, 'vault.exv.lock')}`]));
+  await openedFor(dir, () => other.run('sh', ['-c', `printf '{"pid":1,"start":null,"token":"planted"}' > ${path.join(dir, 'vault.exv.lock')}`]));
   const r = await sb.vaultCmd(['--vault', v, 'add', 'x', '--exchange', 'binance'], { input: BINANCE_JSON });
   expect(r.code).toBe(2);
   expect(r.stderr).toMatch(new RegExp(`^vault: error: the lock file ${path.join(dir, 'vault.exv.lock')} belongs to another user \\(uid ${other.uid}\\)$`, 'm'));

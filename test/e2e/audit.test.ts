@@ -65,6 +65,7 @@ describe('tampering is detected and the first bad record named (exit 5)', () => 
     fs.mkdirSync(dir, { mode: 0o700 });
     const v = path.join(dir, 'vault.exv');
     fs.copyFileSync(sb.vault, v);
+    fs.copyFileSync(`${sb.vault}.audit-head`, `${v}.audit-head`);
     fs.writeFileSync(`${v}.audit`, `${edit(lines()).join('\n')}\n`, { mode: 0o600 });
     return sb.run(['--vault', v, 'audit', 'verify'], { env });
   }
@@ -82,7 +83,7 @@ describe('tampering is detected and the first bad record named (exit 5)', () => 
     ['two records swapped', (ls: string[]) => [ls[0]!, ls[2]!, ls[1]!, ...ls.slice(3)], /record at line 2 has sequence 3 after 1: record 2 is missing/],
     ['an inserted copy of a record', (ls: string[]) => [...ls.slice(0, 3), ls[2]!, ...ls.slice(3)], /record at line 4 has sequence 3 after 3 \(reordered or inserted\)/],
     ['a forged record renumbered', (ls: string[]) => [...ls.slice(0, 3), ls[2]!.replace('"seq":3', '"seq":4'), ...ls.slice(3).map((l) => l.replace(/"seq":(\d+)/, (_m, d) => `"seq":${Number(d) + 1}`))], /record at line 4 does not follow the record before it/],
-    ['the log truncated before the head the vault remembers', (ls: string[]) => ls.slice(0, 5), /the log ends before record 7, which the vault recorded \(truncated\)/],
+    ['the log truncated before the head the vault remembers', (ls: string[]) => ls.slice(0, 5), /the log ends before record 7, which the audit head records \(truncated/],
     ['a garbage line', (ls: string[]) => [...ls.slice(0, 2), 'not json', ...ls.slice(2)], /record at line 3 is not a valid record/],
   ])('%s', async (_name, edit, message) => {
     const r = await verifyTampered(edit);

@@ -56,6 +56,32 @@ describe('init', () => {
     expect(r.stderr).toMatch(/below the minimum/);
     expect(fs.existsSync(other)).toBe(false);
   });
+
+  it.each(['aaaaaaaaaa', '1234567890', 'passwordpassword', 'qwertyuiop123'])('refuses the guessable passphrase %s unless --allow-weak-passphrase', async (weak) => {
+    const other = path.join(sb.root, 'home', `weak-${weak}.exv`);
+    const file = sb.secretFile(`weak-${weak}`, `${weak}\n`);
+    let r = await sb.run(['--vault', other, '--passphrase-file', file, 'init', ...FAST_KDF]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^vault: error: the passphrase is too easy to guess \(zxcvbn score [0-2] of 4/);
+    expect(r.stderr).toContain('--allow-weak-passphrase');
+    expect(r.stderr).not.toContain(weak);
+    expect(fs.existsSync(other)).toBe(false);
+    r = await sb.run(['--vault', other, '--passphrase-file', file, 'init', ...FAST_KDF, '--allow-weak-passphrase']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/warning: the passphrase is easy to guess/);
+  });
+
+  it('refuses KDF settings cheaper than the interactive preset unless --allow-weak-kdf', async () => {
+    const other = path.join(sb.root, 'home', 'weak-kdf.exv');
+    const r = await sb.vaultCmd(['--vault', other, 'init', '--kdf-memory', '19', '--kdf-passes', '2']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^vault: error: 19 MiB and 2 passes is cheaper than the interactive preset/);
+    expect(r.stderr).toContain('--allow-weak-kdf');
+    expect(fs.existsSync(other)).toBe(false);
+    const p = await sb.vaultCmd(['passwd', '--keep-passphrase', '--kdf-memory', '32', '--kdf-passes', '3']);
+    expect(p.code).toBe(2);
+    expect(p.stderr).toMatch(/cheaper than the interactive preset/);
+  });
 });
 
 describe('add, list, show, get', () => {
@@ -276,6 +302,14 @@ describe('where the vault is and how it is unlocked', () => {
 });
 
 describe('passwd', () => {
+  it('refuses a guessable new passphrase unless --allow-weak-passphrase; the old one still opens', async () => {
+    const weak = sb.secretFile('weak-new', 'passwordpassword\n');
+    const r = await sb.vaultCmd(['passwd', '--new-passphrase-file', weak]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/the passphrase is too easy to guess/);
+    expect((await sb.vaultCmd(['list'])).code).toBe(0);
+  });
+
   it('changes the passphrase; the old one stops working; the entries stay', async () => {
     const next = sb.secretFile('next', 'a brand new vault passphrase 42\n');
     const r = await sb.vaultCmd(['passwd', '--new-passphrase-file', next]);

@@ -94,14 +94,14 @@ describe('with a working Secret Service', () => {
     expect(spawnSync('secret-tool', ['clear', 'service', 'exvault', 'username', mine.account]).status).toBe(0);
     const r = await sb.run(['list']);
     expect(r.code).toBe(6);
-    expect(r.stderr).toMatch(/^vault: error: the vault's keychain item is missing/);
+    expect(r.stderr).toMatch(/^vault: error: the keychain answered without the vault's item/);
     expect(r.stderr).toContain('vault: hint: give the passphrase with --passphrase-file PATH');
     expect((await sb.vaultCmd(['list'])).code).toBe(0);
     const status = JSON.parse((await sb.run(['keychain', 'status', '--json'])).stdout);
     expect(status.itemPresent).toBe(false);
     const doctor = await sb.run(['doctor']);
     expect(doctor.code).toBe(1);
-    expect(doctor.stdout).toMatch(/FAIL +keychain +enabled, but the vault's keychain item is missing/);
+    expect(doctor.stdout).toMatch(/FAIL +keychain +enabled, but the keychain answered without the vault's item/);
     expect((await sb.vaultCmd(['keychain', 'enable'])).code).toBe(0);
     keysSeen.push(...items().map((i) => i.secret));
   });
@@ -170,6 +170,27 @@ describe('without a working Secret Service', () => {
     expect(out).toMatch(/locked=6\n/);
     expect(Number(/ms=(\d+)/.exec(out)![1])).toBeLessThan(HANG_MS);
     expect(out).toMatch(/vault: error: the OS keychain is unavailable: the keyring is locked/);
+    expect(out).toMatch(/passphrase=0/);
+  });
+
+  it('a keyring daemon killed and started afresh by D-Bus without the keyring: says it may have been restarted', () => {
+    // The daemon that holds the item is killed (found through D-Bus, never by name: other test
+    // runs have their own); the next request makes D-Bus start a fresh one on an empty store.
+    const script = `
+      echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
+      d=$(mktemp -d); v=$d/v.exv
+      $V --vault $v --passphrase-file $PASS init --keychain ${FAST_KDF.join(' ')} >/dev/null 2>&1; echo "init=$?"
+      pid=$(dbus-send --session --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets | awk '/uint32/ {print $2}')
+      kill -9 "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+      dbus-update-activation-environment XDG_DATA_HOME=$d/fresh-store
+      $V --vault $v list </dev/null 2>&1; echo "restarted=$?"
+      $V --vault $v --passphrase-file $PASS list >/dev/null 2>&1; echo "passphrase=$?"`;
+    const { out } = privateSession(script);
+    expect(out).toMatch(/init=0\n/);
+    expect(out).toMatch(/restarted=6\n/);
+    expect(out).toMatch(/vault: error: the keychain answered without the vault's item: the keyring daemon may have been restarted, locked or reset/);
+    expect(out).toMatch(/vault: hint: if the keyring daemon was restarted or locked, unlock your keyring/);
+    expect(out).not.toMatch(/item is missing/);
     expect(out).toMatch(/passphrase=0/);
   });
 

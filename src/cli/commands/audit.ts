@@ -1,10 +1,10 @@
 import { Command } from 'commander';
-import { auditStats, readAudit, verifyAudit } from '../../app/audit';
+import { auditStats, newChain, readAudit, verifyAudit } from '../../app/audit';
 import { CorruptError, UsageError } from '../../errors';
 import { AuditRecord } from '../../domain/audit';
 import { parseDurationDays } from '../../domain/time';
 import { GlobalOptions, makeContext } from '../context';
-import { json, line, table, warn } from '../render';
+import { done, json, line, table, warn } from '../render';
 
 function sinceDate(text: string | undefined, now: Date): Date {
   if (text === undefined) return new Date(0);
@@ -57,9 +57,35 @@ Examples:
       // Commander may give "--json" to the parent `audit`: read the merged values.
       const opts = c.optsWithGlobals<{ json?: boolean }>();
       const r = await verifyAudit(makeContext(c.optsWithGlobals<GlobalOptions>()));
-      if (opts.json) json({ ok: !r.problem, records: r.records, unchained: r.unchained, problem: r.problem });
-      if (r.problem) throw new CorruptError(`audit log: record at line ${r.problem.line} ${r.problem.message}`, [`${r.records} records before it are intact`]);
-      if (!opts.json) line(`audit log intact: ${r.records} records${r.unchained ? ` (${r.unchained} failed unlock${r.unchained === 1 ? '' : 's'} not yet covered by a MAC)` : ''}`);
+      if (opts.json) json({ ok: !r.problem, records: r.records, unchained: r.unchained, headSeq: r.headSeq, origin: r.origin, problem: r.problem });
+      if (r.problem) {
+        const where = r.problem.line === 0 ? r.problem.message : `record at line ${r.problem.line} ${r.problem.message}`;
+        const hints = [`${r.records} records before it are intact`];
+        if (/missing|ends before/.test(r.problem.message)) hints.push('a vault copied or restored to another machine starts a new chain with: vault audit new-chain');
+        if (/head file is missing/.test(r.problem.message)) hints.push('a vault last used by exvault 0.1.0 has no head file until its next release (vault get or exec)');
+        throw new CorruptError(`audit log: ${where}`, hints);
+      }
+      if (!opts.json) {
+        line(`audit log intact: ${r.records} records${r.unchained ? ` (${r.unchained} failed unlock${r.unchained === 1 ? '' : 's'} not yet covered by a MAC)` : ''}`);
+        if (r.origin) line(`this chain was started on ${r.origin.host} at ${r.origin.time}; it ${r.origin.follows} of the chain before it`);
+        if (r.headSeq === null) line('no audit head file yet: a log cut short cannot be detected until the next release writes one');
+      }
+    });
+
+  group
+    .command('new-chain')
+    .description('start a new audit chain for a vault copied or restored here (the old log is kept aside)')
+    .addHelpText('after', `
+A copied vault's log ends where the copy was taken, so "vault audit verify" fails on it. This
+starts a new chain whose first record names this host and the chain it follows. Run it only
+on the copy: on the original it would hide nothing (the old log is kept, renamed) but breaks
+the chain there for no reason.
+
+Example:
+  vault audit new-chain && vault audit verify`)
+    .action(async (_opts, c: Command) => {
+      const r = await newChain(makeContext(c.optsWithGlobals<GlobalOptions>()));
+      done(`started a new audit chain${r.keptAs ? `; the old log is kept as ${r.keptAs}` : ''}`);
     });
 
   group

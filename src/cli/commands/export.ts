@@ -15,6 +15,7 @@ export function registerExport(program: Command): void {
     .addOption(new Option('--format <format>', 'output format').choices(['json', 'env']).default('json'))
     .option('-o, --out <file>', 'the file to write (mode 0600); default: standard output, never a terminal')
     .option('--force', 'replace an output file that is not mode 600')
+    .option('--allow-shared-dir', 'write into a folder other users can write or own (they could swap the file)')
     .option('-y, --yes', 'do not ask for confirmation')
     .addHelpText('after', `
 Examples:
@@ -25,7 +26,7 @@ Prefer "vault backup": it copies the encrypted vault. An export is plain text.`)
     .action(async (names: string[], opts, c: Command) => {
       if (!opts.all && !names.length) throw new UsageError('name the entries to export, or --all');
       if (opts.all && names.length) throw new UsageError('give entry names or --all, not both');
-      checkSecretTarget(opts.out, Boolean(opts.force));
+      checkSecretTarget(opts.out, { force: Boolean(opts.force), allowSharedDir: Boolean(opts.allowSharedDir) });
       const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
       await confirmOrYes(ctx.unlocker.prompter, Boolean(opts.yes), `Write ${opts.all ? 'every key' : names.join(', ')} in clear text to ${opts.out ?? 'standard output'}?`, 'exporting writes keys in clear text and needs confirmation');
       const entries = await exportEntries(ctx, names, Boolean(opts.all));

@@ -13,6 +13,7 @@ export function registerInject(program: Command): void {
     .requiredOption('-i, --in <template>', 'the template file')
     .option('-o, --out <file>', 'the file to write (mode 0600); default: standard output')
     .option('--force', 'replace an output file that is not mode 600')
+    .option('--allow-shared-dir', 'write into a folder other users can write or own (they could swap the file)')
     .option('--allow-withdraw', 'allow keys that can withdraw or transfer funds')
     .option('--reveal', 'allow writing to a terminal')
     .addHelpText('after', `
@@ -23,7 +24,7 @@ Examples:
 The output holds secrets in clear text: prefer "vault exec" where the bot reads variables.`)
     .action(async (opts, c: Command) => {
       const template = readCapped(opts.in, 4 * 1024 * 1024, 'template').toString('utf8');
-      checkSecretTarget(opts.out, Boolean(opts.force), Boolean(opts.reveal));
+      checkSecretTarget(opts.out, { force: Boolean(opts.force), reveal: Boolean(opts.reveal), allowSharedDir: Boolean(opts.allowSharedDir) });
       const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
       const { text, count } = await renderInjected(ctx, template, Boolean(opts.allowWithdraw));
       writeSecretOutput(opts.out, text);

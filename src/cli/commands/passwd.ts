@@ -9,6 +9,7 @@ export function registerPasswd(program: Command): void {
   const cmd = program
     .command('passwd')
     .description('change the passphrase and/or the key derivation cost (the data key stays)')
+    .option('--allow-weak-passphrase', 'accept a new passphrase that is easy to guess (a copy of the vault can then be cracked offline)')
     .option('--keep-passphrase', 'only change the key derivation cost')
     .option('--new-passphrase-file <path>', 'read the new passphrase from a file')
     .option('--new-passphrase-fd <n>', 'read the new passphrase from a file descriptor')
@@ -19,7 +20,7 @@ Examples:
   addKdfOptions(cmd, 'default: keep the current').action(async (opts, c: Command) => {
     const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
     const newSource = passphraseSource(opts.newPassphraseFile, opts.newPassphraseFd, ['--new-passphrase-file', '--new-passphrase-fd']);
-    const kdf = await changePassphrase(ctx, { kdf: kdfFromOptions(opts), keepPassphrase: Boolean(opts.keepPassphrase), ...(newSource && { newSource }) });
+    const kdf = await changePassphrase(ctx, { kdf: kdfFromOptions(opts), keepPassphrase: Boolean(opts.keepPassphrase), allowWeakPassphrase: Boolean(opts.allowWeakPassphrase), ...(newSource && { newSource }) });
     done(`passphrase slot rewrapped (${describeKdf(kdf)})`);
   });
 }

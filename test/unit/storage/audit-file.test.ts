@@ -19,7 +19,7 @@ function build(file: string, n: number, every: number) {
   for (let i = 1; i <= n; i++) {
     const state = readChainTail(file);
     const unauth = i % every === 0;
-    const { line } = makeRecord({ cmd: unauth ? 'unlock-failed' : 'exec', program: 'p'.repeat(i % 300), entries: [{ entry: `e${i}`, fields: ['apiKey'] }] }, state, unauth ? null : macFn, new Date(), 0, 1);
+    const { line } = makeRecord(unauth ? { cmd: 'unlock-failed' } : { cmd: 'exec', program: 'p'.repeat(i % 300), entries: [{ entry: `e${i}`, fields: ['apiKey'] }] }, state, unauth ? null : macFn, new Date(), 0, 1);
     appendLogLine(file, line);
   }
 }
@@ -37,7 +37,7 @@ it('a long run of failed unlocks at the end, longer than a chunk, is all pending
   const file = path.join(dir, 'v.audit');
   build(file, 3, 100);
   for (let i = 0; i < 800; i++) {
-    const { line } = makeRecord({ cmd: 'unlock-failed', program: 'x'.repeat(100) }, readChainTail(file), null, new Date(), 0, 1);
+    const { line } = makeRecord({ cmd: 'unlock-failed' }, readChainTail(file), null, new Date(), 0, 1);
     appendLogLine(file, line);
   }
   const tail = readChainTail(file);

@@ -1,0 +1,49 @@
+// The audit head file (vault.exv.audit-head): the chain's last authenticated record (sequence
+// and MAC) with a MAC of its own under the audit key, replaced atomically after every
+// authenticated append. Truncating the log, deleting it, or putting an older copy in its place
+// then disagrees with the head; only an older copy of both files together goes unseen.
+import * as fs from 'node:fs';
+import { AuditError } from '../errors';
+import { writeFileAtomic } from './atomic-write';
+
+export interface StoredHead {
+  seq: number;
+  mac: string;
+  hmac: string;
+}
+
+export const auditHeadPath = (vault: string) => `${vault}.audit-head`;
+
+/** The stored head, null when there is none, or 'damaged' when it is not one. */
+export function readHeadFile(file: string): StoredHead | null | 'damaged' {
+  let text: string;
+  try {
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    try {
+      if (fs.fstatSync(fd).size > 1024) return 'damaged';
+      text = fs.readFileSync(fd, 'utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code === 'ELOOP') return 'damaged';
+    throw new AuditError(`cannot read the audit head ${file} (${code ?? 'i/o error'})`);
+  }
+  try {
+    const h = JSON.parse(text) as StoredHead;
+    if (Number.isSafeInteger(h.seq) && h.seq >= 0 && typeof h.mac === 'string' && typeof h.hmac === 'string') return { seq: h.seq, mac: h.mac, hmac: h.hmac };
+  } catch {
+    // falls through
+  }
+  return 'damaged';
+}
+
+export function writeHeadFile(file: string, head: StoredHead): void {
+  try {
+    writeFileAtomic(file, Buffer.from(`${JSON.stringify({ seq: head.seq, mac: head.mac, hmac: head.hmac })}\n`));
+  } catch (err) {
+    throw new AuditError(`cannot write the audit head ${file} (${(err as NodeJS.ErrnoException).code ?? 'i/o error'})`);
+  }
+}
