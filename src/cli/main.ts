@@ -28,7 +28,7 @@ import { registerRename } from './commands/rename';
 import { registerRm } from './commands/rm';
 import { registerShow } from './commands/show';
 import { setCommandName } from './context';
-import { configureOutput, renderError } from './render';
+import { configureOutput, exitsOnBrokenPipe, renderError } from './render';
 
 declare const EXVAULT_VERSION: string;
 
@@ -104,7 +104,7 @@ export async function main(argv: string[]): Promise<number> {
 // normal path still gets the one-line treatment, never a raw stack or library text.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok);
+    if (err.code === 'EPIPE' && exitsOnBrokenPipe()) process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok);
   });
 }
 const fatal = (err: unknown) => {
