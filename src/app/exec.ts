@@ -43,9 +43,13 @@ function released(plan: ExecPlan): { entry: string; fields: string[] }[] {
   return [...by].map(([entry, fields]) => ({ entry, fields: fields.sort() }));
 }
 
+/** The exec record of a run with no wrapper, hence no end record. */
+export const NO_WRAPPER = 'no-wrapper';
+
 /** Logged before the program starts; if it cannot be written, the program must not start. */
-export function recordExecStart(ctx: AppContext, s: Session, plan: ExecPlan, program: string): Promise<number> {
-  return recordRelease(ctx, s.dataKey, { cmd: 'exec', program, entries: released(plan) });
+export function recordExecStart(ctx: AppContext, s: Session, plan: ExecPlan, program: string, replaced = false): Promise<number> {
+  // A start that will have no end record says so (result: no-wrapper), so it does not read as a crash.
+  return recordRelease(ctx, s.dataKey, { cmd: 'exec', program, entries: released(plan), ...(replaced && { result: NO_WRAPPER }) });
 }
 
 export async function recordExecEnd(ctx: AppContext, s: Session, startSeq: number, program: string, status: number): Promise<void> {
@@ -73,6 +77,6 @@ export async function runExec(ctx: AppContext, s: Session, plan: ExecPlan, progr
 
 /** --no-wrapper: the start is recorded, then this process becomes the program; no end record. */
 export async function replaceWithProgram(ctx: AppContext, s: Session, plan: ExecPlan, program: string, replace: (env: Record<string, string>) => never): Promise<never> {
-  await recordExecStart(ctx, s, plan, program);
+  await recordExecStart(ctx, s, plan, program, true);
   return replace(childEnv(plan));
 }
