@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BINANCE_JSON, CLI, Sandbox } from '../helpers/cli';
 import { CANARY, findCanary } from '../helpers/canary';
+import { node22 } from '../helpers/node22';
 
 const CHILD = path.resolve(__dirname, '../fixtures/child.js');
 const BOUND_MS = 10_000;
@@ -65,6 +66,9 @@ function launch(opts: string[], cmd: string[]): Run {
       // What arrived by now; anything later came from a process left behind.
       setTimeout(() => {
         outputs.push(Buffer.concat(out).toString(), Buffer.concat(err).toString());
+        // A process left behind may hold these pipes: do not let it keep the test alive.
+        child.stdout!.destroy();
+        child.stderr!.destroy();
         resolve({ code, signal, ms: Date.now() - t0 });
       }, 100);
     });
@@ -285,4 +289,30 @@ describe('--no-wrapper', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
   });
+
+  it('on Node.js 22 the vault becomes the program: same pid, default SIGPIPE, blocking stdio, its status; the start is logged as having no wrapper', async () => {
+    const node = node22();
+    const f = tmp('no-wrapper.txt');
+    // The program reports what it inherited: its pid, ignored signals, O_NONBLOCK on fd 0-2.
+    const script = `echo $$ > ${f}; grep SigIgn /proc/$$/status >> ${f}; for fd in 0 1 2; do grep flags /proc/$$/fdinfo/$fd >> ${f}; done; echo "\${#BOT_API_SECRET}" >> ${f}; exit 42`;
+    const child = spawn(node, [CLI, 'exec', 'bot', '--no-wrapper', '--', 'sh', '-c', script], { env, cwd: sb.root, stdio: ['pipe', 'pipe', 'pipe'] });
+    const err: Buffer[] = [];
+    child.stderr!.on('data', (d) => err.push(d));
+    child.stdout!.resume();
+    child.stdin!.end();
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    outputs.push(Buffer.concat(err).toString());
+    expect(code).toBe(42);
+    const [pid, sigIgn, ...rest] = fs.readFileSync(f, 'utf8').trim().split('\n');
+    expect(Number(pid)).toBe(child.pid);
+    // Node ignores SIGPIPE and SIGXFSZ for itself; the program must not inherit that.
+    expect(sigIgn).toBe('SigIgn:\t0000000000000000');
+    const flags = rest.slice(0, 3).map((l) => parseInt(l.split(/\s+/)[1]!, 8));
+    for (const fl of flags) expect(fl & 0o4000).toBe(0);
+    expect(Number(rest[3])).toBe(CANARY.apiSecret.length);
+    const audit = await sb.run(['audit', '--json'], { env });
+    const last = JSON.parse(audit.stdout).pop();
+    expect(last).toMatchObject({ cmd: 'exec', program: 'sh', result: 'no wrapper, no end record' });
+    expect((await sb.run(['audit'], { env })).stdout).toMatch(/no wrapper, no end record\n$/);
+  }, 300_000);
 });
