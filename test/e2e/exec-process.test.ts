@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { BINANCE_JSON, CLI, Sandbox } from '../helpers/cli';
 import { CANARY, findCanary } from '../helpers/canary';
 import { node22 } from '../helpers/node22';
+import { Terminal } from '../helpers/tmux';
 
 const CHILD = path.resolve(__dirname, '../fixtures/child.js');
 const BOUND_MS = 10_000;
@@ -255,6 +256,29 @@ describe.each(MODES)('%s', (mode, maskOpt) => {
     expect(end.code).toBe(0);
     expect(fs.readFileSync(f, 'utf8').trim().split('\n')).toEqual([...sent]);
     expect(fs.readFileSync(`${f}.grand`, 'utf8').trim().split('\n')).toEqual(['SIGHUP', 'SIGQUIT', 'SIGWINCH', 'SIGINT', 'SIGTERM']);
+  });
+});
+
+describe('on a terminal (the program shares the terminal\'s foreground job)', () => {
+  it('--grace SIGKILLs the program and the processes it started, found in /proc; the program can still read the terminal', async () => {
+    const f = tmp('tty-grace');
+    const t = new Terminal(env);
+    try {
+      // read proves the terminal is still the program's: a background job would be stopped.
+      t.start([process.execPath, CLI, 'exec', 'bot', '--grace', '1s', '--', 'sh', '-c', `read line; echo "got $line"; trap "" TERM; sleep ${LEFT_BEHIND_S} & echo $PPID > ${f}; echo $! >> ${f}; wait $!`], sb.root);
+      await new Promise((r) => setTimeout(r, 500));
+      t.type('hello');
+      await t.waitFor(/got hello/);
+      const [wrapper, sleeper] = await pidsFrom(f, 2);
+      leftBehind.pop();
+      leftBehind.pop();
+      leftBehind.push(sleeper!);
+      process.kill(wrapper!, 'SIGTERM');
+      expect(await t.exitCode()).toBe(137);
+      expect(await gone(sleeper!)).toBe(true);
+    } finally {
+      t.close();
+    }
   });
 });
 
