@@ -1,8 +1,10 @@
 // vault exec: decide what the child gets (entries, a profile, --map, an env file), with every
 // refusal made before anything runs.
-import { ExecPlan, ExecRequest, planExec, refuseNested } from '../domain/exec-plan';
+import { VaultError } from '../errors';
+import { childEnv, ExecPlan, ExecRequest, planExec, refuseNested } from '../domain/exec-plan';
 import { isoDay } from '../domain/time';
 import { recordRelease } from './audit-log';
+import type { ChildRunner } from './ports';
 import { findProfile } from './profiles';
 import { AppContext, openSession, Session } from './session';
 
@@ -41,11 +43,40 @@ function released(plan: ExecPlan): { entry: string; fields: string[] }[] {
   return [...by].map(([entry, fields]) => ({ entry, fields: fields.sort() }));
 }
 
+/** The exec record of a run with no wrapper, hence no end record. */
+export const NO_WRAPPER = 'no-wrapper';
+
 /** Logged before the program starts; if it cannot be written, the program must not start. */
-export function recordExecStart(ctx: AppContext, s: Session, plan: ExecPlan, program: string): Promise<number> {
-  return recordRelease(ctx, s.dataKey, { cmd: 'exec', program, entries: released(plan) });
+export function recordExecStart(ctx: AppContext, s: Session, plan: ExecPlan, program: string, replaced = false): Promise<number> {
+  // A start that will have no end record says so (result: no-wrapper), so it does not read as a crash.
+  return recordRelease(ctx, s.dataKey, { cmd: 'exec', program, entries: released(plan), ...(replaced && { result: NO_WRAPPER }) });
 }
 
 export async function recordExecEnd(ctx: AppContext, s: Session, startSeq: number, program: string, status: number): Promise<void> {
   await recordRelease(ctx, s.dataKey, { cmd: 'exec-exit', program, ref: startSeq, result: status });
+}
+
+/** How a run ended: the program's status, and whether its end made it into the audit log. */
+export type ExecEnd = { status: number; recorded: true } | { status: number; recorded: false; reason: string };
+
+/**
+ * Records the start (nothing runs if that fails), runs the program, records its end. A
+ * failure to record the end never changes the status: the program has run, and its status
+ * is what the caller needs; the caller is told the end is missing from the log.
+ */
+export async function runExec(ctx: AppContext, s: Session, plan: ExecPlan, program: string, run: ChildRunner): Promise<ExecEnd> {
+  const seq = await recordExecStart(ctx, s, plan, program);
+  const status = await run(childEnv(plan));
+  try {
+    await recordExecEnd(ctx, s, seq, program, status);
+    return { status, recorded: true };
+  } catch (err) {
+    return { status, recorded: false, reason: err instanceof VaultError ? err.message : 'an unexpected error' };
+  }
+}
+
+/** --no-wrapper: the start is recorded, then this process becomes the program; no end record. */
+export async function replaceWithProgram(ctx: AppContext, s: Session, plan: ExecPlan, program: string, replace: (env: Record<string, string>) => never): Promise<never> {
+  await recordExecStart(ctx, s, plan, program, true);
+  return replace(childEnv(plan));
 }

@@ -35,3 +35,9 @@ export interface Notices {
   warn(message: string): void;
   info(message: string): void;
 }
+
+/**
+ * Runs the program `vault exec` launches with this environment, to its end, and returns its
+ * exit status (128+N for signal N). Masking, signals and grace are the runner's business.
+ */
+export type ChildRunner = (env: Record<string, string>) => Promise<number>;

@@ -28,7 +28,7 @@ import { registerRename } from './commands/rename';
 import { registerRm } from './commands/rm';
 import { registerShow } from './commands/show';
 import { setCommandName } from './context';
-import { configureOutput, renderError } from './render';
+import { configureOutput, exitsOnBrokenPipe, renderError } from './render';
 import { storageError } from '../storage/io-error';
 import { disableCoreDumps } from '../platform/core-dumps';
 
@@ -112,7 +112,11 @@ export async function main(argv: string[]): Promise<number> {
 // 9; when stderr itself cannot be written, nothing can be said but the exit status.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok);
+    if (err.code === 'EPIPE') {
+      // vault exec turns this off: there the reader's going away reaches the program, whose status wins.
+      if (exitsOnBrokenPipe()) process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok);
+      return;
+    }
     // (vault exec adds its own listener: there the program's status must win, so it stays silent.)
     if (stream === process.stdout && stream.listenerCount('error') === 1) {
       renderError(storageError(err, 'the output (standard output)', 'it is incomplete'), false);

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import { VaultError } from '../errors';
 import { writeAll } from '../storage/atomic-write';
 import { storageError } from '../storage/io-error';
+import { stderrIsTerminal } from '../platform/terminal';
 
 export interface OutputOptions {
   color: boolean;
@@ -14,8 +15,19 @@ const settings: OutputOptions = { color: false, quiet: false };
 
 export function configureOutput(opts: { noColor?: boolean; quiet?: boolean }): void {
   settings.quiet = Boolean(opts.quiet);
-  settings.color = !opts.noColor && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '') && process.stderr.isTTY === true;
+  settings.color = !opts.noColor && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '') && stderrIsTerminal();
 }
+
+let exitOnBrokenPipe = true;
+/**
+ * A reader that goes away ends most commands at once (vault list | head). vault exec turns
+ * that off while its program runs: the program must learn of it itself, and the wrapper
+ * still reports its status and records its end.
+ */
+export function keepRunningOnBrokenPipe(): void {
+  exitOnBrokenPipe = false;
+}
+export const exitsOnBrokenPipe = (): boolean => exitOnBrokenPipe;
 
 const CODES = { red: [31, 39], yellow: [33, 39], green: [32, 39], dim: [2, 22], bold: [1, 22] } as const;
 export type Style = keyof typeof CODES;

@@ -1,15 +1,18 @@
-// Running the program `vault exec` wraps: directly (no shell), with signals forwarded, its
-// exit status passed through, and its output optionally masked.
+// Running the program `vault exec` wraps: directly (no shell), in a process group of its own
+// when there is no terminal to share, with signals forwarded, its exit status passed
+// through, and its output optionally masked. The process model is stated in README.md.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Masker } from '../domain/masker';
+import { MaskedOutput } from './child-output';
+import { descendants, groupAlive, signalQuietly } from './process-tree';
 
 export const EXIT_NOT_EXECUTABLE = 126;
 export const EXIT_NOT_FOUND = 127;
 
-/** Forwarded as they arrive. SIGINT is handled apart (see forwardSigint). */
+/** Forwarded as they arrive. SIGINT is handled apart (see RunOptions.terminal). */
 const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
 export type Resolved = { file: string } | { problem: 'not-found' | 'not-executable'; file: string };
@@ -55,72 +58,113 @@ export interface RunOptions {
   env: Record<string, string>;
   maskStdout?: Masker;
   maskStderr?: Masker;
-  /** After a forwarded SIGTERM, SIGKILL the child when it has not ended within this time. */
+  /** After a forwarded SIGTERM, SIGKILL everything the child started when it has not ended within this time. */
   graceMs?: number;
-  /** Forward SIGINT to the child: only when it did not already get it from the terminal. */
-  forwardSigint: boolean;
+  /**
+   * Standard input is a terminal: the child stays in the wrapper's process group, the
+   * terminal's foreground job, so it can read the terminal and Ctrl-C reaches it (once,
+   * from the terminal: SIGINT is then not forwarded). Otherwise the child gets a process
+   * group (a session) of its own, and signals go to that whole group.
+   */
+  terminal: boolean;
 }
 
-function pipeMasked(from: NodeJS.ReadableStream, to: NodeJS.WriteStream, masker: Masker): Promise<void> {
-  return new Promise((resolve) => {
-    const write = (b: Buffer) => {
-      if (b.length && !to.write(b)) {
-        from.pause();
-        to.once('drain', () => from.resume());
-      }
-    };
-    from.on('data', (chunk: Buffer) => write(masker.push(chunk)));
-    from.on('end', () => {
-      write(masker.flush());
-      resolve();
-    });
-    from.on('error', () => resolve());
-  });
-}
+/** Signals that end or resize a job go to the whole group, as a terminal or a shell sends them. */
+const TO_GROUP = new Set<NodeJS.Signals>(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGWINCH', 'SIGKILL']);
+const GROUP_POLL_MS = 50;
 
-/** Runs the child to its end and returns the status the wrapper should exit with. */
+/**
+ * Runs the child to its end and returns the status the wrapper should exit with: the
+ * child's own, 128+N when signal N ended it. The wrapper ends when the child ends (after a
+ * bounded drain of masked output), never waiting for a process the child left behind,
+ * except that after a forwarded SIGTERM with a grace period it waits for the child's
+ * process group to empty, and SIGKILLs what is left when the grace is up.
+ */
 export function runChild(o: RunOptions): Promise<number> {
   const viaSetpriv = orphanProtection();
   const file = viaSetpriv ? SETPRIV : o.file;
   const args = viaSetpriv ? ['--pdeathsig', 'TERM', '--', o.file, ...o.args] : o.args;
+  // Node offers setsid() (detached) but not setpgid(): a new session is the child's own
+  // process group, and it has no controlling terminal, which is why it is used only when
+  // standard input is not a terminal.
+  const ownGroup = !o.terminal && process.platform !== 'win32';
   const child = spawn(file, args, {
     env: o.env,
     stdio: ['inherit', o.maskStdout ? 'pipe' : 'inherit', o.maskStderr ? 'pipe' : 'inherit'],
     argv0: viaSetpriv ? 'setpriv' : o.argv0,
+    detached: ownGroup,
   });
-  // Writing to a closed pipe must not kill the wrapper before it reports the child's status.
+  // The wrapper must outlive a closed reader to report the child's status.
   for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
-  const piping: Promise<void>[] = [];
-  if (o.maskStdout && child.stdout) piping.push(pipeMasked(child.stdout, process.stdout, o.maskStdout));
-  if (o.maskStderr && child.stderr) piping.push(pipeMasked(child.stderr, process.stderr, o.maskStderr));
+  const outputs: MaskedOutput[] = [];
+  if (o.maskStdout && child.stdout) outputs.push(new MaskedOutput(child.stdout, process.stdout, o.maskStdout));
+  if (o.maskStderr && child.stderr) outputs.push(new MaskedOutput(child.stderr, process.stderr, o.maskStderr));
 
-  let killTimer: NodeJS.Timeout | undefined;
-  const handlers = new Map<NodeJS.Signals, () => void>();
+  let exited = false;
+  let graceTimer: NodeJS.Timeout | undefined;
+  let graceUp: () => void = () => undefined;
+  const graceOver = new Promise<void>((resolve) => (graceUp = resolve));
+
+  const send = (sig: NodeJS.Signals) => {
+    const pid = child.pid;
+    if (pid === undefined) return;
+    if (ownGroup && TO_GROUP.has(sig)) return signalQuietly(-pid, sig);
+    if (exited) return;
+    if (sig === 'SIGKILL') {
+      // Sharing the terminal's group, the child's own processes are found by their parents.
+      for (const p of [pid, ...descendants(pid)]) signalQuietly(p, sig);
+      return;
+    }
+    signalQuietly(pid, sig);
+  };
   const forward = (sig: NodeJS.Signals) => () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill(sig);
-    if (sig === 'SIGTERM' && o.graceMs !== undefined && !killTimer) {
-      killTimer = setTimeout(() => child.kill('SIGKILL'), o.graceMs);
+    send(sig);
+    if (sig === 'SIGTERM' && o.graceMs !== undefined && !graceTimer) {
+      graceTimer = setTimeout(() => {
+        send('SIGKILL');
+        graceUp();
+      }, o.graceMs);
     }
   };
+  const handlers = new Map<NodeJS.Signals, () => void>();
   for (const sig of FORWARDED) handlers.set(sig, forward(sig));
   // Ctrl-C on a terminal reaches the whole foreground group, the child included: forwarding
   // it again would deliver it twice. The wrapper itself must survive it to report the status.
-  handlers.set('SIGINT', o.forwardSigint ? forward('SIGINT') : () => undefined);
+  handlers.set('SIGINT', o.terminal ? () => undefined : forward('SIGINT'));
   for (const [sig, h] of handlers) process.on(sig, h);
 
-  return new Promise((resolve) => {
-    let spawnError: number | undefined;
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      spawnError = err.code === 'ENOENT' ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
+  /** After the child: with a grace period running, the rest of its group gets until its end. */
+  const groupSettled = async (): Promise<void> => {
+    if (!graceTimer || !ownGroup || child.pid === undefined) return;
+    const pgid = child.pid;
+    let poll: NodeJS.Timeout | undefined;
+    const empty = new Promise<void>((resolve) => {
+      poll = setInterval(() => {
+        if (!groupAlive(pgid)) resolve();
+      }, GROUP_POLL_MS);
     });
-    child.on('close', async (code, signal) => {
-      await Promise.all(piping);
-      clearTimeout(killTimer);
+    await Promise.race([empty, graceOver]);
+    clearInterval(poll);
+  };
+
+  return new Promise((resolve) => {
+    let settled = false;
+    const end = async (status: number) => {
+      if (settled) return;
+      settled = true;
+      exited = true;
+      await Promise.all(outputs.map((out) => out.drain()));
+      await groupSettled();
+      clearTimeout(graceTimer);
       for (const [sig, h] of handlers) process.removeListener(sig, h);
-      if (spawnError !== undefined) return resolve(spawnError);
-      if (signal) return resolve(128 + (os.constants.signals[signal] ?? 0));
-      resolve(code ?? 1);
+      resolve(status);
+    };
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      // Only a failed start: the child never ran.
+      if (child.pid === undefined) void end(err.code === 'ENOENT' ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE);
+    });
+    child.on('exit', (code, signal) => {
+      void end(signal ? 128 + (os.constants.signals[signal] ?? 0) : (code ?? 1));
     });
   });
 }

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { auditStats, newChain, readAudit, verifyAudit } from '../../app/audit';
+import { NO_WRAPPER } from '../../app/exec';
 import { CorruptError, UsageError } from '../../errors';
 import { AuditRecord } from '../../domain/audit';
 import { parseDurationDays } from '../../domain/time';
@@ -18,7 +19,8 @@ const entriesText = (r: AuditRecord) => (r.entries ?? []).map((e) => `${e.entry}
 function resultText(r: AuditRecord, all: AuditRecord[]): string {
   if (r.cmd === 'exec') {
     const end = all.find((x) => x.cmd === 'exec-exit' && x.ref === r.seq);
-    return end ? `exit ${end.result}` : 'running or killed';
+    if (end) return `exit ${end.result}`;
+    return r.result === NO_WRAPPER ? 'no wrapper, no end record' : 'running or killed';
   }
   if (r.cmd === 'unlock-failed') return 'failed';
   return r.result === undefined ? 'ok' : String(r.result);

@@ -1,17 +1,17 @@
 import { Command } from 'commander';
-import { prepareExec, recordExecEnd, recordExecStart } from '../../app/exec';
+import { prepareExec, replaceWithProgram, runExec } from '../../app/exec';
 import * as path from 'node:path';
 import { UsageError, VaultError } from '../../errors';
-import { childEnv } from '../../domain/exec-plan';
 import { parseEnvFile } from '../../domain/env-file';
 import { Masker } from '../../domain/masker';
 import { parseShortDurationMs } from '../../domain/time';
 import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, resolveCommand, runChild } from '../../platform/child';
 import { readCapped } from '../../platform/secret-input';
-import { stdinIsTerminal } from '../../platform/terminal';
+import { canReplaceProcess, REPLACE_NEEDS, replaceProcess } from '../../platform/replace-process';
+import { stderrIsTerminal, stdinIsTerminal, stdoutIsTerminal } from '../../platform/terminal';
 import { GlobalOptions, makeContext } from '../context';
 import { collect, parseMaps } from '../option-helpers';
-import { json, table } from '../render';
+import { json, keepRunningOnBrokenPipe, table } from '../render';
 
 
 /** The program and its arguments: everything after "--", split off before option parsing. */
@@ -40,7 +40,8 @@ export function registerExec(program: Command): void {
     .option('--override', 'replace variables that are already set')
     .option('--mask', "replace secret values in the program's output (default when output is not a terminal)")
     .option('--no-mask', "never mask the program's output")
-    .option('--grace <duration>', 'after forwarding SIGTERM, SIGKILL the program if it has not ended (e.g. 30s; default: wait)')
+    .option('--grace <duration>', 'after forwarding SIGTERM, SIGKILL the program and every process it started when it has not ended (e.g. 30s; default: wait)')
+    .option('--no-wrapper', 'become the program (execve; Node.js 22.15+): no masking, no --grace, no exit record')
     .option('--dry-run', 'list the variables and where each comes from; run nothing')
     .option('--json', 'with --dry-run, print JSON')
     .addHelpText('after', `
@@ -52,12 +53,23 @@ Examples:
   vault exec binance-main --dry-run
 
 Default names: <ENTRY>_API_KEY, <ENTRY>_API_SECRET, <ENTRY>_API_PASSPHRASE, <ENTRY>_PRIVATE_KEY.
-The exit status is the program's own (128+N when killed by signal N, 127 not found, 126 not executable).`)
+The exit status is the program's own (128+N when killed by signal N, 127 not found, 126 not executable).
+The program runs in a process group of its own unless standard input is a terminal;
+SIGTERM, SIGINT, SIGHUP, SIGQUIT and SIGWINCH go to that whole group, SIGUSR1 and SIGUSR2
+to the program. The wrapper ends when the program ends, reading its masked output for at
+most 2 s more. --no-wrapper leaves no process behind: the vault becomes the program, so
+there is no masking, no grace period, and the audit log records the start only.`)
     .action(async (entries: string[], opts, c: Command) => {
       const argv = childArgv ?? [];
       if (!opts.dryRun && argv.length === 0) throw new UsageError('no program to run', ['put it after --, e.g. vault exec binance-main -- python bot.py']);
       const graceMs = opts.grace === undefined ? undefined : parseShortDurationMs(opts.grace);
       if (graceMs === null) throw new UsageError('--grace takes a duration such as 30s, 2m or 500ms');
+      const wrapper = opts.wrapper !== false;
+      if (!wrapper) {
+        if (opts.mask) throw new UsageError('--no-wrapper cannot mask output: no process stays to read it', ['drop --mask, or --no-wrapper']);
+        if (graceMs !== undefined) throw new UsageError('--no-wrapper has no --grace: no process stays to send SIGKILL', ['drop --grace, or --no-wrapper']);
+        if (!canReplaceProcess()) throw new UsageError(`--no-wrapper needs ${REPLACE_NEEDS}; this is ${process.version}`, ['run without --no-wrapper, or with a newer Node.js']);
+      }
       const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
       const envFile = opts.envFile ? parseEnvFile(readCapped(opts.envFile, 1024 * 1024, 'env file').toString('utf8')) : undefined;
       const input = {
@@ -78,27 +90,28 @@ The exit status is the program's own (128+N when killed by signal N, 127 not fou
         return table(['VARIABLE', 'FROM'], rows.map((r) => [r.name, r.source]));
       }
       const program = path.basename(argv[0]!);
-      const seq = await recordExecStart(ctx, session, plan, program);
+      const file = (resolved as { file: string }).file;
+      if (!wrapper) return replaceWithProgram(ctx, session, plan, program, (env) => replaceProcess(file, argv, env));
       const targets = plan.vars.map((v) => ({ name: v.name, value: v.value.reveal() }));
       const maskOf = (isTty: boolean) => ((opts.mask ?? !isTty) ? new Masker(targets) : undefined);
-      const maskStdout = maskOf(process.stdout.isTTY === true);
-      const maskStderr = maskOf(process.stderr.isTTY === true);
-      const status = await runChild({
-        file: (resolved as { file: string }).file,
-        args: argv.slice(1),
-        argv0: argv[0]!,
-        env: childEnv(plan),
-        ...(maskStdout && { maskStdout }),
-        ...(maskStderr && { maskStderr }),
-        ...(graceMs !== undefined && { graceMs }),
-        forwardSigint: !stdinIsTerminal(),
+      const maskStdout = maskOf(stdoutIsTerminal());
+      const maskStderr = maskOf(stderrIsTerminal());
+      keepRunningOnBrokenPipe();
+      const end = await runExec(ctx, session, plan, program, (env) => {
+        const run = runChild({
+          file,
+          args: argv.slice(1),
+          argv0: argv[0]!,
+          env,
+          ...(maskStdout && { maskStdout }),
+          ...(maskStderr && { maskStderr }),
+          ...(graceMs !== undefined && { graceMs }),
+          terminal: stdinIsTerminal(),
+        });
+        // The status is the program's from the moment it ends, whatever happens next.
+        return run.then((status) => (process.exitCode = status));
       });
-      process.exitCode = status;
-      try {
-        await recordExecEnd(ctx, session, seq, program, status);
-      } catch {
-        // The program has run; its exit status is what the caller needs.
-        ctx.notices.warn('could not record the end of the program in the audit log');
-      }
+      process.exitCode = end.status;
+      if (!end.recorded) ctx.notices.warn(`the end of the program (exit status ${end.status}) was not recorded in the audit log: ${end.reason}`);
     });
 }
