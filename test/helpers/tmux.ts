@@ -42,8 +42,8 @@ export class Terminal {
     }
   }
 
-  async exitCode(): Promise<number> {
-    const s = await this.waitFor(/\[exit \d+\]/);
+  async exitCode(timeoutMs = 15_000): Promise<number> {
+    const s = await this.waitFor(/\[exit \d+\]/, timeoutMs);
     return Number(/\[exit (\d+)\]/.exec(s)![1]);
   }
 
