@@ -31,7 +31,7 @@ function openLog(file: string, flags: number): { fd: number; st: fs.Stats } | nu
   const problem = !st.isFile() ? 'is not a regular file' : uid !== -1 && st.uid !== uid ? `belongs to another user (uid ${st.uid})` : process.platform !== 'win32' && st.mode & 0o022 ? 'is writable by other users' : null;
   if (problem) {
     fs.closeSync(fd);
-    throw new UsageError(`the audit log ${file} ${problem}; refusing to use it`, ['something other than exvault changed it; see: vault doctor']);
+    throw new UsageError(`the audit log ${file} ${problem}; refusing to use it`, ['something other than exvault changed it; look at it, then move it aside (chmod 600 and your ownership are expected)']);
   }
   return { fd, st };
 }

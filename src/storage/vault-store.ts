@@ -65,7 +65,7 @@ export function checkFolder(dir: string): void {
   const real = fs.realpathSync(dir);
   const st = fs.statSync(real);
   if (st.uid !== uid) {
-    throw new UsageError(`the vault's folder ${dir} belongs to another user (uid ${st.uid})`, ['keep the vault in a folder of your own (mode 700), e.g. the default one; see: vault doctor']);
+    throw new UsageError(`the vault's folder ${dir} belongs to another user (uid ${st.uid})`, ['keep the vault in a folder of your own (mode 700), e.g. the default one']);
   }
   // Anyone who can write the folder can swap the vault for one of their own.
   if (st.mode & 0o022) {
