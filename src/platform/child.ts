@@ -69,8 +69,12 @@ export interface RunOptions {
   terminal: boolean;
 }
 
-/** Signals that end or resize a job go to the whole group, as a terminal or a shell sends them. */
-const TO_GROUP = new Set<NodeJS.Signals>(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGWINCH', 'SIGKILL']);
+/**
+ * Signals that end or resize a job go to the whole group, as a terminal or a shell sends them.
+ * SIGHUP does not: without a terminal it means "reload" (systemd's ExecReload=kill -HUP
+ * $MAINPID, pm2), and its default action would kill workers that do not handle it.
+ */
+const TO_GROUP = new Set<NodeJS.Signals>(['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGWINCH', 'SIGKILL']);
 const GROUP_POLL_MS = 50;
 
 /**
