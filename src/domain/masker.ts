@@ -1,6 +1,10 @@
-// Replaces secret values in a byte stream with <concealed:VAR>, including a value split
-// across writes: the tail that could still be the start of a secret is held back until
-// the next chunk (or the end) decides it.
+// Replaces secret values in a byte stream with <concealed:VAR>, in every encoding
+// secret-encodings.ts knows (JSON-escaped, one PEM line, URL-encoded, base64...), including
+// a value split across writes: the tail that could still be the start of a secret is held
+// back until the next chunk (or the end) decides it. A convenience against accidents in
+// logs, not a boundary: a program that means to leak a value can always transform it.
+import { encodingsOf } from './secret-encodings';
+
 export interface MaskTarget {
   name: string;
   value: string;
@@ -15,7 +19,7 @@ export class Masker {
     // Longest first, so a secret containing another is replaced whole.
     this.targets = targets
       .filter((t) => t.value.length > 0)
-      .map((t) => ({ bytes: Buffer.from(t.value), replacement: Buffer.from(`<concealed:${t.name}>`) }))
+      .flatMap((t) => encodingsOf(t.value).map((e) => ({ bytes: Buffer.from(e.text), replacement: Buffer.from(`<concealed:${t.name}>`) })))
       .sort((a, b) => b.bytes.length - a.bytes.length);
     this.maxLen = Math.max(0, ...this.targets.map((t) => t.bytes.length));
   }
