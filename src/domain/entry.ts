@@ -110,6 +110,14 @@ export function checkSecrets(exchange: ExchangeId, secrets: Record<string, Secre
   return { errors, warnings };
 }
 
+/** A value being handed to a program (exec, inject, export). `vault add` refuses NUL bytes,
+ *  but a vault written by other code may hold one, and no environment or file reader can. */
+export function refuseNul(entry: string, field: string, value: Secret): void {
+  if (value.reveal().includes('\0')) {
+    throw new UsageError(`${entry}.${printable(field)} contains a NUL byte, which cannot be handed to a program`, ['the vault was written by other code: replace the value with vault rotate']);
+  }
+}
+
 /** Normalises user-given permission terms; unknown terms are a usage error. */
 export function parsePermissions(exchange: ExchangeId, terms: string[]): string[] {
   const out: string[] = [];
