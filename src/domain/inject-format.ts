@@ -5,8 +5,6 @@
 // error names the placeholder, never the value.
 import { isDeepStrictEqual } from 'node:util';
 import { parse as parseDotenv } from 'dotenv';
-import { parse as parseToml } from 'smol-toml';
-import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors';
 import { quoteForShellAndDotenv } from './env-quoting';
 import { Placeholder } from './template';
@@ -104,6 +102,11 @@ function escape(format: TemplateFormat, ctx: Context, v: string, text: string, p
       return v;
   }
 }
+
+// Loaded only by inject (and kept out of the bundle, see scripts/build.mjs): every `vault exec`
+// would otherwise parse them at start-up.
+const parseYaml = (t: string): unknown => (require('yaml') as typeof import('yaml')).parse(t);
+const parseToml = (t: string): unknown => (require('smol-toml') as typeof import('smol-toml')).parse(t);
 
 function parseAs(format: TemplateFormat, text: string): unknown {
   if (format === 'json') return JSON.parse(text);
