@@ -2,7 +2,7 @@
 # System packages the test suite needs: a D-Bus session and gnome-keyring (a real Secret
 # Service for keychain tests), libsecret-tools (secret-tool, to inspect it), tmux (a real
 # terminal for prompt tests), zsh and fish (completion tests in the real shells), git (scan
-# tests). Installs only what is missing; needs root and apt-get.
+# tests), dash and python3-yaml (secret-shape tests). Installs only what is missing; needs root and apt-get.
 set -euo pipefail
 need=()
 command -v dbus-run-session >/dev/null || need+=(dbus dbus-x11)
@@ -12,6 +12,10 @@ command -v tmux >/dev/null || need+=(tmux)
 command -v zsh >/dev/null || need+=(zsh)
 command -v fish >/dev/null || need+=(fish)
 command -v git >/dev/null || need+=(git)
+# Readers the secret-shape tests check inject/export output with: dash, and the system
+# Python 3.11+ (json, tomllib) with PyYAML.
+command -v dash >/dev/null || need+=(dash)
+/usr/bin/python3 -c 'import tomllib, yaml' 2>/dev/null || need+=(python3 python3-yaml)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "missing system packages: ${need[*]} (install them, e.g. with apt-get, then run the tests again)" >&2
