@@ -8,7 +8,48 @@ export interface Hit {
   line: number;
 }
 
-const escapeRe = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRe = (t: string) => t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+interface TrieNode {
+  end: boolean;
+  next: Map<string, TrieNode>;
+}
+
+/**
+ * A regular expression matching any of the texts, the longest one at a position, written as
+ * a trie (`ab(?:c|d)`) rather than a flat `abc|abd`: V8 then decides at each character
+ * instead of trying every alternative in turn, which is many times faster for the dozens of
+ * encodings of each secret.
+ */
+export function trieRegex(texts: string[]): RegExp {
+  const root: TrieNode = { end: false, next: new Map() };
+  for (const t of texts) {
+    let n = root;
+    for (let i = 0; i < t.length; i++) {
+      let child = n.next.get(t[i]!);
+      if (!child) n.next.set(t[i]!, (child = { end: false, next: new Map() }));
+      n = child;
+    }
+    n.end = true;
+  }
+  const emit = (n: TrieNode): string => {
+    const alts: string[] = [];
+    for (const [c, child] of n.next) {
+      let lit = escapeRe(c);
+      let m = child;
+      // A run of single-child nodes is one literal.
+      while (!m.end && m.next.size === 1) {
+        const [c2, m2] = [...m.next][0]!;
+        lit += escapeRe(c2);
+        m = m2;
+      }
+      // Greedy: the longer text is tried first, the shorter one is the fallback.
+      alts.push(lit + (m.next.size === 0 ? '' : m.end ? `(?:${emit(m)})?` : emit(m)));
+    }
+    return alts.length === 1 ? alts[0]! : `(?:${alts.join('|')})`;
+  };
+  return new RegExp(root.next.size ? emit(root) : '(?!)', 'g');
+}
 /** Alternatives per regular expression: large vaults get several, each still fast to build. */
 const PER_REGEX = 2000;
 
@@ -26,12 +67,9 @@ export class NeedleMatcher {
       const t = n.bytes.toString('latin1');
       this.byText.set(t, [...(this.byText.get(t) ?? []), n]);
     }
-    // Longest first, so the longest needle at a position is the one matched.
-    const texts = [...this.byText.keys()].sort((a, b) => b.length - a.length);
+    const texts = [...this.byText.keys()];
     this.regexes = [];
-    for (let i = 0; i < texts.length; i += PER_REGEX) {
-      this.regexes.push(new RegExp(texts.slice(i, i + PER_REGEX).map(escapeRe).join('|'), 'g'));
-    }
+    for (let i = 0; i < texts.length; i += PER_REGEX) this.regexes.push(trieRegex(texts.slice(i, i + PER_REGEX)));
   }
 
   find(buf: Buffer): Hit[] {
