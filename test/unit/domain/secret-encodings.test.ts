@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { Masker } from '../../../src/domain/masker';
 import { randomBytes } from 'node:crypto';
 import { base64Cores, encodingsOf, needlesFor } from '../../../src/domain/secret-encodings';
-import { NeedleMatcher } from '../../../src/domain/needle-matcher';
+import { NeedleMatcher, trieRegex } from '../../../src/domain/needle-matcher';
 import { Entry } from '../../../src/domain/entry';
 import { Secret } from '../../../src/domain/secret';
 
@@ -104,5 +104,29 @@ it('property: every encoding of a random secret in output is masked and found', 
       }
     }),
     { numRuns: 300 },
+  );
+});
+
+it('trieRegex finds, at the leftmost place, the longest of the texts (as a flat search would)', () => {
+  const word = fc.array(fc.constantFrom('a', 'b', '.', '\\', '(', '\n', 'é'), { minLength: 1, maxLength: 6 }).map((a) => a.join(''));
+  fc.assert(
+    fc.property(fc.uniqueArray(word, { minLength: 1, maxLength: 8 }), fc.array(fc.constantFrom('a', 'b', '.', '\\', '(', '\n', 'é', 'x'), { maxLength: 40 }).map((a) => a.join('')), (texts, hay) => {
+      const re = trieRegex(texts);
+      let at = 0;
+      for (;;) {
+        re.lastIndex = at;
+        const m = re.exec(hay);
+        // Brute force: the first position where any text starts, and the longest text there.
+        let want: { i: number; t: string } | null = null;
+        for (let i = at; i < hay.length && !want; i++) {
+          const here = texts.filter((t) => hay.startsWith(t, i)).sort((x, y) => y.length - x.length);
+          if (here.length) want = { i, t: here[0]! };
+        }
+        expect(m ? { i: m.index, t: m[0] } : null).toEqual(want);
+        if (!m) break;
+        at = m.index + m[0].length;
+      }
+    }),
+    { numRuns: 500 },
   );
 });
