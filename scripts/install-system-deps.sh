@@ -3,8 +3,8 @@
 # Service for keychain tests), libsecret-tools (secret-tool, to inspect it), tmux (a real
 # terminal for prompt tests), zsh and fish (completion tests in the real shells), git (scan
 # tests), strace (fault injection; holding renames in the hostile-neighbour suite), util-linux and
-# passwd (setpriv, useradd: a second OS user for the hostile-neighbour suites). Installs only what
-# is missing; needs root and apt-get.
+# passwd (setpriv, useradd: a second OS user for the hostile-neighbour suites), dash and
+# python3-yaml (secret-shape tests). Installs only what is missing; needs root and apt-get.
 set -euo pipefail
 need=()
 command -v dbus-run-session >/dev/null || need+=(dbus dbus-x11)
@@ -17,6 +17,10 @@ command -v git >/dev/null || need+=(git)
 command -v strace >/dev/null || need+=(strace)
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v useradd >/dev/null || need+=(passwd)
+# Readers the secret-shape tests check inject/export output with: dash, and the system
+# Python 3.11+ (json, tomllib) with PyYAML.
+command -v dash >/dev/null || need+=(dash)
+/usr/bin/python3 -c 'import tomllib, yaml' 2>/dev/null || need+=(python3 python3-yaml)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "missing system packages: ${need[*]} (install them, e.g. with apt-get, then run the tests again)" >&2

@@ -7,6 +7,8 @@ export interface Prompter {
   passphrase(message: string, opts?: { confirm?: boolean }): Promise<string>;
   /** One secret value, echo off. */
   secret(message: string): Promise<string>;
+  /** A private key, echo off: pasted whole (up to its PEM footer), or the path of its file. */
+  privateKey(message: string): Promise<string>;
   confirm(message: string, defaultYes?: boolean): Promise<boolean>;
   /** One of several values. */
   choose(message: string, choices: { value: string; name: string }[]): Promise<string>;

@@ -3,7 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../errors';
-import { Hit, NeedleMatcher, needlesFor } from '../domain/leak-needles';
+import { Hit, NeedleMatcher } from '../domain/needle-matcher';
+import { needlesFor } from '../domain/secret-encodings';
 import { MAX_SCAN_FILE_BYTES, walkFiles } from '../platform/files';
 import { allBlobs, hooksDir, isGitRepo, readObjects, stagedPaths, whereBlobAdded } from '../platform/git';
 import { AppContext, openSession } from './session';

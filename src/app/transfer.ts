@@ -2,7 +2,7 @@
 // at once (all or nothing), and verified backup and restore of the encrypted file.
 import * as fs from 'node:fs';
 import { UsageError } from '../errors';
-import { checkEntryName, Entry } from '../domain/entry';
+import { checkEntryName, Entry, refuseNul } from '../domain/entry';
 import { ImportedEntry } from '../domain/export-format';
 import { parseDoc } from '../domain/document';
 import { decodeFile } from '../format/header';
@@ -17,12 +17,15 @@ import { recordRelease } from './audit-log';
 import { buildEntry, findEntry, validateSecrets } from './entries';
 import { AppContext, mutate, openSession } from './session';
 
-export async function exportEntries(ctx: AppContext, names: string[], all: boolean): Promise<Entry[]> {
+/** The entries rendered by `render` (which may refuse a value), logged only once it has succeeded. */
+export async function exportEntries(ctx: AppContext, names: string[], all: boolean, render: (entries: Entry[]) => string): Promise<{ entries: Entry[]; text: string }> {
   const s = await openSession(ctx);
   const entries = all ? [...s.doc.entries.values()] : names.map((n) => findEntry(s.doc, n));
   if (!entries.length) throw new UsageError('nothing to export');
+  for (const e of entries) for (const [field, v] of Object.entries(e.secrets)) refuseNul(e.name, field, v);
+  const text = render(entries);
   await recordRelease(ctx, s.dataKey, { cmd: 'export', entries: entries.map((e) => ({ entry: e.name, fields: Object.keys(e.secrets).sort() })) });
-  return entries;
+  return { entries, text };
 }
 
 /** Adds every entry, or none: all are checked before the vault is written. */

@@ -4,6 +4,27 @@
 // and the prompt's "show what I typed" key is disabled.
 import { CancelledError, NeedTerminalError, UsageError } from '../errors';
 import { Prompter } from '../app/ports';
+import { MAX_VALUE_BYTES } from '../domain/entry';
+import { readHiddenLines } from '../platform/hidden-lines';
+import { readCapped } from '../platform/secret-input';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+
+const PEM_FOOTER = /^-----END [A-Z0-9 ]+-----$/;
+
+/** A pasted PEM (lines up to its footer, with a final newline), a file's bytes, or one line
+ *  that is the key itself (Coinbase's Ed25519 keys are one base64 line). */
+export function privateKeyAnswer(lines: string[]): string {
+  const rest = lines.map((l) => l.trim());
+  while (rest.length && !rest[0]) rest.shift();
+  const first = rest[0] ?? '';
+  if (first.startsWith('-----BEGIN ')) return `${rest.join('\n').replace(/\n+$/, '')}\n`;
+  if (!first) throw new UsageError('no private key was given');
+  const file = first.replace(/^~(?=\/)/, os.homedir());
+  if (fs.existsSync(file)) return readCapped(file, MAX_VALUE_BYTES, 'private key file').toString('utf8');
+  if (/^[A-Za-z0-9+/_=-]{32,}$/.test(first)) return first;
+  throw new UsageError('the answer is neither a PEM key, nor the path of a file, nor a one-line key', ['paste the whole key from its -----BEGIN line to its -----END line, or give --private-key-file PATH']);
+}
 
 const loadPassword = async () => (await import('@inquirer/password')).default;
 const loadConfirm = async () => (await import('@inquirer/confirm')).default;
@@ -33,6 +54,16 @@ export class TerminalPrompter implements Prompter {
   async secret(message: string): Promise<string> {
     const password = await loadPassword();
     return ask(() => password({ message: `${message}:`, toggleMask: false, validate: (v) => v.length > 0 || 'a value is needed' }));
+  }
+
+  async privateKey(message: string): Promise<string> {
+    process.stderr.write(`? ${message}: paste it (it ends at its -----END line) or type the path of its file, then Enter\n`);
+    const lines = await readHiddenLines((ls) => {
+      const first = ls.find((l) => l.trim())?.trim();
+      if (first === undefined) return false;
+      return !first.startsWith('-----BEGIN ') || PEM_FOOTER.test(ls[ls.length - 1]!.trim());
+    });
+    return privateKeyAnswer(lines);
   }
 
   async confirm(message: string, defaultYes = false): Promise<boolean> {

@@ -1,7 +1,7 @@
 // Reading an entry's secret fields: JSON from --from-file or stdin, a PEM file, or prompts
 // with echo off. Never from the command line. Errors name fields and files, never values.
 import { NeedTerminalError, UsageError } from '../errors';
-import { ExchangeId, fieldTitle, promptFields } from '../domain/exchanges';
+import { EXCHANGES, ExchangeId, fieldTitle, promptFields } from '../domain/exchanges';
 import { MAX_VALUE_BYTES } from '../domain/entry';
 import { Secret } from '../domain/secret';
 import { Prompter } from '../app/ports';
@@ -12,7 +12,7 @@ const MAX_JSON_BYTES = 1024 * 1024;
 /** Names other tools use (CCXT's secret and password) for our standard fields. */
 const ALIASES: Record<string, string> = { key: 'apiKey', secret: 'apiSecret', password: 'passphrase' };
 
-export function parseSecretJson(text: string, source: string): Record<string, Secret> {
+export function parseSecretJson(text: string, source: string, exchange?: ExchangeId): Record<string, Secret> {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -22,7 +22,7 @@ export function parseSecretJson(text: string, source: string): Record<string, Se
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError(`the secret fields in ${source} must be a JSON object`);
   const out: Record<string, Secret> = {};
   for (const [k, v] of Object.entries(raw)) {
-    const field = ALIASES[k] ?? k;
+    const field = (exchange && EXCHANGES[exchange].keyFileFields?.[k]) ?? ALIASES[k] ?? k;
     if (typeof v !== 'string') throw new UsageError(`field ${field.slice(0, 32)} in ${source} must be a string`);
     if (field in out) throw new UsageError(`field ${field} is given twice in ${source}`);
     out[field] = new Secret(v);
@@ -41,10 +41,10 @@ export async function readSecretFields(exchange: ExchangeId, flags: SecretFlags,
   let fields: Record<string, Secret> = {};
   const fromStdin = flags.fromFile === '-' || (!flags.fromFile && !stdinIsTerminal());
   if (flags.fromFile && flags.fromFile !== '-') {
-    fields = parseSecretJson(readCapped(flags.fromFile, MAX_JSON_BYTES, 'secret file').toString('utf8'), flags.fromFile);
+    fields = parseSecretJson(readCapped(flags.fromFile, MAX_JSON_BYTES, 'secret file').toString('utf8'), flags.fromFile, exchange);
   } else if (fromStdin) {
     const text = readCapped(0, MAX_JSON_BYTES, 'standard input').toString('utf8');
-    if (text.trim()) fields = parseSecretJson(text, 'standard input');
+    if (text.trim()) fields = parseSecretJson(text, 'standard input', exchange);
   }
   if (flags.privateKeyFile) {
     if ('privateKey' in fields) throw new UsageError('privateKey is given twice (JSON and --private-key-file)');
@@ -59,10 +59,9 @@ export async function readSecretFields(exchange: ExchangeId, flags: SecretFlags,
   }
   if (!prompter) throw new NeedTerminalError('no secret fields were given and there is no terminal to ask for them');
   for (const field of promptFields(exchange).filter((f) => !flags.skip?.includes(f))) {
-    if (field === 'privateKey') {
-      throw new UsageError('a private key spans several lines and cannot be typed at a prompt', ['give it with --private-key-file PATH']);
-    }
-    fields[field] = new Secret(await prompter.secret(fieldTitle(exchange, field)));
+    // A pasted key is read whole, up to its PEM footer, so no line of it reaches the shell.
+    const value = field === 'privateKey' ? await prompter.privateKey(fieldTitle(exchange, field)) : await prompter.secret(fieldTitle(exchange, field));
+    fields[field] = new Secret(value);
   }
   return fields;
 }

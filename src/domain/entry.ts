@@ -1,7 +1,7 @@
 // An entry: one exchange credential with its metadata. Pure rules, no I/O.
 import { UsageError } from '../errors';
 import { envNameProblem } from './env-names';
-import { DANGEROUS_SCOPES, EXCHANGES, ExchangeId, Scope, scopesOf, SCOPES } from './exchanges';
+import { DANGEROUS_SCOPES, EXCHANGES, ExchangeId, fieldsOf, Scope, scopesOf, SCOPES } from './exchanges';
 import { Secret } from './secret';
 
 export const ENTRY_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -84,9 +84,14 @@ export function checkSecrets(exchange: ExchangeId, secrets: Record<string, Secre
   const warnings: string[] = [];
   const names = Object.keys(secrets);
   if (names.length > MAX_FIELDS) errors.push(`too many fields (${names.length}; at most ${MAX_FIELDS})`);
+  const known = fieldsOf(exchange);
   for (const field of names) {
     if (!FIELD_NAME.test(field)) {
       errors.push(`invalid field name "${printable(field)}"`);
+      continue;
+    }
+    if (known && !known.includes(field)) {
+      errors.push(`${spec.title} keys have no field "${field}" (their fields: ${known.join(', ')})`);
       continue;
     }
     const value = secrets[field]!.reveal();
@@ -108,6 +113,14 @@ export function checkSecrets(exchange: ExchangeId, secrets: Record<string, Secre
     }
   }
   return { errors, warnings };
+}
+
+/** A value being handed to a program (exec, inject, export). `vault add` refuses NUL bytes,
+ *  but a vault written by other code may hold one, and no environment or file reader can. */
+export function refuseNul(entry: string, field: string, value: Secret): void {
+  if (value.reveal().includes('\0')) {
+    throw new UsageError(`${entry}.${printable(field)} contains a NUL byte, which cannot be handed to a program`, ['the vault was written by other code: replace the value with vault rotate']);
+  }
 }
 
 /** Normalises user-given permission terms; unknown terms are a usage error. */

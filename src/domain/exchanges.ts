@@ -21,6 +21,8 @@ export interface ExchangeSpec {
   shapes: Record<string, { pattern: RegExp; describe: string }>;
   /** What a user calls each field on this exchange's website. */
   fieldTitles?: Record<string, string>;
+  /** Names in the key file the exchange itself lets you download -> our field names. */
+  keyFileFields?: Record<string, string>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -87,9 +89,12 @@ export const EXCHANGES: Record<ExchangeId, ExchangeSpec> = {
     required: [['apiKey'], ['privateKey']],
     permissions: { view: ['read'], trade: ['trade'], transfer: ['transfer', 'withdraw'] },
     shapes: {
-      apiKey: { pattern: /^organizations\/[0-9a-f-]+\/apiKeys\/[0-9a-f-]+$/i, describe: 'organizations/{org}/apiKeys/{id}' },
+      // The key name of ECDSA keys, or the plain UUID key id of newer (Ed25519) keys.
+      apiKey: { pattern: /^(organizations\/[0-9a-f-]+\/apiKeys\/[0-9a-f-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i, describe: 'organizations/{org}/apiKeys/{id}, or a UUID' },
     },
     fieldTitles: { apiKey: 'API key name' },
+    // cdp_api_key.json: {"name", "privateKey"} (ECDSA, PEM) or {"id", "privateKey"} (Ed25519, base64).
+    keyFileFields: { name: 'apiKey', id: 'apiKey' },
   },
   'coinbase-exchange': {
     title: 'Coinbase Exchange',
@@ -139,6 +144,11 @@ export function scopesOf(exchange: ExchangeId, term: string): Scope[] | null {
   const t = term.trim().toLowerCase();
   if ((SCOPES as readonly string[]).includes(t)) return [t as Scope];
   return EXCHANGES[exchange].permissions[t] ?? null;
+}
+
+/** The fields keys of this exchange have; null: any (for "other"). */
+export function fieldsOf(exchange: ExchangeId): string[] | null {
+  return exchange === 'other' ? null : [...new Set(EXCHANGES[exchange].required.flat())];
 }
 
 /** The fields a prompt should ask for: the first alternative of each requirement. */

@@ -3,7 +3,7 @@
 // must be refused is refused here, before anything runs.
 import { NotFoundError, UsageError } from '../errors';
 import { VaultDoc } from './document';
-import { assertReleasable, Entry, printable } from './entry';
+import { assertReleasable, Entry, printable, refuseNul } from './entry';
 import { EnvFileLine } from './env-file';
 import { defaultEnvName, envNameProblem } from './env-names';
 import { FieldRef } from './profile';
@@ -58,6 +58,7 @@ export function planExec(doc: VaultDoc, req: ExecRequest, parentEnv: Record<stri
   const add = (v: PlannedVar) => {
     const problem = envNameProblem(v.name);
     if (problem) throw new UsageError(problem);
+    refuseNul(v.entry, v.field, v.value);
     const prior = byName.get(v.name);
     if (prior && sourceOf(prior) !== sourceOf(v)) {
       throw new UsageError(`two secrets would be injected as ${v.name}: ${sourceOf(prior)} and ${sourceOf(v)}`, ['map one of them to another name with --map VAR=entry.field']);

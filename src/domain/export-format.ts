@@ -1,7 +1,7 @@
 // The shapes `vault export` writes and `vault import json` reads back.
 import { UsageError } from '../errors';
 import { Entry, printable } from './entry';
-import { quoteEnvValue } from './env-file';
+import { dockerEnvProblem, quoteForShellAndDotenv } from './env-quoting';
 import { defaultEnvName } from './env-names';
 import { isExchangeId } from './exchanges';
 import { Secret } from './secret';
@@ -17,13 +17,28 @@ export function exportJson(entries: Entry[]): string {
   return `${JSON.stringify({ format: EXPORT_FORMAT, version: 1, entries: out }, null, 2)}\n`;
 }
 
-/** VAR="value" lines under the names `vault exec` would use; double quotes with escapes. */
-export function exportEnv(entries: Entry[]): string {
+/**
+ * VAR='value' lines under the names `vault exec` would use, read back exactly by a POSIX
+ * shell (`set -a; . ./file`: nothing in them runs) and by dotenv. `docker`: VAR=value with
+ * no quoting at all, as `docker run --env-file` reads it. A value one of them cannot carry
+ * is an error naming the field: a file that reads back different is worse than none.
+ */
+export function exportEnv(entries: Entry[], style: 'env' | 'docker' = 'env'): string {
   const lines: string[] = [];
   for (const e of entries) {
     lines.push(`# ${e.name} (${e.exchange})`);
     for (const [field, v] of Object.entries(e.secrets).sort(([a], [b]) => (a < b ? -1 : 1))) {
-      lines.push(`${e.env[field] ?? defaultEnvName(e.name, field)}=${quoteEnvValue(v.reveal())}`);
+      const value = v.reveal();
+      const name = e.env[field] ?? defaultEnvName(e.name, field);
+      if (style === 'docker') {
+        const problem = dockerEnvProblem(value);
+        if (problem) throw new UsageError(`${e.name}.${field} ${problem} and cannot be written for docker --env-file`, ['use --format env (a shell or dotenv reads it) or --format json']);
+        lines.push(`${name}=${value}`);
+      } else {
+        const quoted = quoteForShellAndDotenv(value);
+        if (quoted === null) throw new UsageError(`${e.name}.${field} cannot be written so that both a shell and dotenv read it back exactly`, ['it holds a carriage return, a NUL, or a single quote together with " \\ $ or a backtick', 'use --format json']);
+        lines.push(`${name}=${quoted}`);
+      }
     }
   }
   return `${lines.join('\n')}\n`;

@@ -1,6 +1,11 @@
-// Replaces secret values in a byte stream with <concealed:VAR>, including a value split
-// across writes: the tail that could still be the start of a secret is held back until
-// the next chunk (or the end) decides it.
+// Replaces secret values in a byte stream with <concealed:VAR>, in every encoding
+// secret-encodings.ts knows (JSON-escaped, one PEM line, URL-encoded, base64...), including
+// a value split across writes: the tail that could still be the start of a secret is held
+// back until the next chunk (or the end) decides it. A convenience against accidents in
+// logs, not a boundary: a program that means to leak a value can always transform it.
+import { trieRegex } from './needle-matcher';
+import { encodingsOf } from './secret-encodings';
+
 export interface MaskTarget {
   name: string;
   value: string;
@@ -15,10 +20,23 @@ export class Masker {
     // Longest first, so a secret containing another is replaced whole.
     this.targets = targets
       .filter((t) => t.value.length > 0)
-      .map((t) => ({ bytes: Buffer.from(t.value), replacement: Buffer.from(`<concealed:${t.name}>`) }))
+      .flatMap((t) => encodingsOf(t.value).map((e) => ({ bytes: Buffer.from(e.text), replacement: Buffer.from(`<concealed:${t.name}>`) })))
       .sort((a, b) => b.bytes.length - a.bytes.length);
     this.maxLen = Math.max(0, ...this.targets.map((t) => t.bytes.length));
+    // One pass per chunk over every encoding (bytes read as latin1: one character per byte),
+    // instead of one search per encoding: a value has dozens of them.
+    for (const t of this.targets) {
+      this.byFirstByte.set(t.bytes[0]!, [...(this.byFirstByte.get(t.bytes[0]!) ?? []), t]);
+      const key = t.bytes.toString('latin1');
+      if (!this.byText.has(key)) this.byText.set(key, t);
+    }
+    // The longest encoding at a position is the one replaced.
+    this.search = trieRegex([...this.byText.keys()]);
   }
+
+  private readonly byFirstByte = new Map<number, { bytes: Buffer }[]>();
+  private readonly byText = new Map<string, { bytes: Buffer; replacement: Buffer }>();
+  private readonly search: RegExp;
 
   push(chunk: Buffer): Buffer {
     if (this.targets.length === 0) return chunk;
@@ -34,17 +52,13 @@ export class Masker {
     const out: Buffer[] = [];
     let i = 0;
     let holdFrom = -1;
+    const text = buf.toString('latin1');
     for (;;) {
-      let best = -1;
-      let hit: (typeof this.targets)[number] | undefined;
-      for (const t of this.targets) {
-        const p = buf.indexOf(t.bytes, i);
-        if (p !== -1 && (best === -1 || p < best)) {
-          best = p;
-          hit = t;
-        }
-      }
-      if (!hit) break;
+      this.search.lastIndex = i;
+      const m = this.search.exec(text);
+      if (!m) break;
+      const best = m.index;
+      const hit = this.byText.get(m[0])!;
       // "abc" is complete but "abcdef" may still be arriving: decide when more bytes come.
       const rest = buf.subarray(best);
       if (!final && this.targets.some((t) => t.bytes.length > rest.length && t.bytes.subarray(0, rest.length).equals(rest))) {
@@ -62,10 +76,13 @@ export class Masker {
 
   /** Length of the longest suffix of buf[from:] that is a proper prefix of some secret. */
   private heldTail(buf: Buffer, from: number): number {
-    const avail = buf.length - from;
-    for (let k = Math.min(avail, this.maxLen - 1); k > 0; k--) {
-      const tail = buf.subarray(buf.length - k);
-      if (this.targets.some((t) => t.bytes.length > k && t.bytes.subarray(0, k).equals(tail))) return k;
+    const start = Math.max(from, buf.length - (this.maxLen - 1));
+    for (let p = start; p < buf.length; p++) {
+      // Only where an encoding could begin; compared in place, without copies.
+      const starting = this.byFirstByte.get(buf[p]!);
+      if (!starting) continue;
+      const k = buf.length - p;
+      if (starting.some((t) => t.bytes.length > k && buf.compare(t.bytes, 0, k, p) === 0)) return k;
     }
     return 0;
   }

@@ -13,6 +13,15 @@ export function templateRefs(text: string): FieldRef[] {
   return [...text.matchAll(REF)].map((m) => ({ entry: m[1]!, field: m[2]! }));
 }
 
-export function renderTemplate(text: string, value: (ref: FieldRef) => string): string {
-  return text.replace(REF, (_m, entry: string, field: string) => value({ entry, field }));
+export interface Placeholder extends FieldRef {
+  /** Offsets of the whole {{ ... }} in the template, and its line (from 1). */
+  start: number;
+  end: number;
+  line: number;
+}
+
+/** Every reference with where it stands; templateRefs has checked the template's form. */
+export function templatePlaceholders(text: string): Placeholder[] {
+  templateRefs(text);
+  return [...text.matchAll(REF)].map((m) => ({ entry: m[1]!, field: m[2]!, start: m.index, end: m.index + m[0].length, line: text.slice(0, m.index).split('\n').length }));
 }

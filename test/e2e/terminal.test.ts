@@ -69,16 +69,11 @@ it('add asks for each field of the exchange with echo off', async () => {
   expect(got.stdout).toBe(`${CANARY.apiSecret}\n`);
 });
 
-it('add without --exchange or --permissions asks for them with a select and a checkbox', async () => {
+it('add without --exchange or --permissions asks for them with a select and a checkbox, the key before its permissions', async () => {
   const t = open(['add', 'picked']);
   await t.waitFor(/Exchange/);
   t.key('Down');
   t.key('Down');
-  t.type('');
-  await t.waitFor(/Permissions of this key on OKX/);
-  t.type(' ', false);
-  t.key('Down');
-  t.type(' ', false);
   t.type('');
   await t.waitFor(/Vault passphrase:/);
   t.type(CANARY.vaultPassphrase);
@@ -86,10 +81,48 @@ it('add without --exchange or --permissions asks for them with a select and a ch
     await t.waitFor(prompt);
     t.type(value);
   }
+  await t.waitFor(/Permissions of this key on OKX/);
+  t.type(' ', false);
+  t.key('Down');
+  t.type(' ', false);
+  t.type('');
   expect(await t.exitCode()).toBe(0);
   const shown = JSON.parse((await sb.vaultCmd(['show', 'picked', '--json'])).stdout);
   expect(shown).toMatchObject({ exchange: 'okx', permissions: ['read', 'trade'] });
   expect((await sb.vaultCmd(['rm', 'picked', '--yes'])).code).toBe(0);
+});
+
+const CDP_PEM = '-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBpZxq1b3rR6ZYv0mXh8dXwqk3u5p0eL1xqVnXb0zYpOoAoGCCqGSM49\nAwEHoUQDQgAEq7mZ3b8nV+K2fJ0x9Lr4w1yPz/5sQe6v7Wm0d1hXcT2uYg8kFzNa\n-----END EC PRIVATE KEY-----\n';
+
+it('add --exchange coinbase takes a pasted PEM key whole: nothing reaches the shell or the screen', async () => {
+  const t = open(['add', 'cb-pasted', '--exchange', 'coinbase', '--permissions', 'view']);
+  await t.waitFor(/Vault passphrase:/);
+  t.type(CANARY.vaultPassphrase);
+  await t.waitFor(/API key name:/);
+  t.type('organizations/0a1b/apiKeys/2c3d');
+  await t.waitFor(/private key \(PEM\): paste it/);
+  // A paste: every line at once, as a terminal delivers it (lines end in CR).
+  t.paste(CDP_PEM);
+  expect(await t.exitCode()).toBe(0);
+  const s = t.screen();
+  expect(s).toContain('added cb-pasted (apiKey, privateKey)');
+  for (const line of CDP_PEM.split('\n').slice(1, 3)) expect(s).not.toContain(line);
+  const got = await sb.vaultCmd(['get', 'cb-pasted', 'privateKey', '--raw'], { reveals: true });
+  expect(got.stdout).toBe(CDP_PEM);
+});
+
+it('add --exchange coinbase takes the path of the key file at the private key prompt', async () => {
+  const file = sb.secretFile('cdp.pem', CDP_PEM);
+  const t = open(['add', 'cb-file', '--exchange', 'coinbase', '--permissions', 'view']);
+  await t.waitFor(/Vault passphrase:/);
+  t.type(CANARY.vaultPassphrase);
+  await t.waitFor(/API key name:/);
+  t.type('organizations/0a1b/apiKeys/2c3d');
+  await t.waitFor(/private key \(PEM\): paste it/);
+  t.type(file);
+  expect(await t.exitCode()).toBe(0);
+  const got = await sb.vaultCmd(['get', 'cb-file', 'privateKey', '--raw'], { reveals: true });
+  expect(got.stdout).toBe(CDP_PEM);
 });
 
 it('colour on a terminal only, and never with NO_COLOR or --no-color', async () => {

@@ -72,12 +72,12 @@ describe('export and import json', () => {
     fs.rmSync(out);
   });
 
-  it('env format: the names exec would use, values quoted', async () => {
+  it('env format: the names exec would use, values in single quotes (nothing expands when sourced)', async () => {
     const out = home('bot.env');
     expect((await run(['export', 'okx-main', '--format', 'env', '-o', out, '--yes'])).code).toBe(0);
     const text = fs.readFileSync(out, 'utf8');
-    expect(text).toContain(`OKX_MAIN_API_KEY="${CANARY.apiKey}"`);
-    expect(text).toContain(`OKX_MAIN_API_PASSPHRASE="${CANARY.passphrase.replace('$', '\\$')}"`);
+    expect(text).toContain(`OKX_MAIN_API_KEY='${CANARY.apiKey}'`);
+    expect(text).toContain(`OKX_MAIN_API_PASSPHRASE='${CANARY.passphrase}'`);
     fs.rmSync(out);
   });
 

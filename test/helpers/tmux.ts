@@ -23,6 +23,12 @@ export class Terminal {
     if (enter) this.tmux(['send-keys', '-t', 't', 'Enter']);
   }
 
+  /** A paste, as a terminal delivers it: all lines at once, each ending in CR. */
+  paste(text: string): void {
+    execFileSync('tmux', ['-L', this.socket, 'load-buffer', '-b', 'paste', '-'], { env: { ...this.env, TERM: 'xterm-256color' }, input: text });
+    this.tmux(['paste-buffer', '-d', '-b', 'paste', '-t', 't']);
+  }
+
   key(name: string): void {
     this.tmux(['send-keys', '-t', 't', name]);
   }

@@ -36,12 +36,8 @@ Secret values are never taken from the command line: it is visible to other user
       if (!prompter) throw new NeedTerminalError('which exchange is the key for?', ['give it with --exchange ID']);
       exchange = (await prompter.choose('Exchange', EXCHANGE_IDS.map((id) => ({ value: id, name: EXCHANGES[id].title })))) as ExchangeId;
     }
-    if (opts.permissions === undefined && prompter) {
-      const terms = [...Object.keys(EXCHANGES[exchange].permissions), ...(Object.keys(EXCHANGES[exchange].permissions).length ? [] : ['read', 'trade', 'futures', 'margin', 'withdraw', 'transfer'])];
-      const chosen = await prompter.chooseMany(`Permissions of this key on ${EXCHANGES[exchange].title} (space to select)`, terms.map((t) => ({ value: t, name: t })));
-      if (chosen.length) opts.permissions = chosen.join(',');
-    }
-    const meta = metaFromOptions(opts);
+    // Options are checked before anything is asked; permissions are asked after the key.
+    metaFromOptions(opts);
     // Unlock first: a wrong passphrase should fail before anyone types three secrets.
     await unlockForWrite(ctx);
     let generated: string | undefined;
@@ -54,6 +50,13 @@ Secret values are never taken from the command line: it is visible to other user
       if (secrets.passphrase) throw new UsageError('--generate-passphrase, but a passphrase was given too');
       secrets.passphrase = new Secret(generated);
     }
+    // What the exchange needs (the key) first; then how it may be used.
+    if (opts.permissions === undefined && prompter) {
+      const terms = [...Object.keys(EXCHANGES[exchange].permissions), ...(Object.keys(EXCHANGES[exchange].permissions).length ? [] : ['read', 'trade', 'futures', 'margin', 'withdraw', 'transfer'])];
+      const chosen = await prompter.chooseMany(`Permissions of this key on ${EXCHANGES[exchange].title} (space to select)`, terms.map((t) => ({ value: t, name: t })));
+      if (chosen.length) opts.permissions = chosen.join(',');
+    }
+    const meta = metaFromOptions(opts);
     const entry = await addEntry(ctx, name, exchange, meta, secrets);
     if (opts.json) json(entryJson(entry));
     else done(`added ${entry.name} (${Object.keys(entry.secrets).sort().join(', ')})`);

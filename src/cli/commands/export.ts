@@ -12,7 +12,7 @@ export function registerExport(program: Command): void {
     .command('export [names...]')
     .description('write keys in clear text (JSON for vault import, or env lines); mode 0600; logged')
     .option('--all', 'every entry')
-    .addOption(new Option('--format <format>', 'output format').choices(['json', 'env']).default('json'))
+    .addOption(new Option('--format <format>', 'output format').choices(['json', 'env', 'docker']).default('json'))
     .option('-o, --out <file>', 'the file to write (mode 0600); default: standard output, never a terminal')
     .option('--force', 'replace an output file that is not mode 600')
     .option('--allow-shared-dir', 'write into a folder other users can write or own (they could swap the file)')
@@ -20,7 +20,8 @@ export function registerExport(program: Command): void {
     .addHelpText('after', `
 Examples:
   vault export --all -o keys.json --yes               to move to another machine (then: vault import json)
-  vault export binance-main --format env -o bot.env
+  vault export binance-main --format env -o bot.env    for: set -a; . ./bot.env   or dotenv
+  vault export binance-main --format docker -o bot.env for: docker run --env-file bot.env
 
 Prefer "vault backup": it copies the encrypted vault. An export is plain text.`)
     .action(async (names: string[], opts, c: Command) => {
@@ -29,8 +30,8 @@ Prefer "vault backup": it copies the encrypted vault. An export is plain text.`)
       checkSecretTarget(opts.out, { force: Boolean(opts.force), allowSharedDir: Boolean(opts.allowSharedDir) });
       const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
       await confirmOrYes(ctx.unlocker.prompter, Boolean(opts.yes), `Write ${opts.all ? 'every key' : names.join(', ')} in clear text to ${opts.out ?? 'standard output'}?`, 'exporting writes keys in clear text and needs confirmation');
-      const entries = await exportEntries(ctx, names, Boolean(opts.all));
-      writeSecretOutput(opts.out, opts.format === 'env' ? exportEnv(entries) : exportJson(entries));
+      const { entries, text } = await exportEntries(ctx, names, Boolean(opts.all), (es) => (opts.format === 'json' ? exportJson(es) : exportEnv(es, opts.format)));
+      writeSecretOutput(opts.out, text);
       if (opts.out) done(`wrote ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} to ${opts.out} (mode 600)`);
     });
 }

@@ -8,7 +8,7 @@ const shellQuote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
 export function registerScan(program: Command): void {
   program
     .command('scan [paths...]')
-    .description('find keys stored in the vault (any version, raw, base64 or URL-encoded) in files or git history')
+    .description('find keys stored in the vault (any version; raw, line by line, JSON-escaped, URL-encoded, base64) in files or git history')
     .option('--git-history', 'also search every object in the git repository, and name the commit')
     .option('--staged', 'search the files staged for commit (what the pre-commit hook runs)')
     .option('--install-hook', 'install a git pre-commit hook that runs vault scan --staged')
@@ -38,7 +38,9 @@ Findings name the entry, field and version, never the value.`)
         for (const f of r.findings) line(`${f.commit ? `${f.commit}:` : ''}${f.file}:${f.line}: ${f.label}${f.form === 'raw' ? '' : ` [${f.form}]`}`);
         if (r.tooLarge.length) warn(`not searched (over 64 MiB): ${r.tooLarge.join(', ')}`);
         if (r.skipped) warn(`${r.skipped} value${r.skipped === 1 ? ' is' : 's are'} shorter than 8 characters and not searched for`);
-        done(r.findings.length ? `${r.findings.length} finding${r.findings.length === 1 ? '' : 's'} in ${r.files} files: rotate those keys` : `no keys found in ${r.files} files`);
+        const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+        const where = new Set(r.findings.map((f) => `${f.commit ?? ''}:${f.file}`)).size;
+        done(r.findings.length ? `${plural(r.findings.length, 'finding')} in ${plural(where, 'file')} (of ${r.files} searched): rotate those keys` : `no keys found in ${r.files} files`);
       }
       if (r.findings.length) process.exitCode = 1;
     });
