@@ -1,7 +1,7 @@
 // Rotation: by hand (new fields typed or read), or unattended through the entry's hooks.
 // Order that never loses the only working key: the new key is stored first; the old one is
 // revoked on the exchange only after, and marked revoked only when that succeeded.
-import { StorageError, UsageError, VaultError } from '../errors';
+import { UsageError, VaultError } from '../errors';
 import { Entry, Version } from '../domain/entry';
 import { Masker } from '../domain/masker';
 import { checkStatus, dueInfo, DueState, rotateNow } from '../domain/schedule';
@@ -77,8 +77,8 @@ async function revokeOld(ctx: AppContext, s: Session, e: Entry, old: Version): P
   try {
     await mutate(ctx, (s2) => markRevoked(findEntry(s2.doc, e.name), old.n, ctx.clock.now()), s.dataKey);
   } catch (err) {
-    if (!(err instanceof StorageError)) throw err;
-    // The rotation itself is committed: say so, and what is left, rather than "could not write".
+    if (!(err instanceof VaultError)) throw err;
+    // The rotation itself is committed: say so, and what is left, rather than only the failure.
     throw new RotationError(`${e.name}: the new key is stored and the revoke hook succeeded, but the revocation could not be recorded (${err.message.replace(/^could not write /, '')})`, ['the old version shows as revoke pending; vault rotate --due runs the revoke hook again', ...err.hints]);
   }
 }
