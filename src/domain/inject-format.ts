@@ -202,11 +202,12 @@ export function fillTemplate(text: string, format: TemplateFormat, places: Place
   const at = bad === -1 ? 0 : bad;
   const p = places[at]!;
   const v = given[at]!;
+  const crlf = format === 'env' && text.includes('\r\n') ? ['the template has Windows line ends (CRLF): a shell keeps the CR in every value; save it with LF line ends'] : [];
   const hint =
     format === 'env'
       ? 'write the placeholder as the whole value, KEY={{ vault://... }} without quotes, and the vault picks a quoting that sh (set -a; . ./file) and dotenv read alike; or use vault exec'
       : ctx[at] === 'block'
         ? `this value needs a block scalar written ${v.endsWith('\n\n') ? '`|+` (it ends in several line breaks)' : v.endsWith('\n') ? '`|` (it ends in one line break)' : '`|-` (it has no final line break)'}, with nothing after it in the block`
         : 'put the placeholder where a quoted string can stand (for example "key": "{{ vault://... }}"), or use vault exec';
-  throw new UsageError(`the value of ${refText(p)} on line ${p.line} cannot be written into this ${TITLE[format]} file so that it reads back exactly; nothing was written`, [hint]);
+  throw new UsageError(`the value of ${refText(p)} on line ${p.line} cannot be written into this ${TITLE[format]} file so that it reads back exactly; nothing was written`, [...crlf, hint]);
 }

@@ -44,7 +44,16 @@ function readWord(text: string, i: number): Word {
       if (value !== null) value += ch;
       i += ch.length;
     } else {
-      if (c === '\\' || c === '(' || c === '`' || c === '<' || c === '{' || (c === '$' && text[i + 1] === '(')) return 'unterminated';
+      // What may run on into later lines, or make sh stop reading the file: give up here.
+      if (c === '\\' || c === '(' || c === '`' || c === '<' || (c === '$' && text[i + 1] === '(')) return 'unterminated';
+      if (c === '$' && text[i + 1] === '{') {
+        // ${NAME} and the like: not plain, but it ends on this line when nothing in it quotes.
+        const close = text.indexOf('}', i);
+        if (close === -1 || /["'`\n\\]/.test(text.slice(i, close))) return 'unterminated';
+        value = null;
+        i = close + 1;
+        continue;
+      }
       value = null;
       i++;
     }

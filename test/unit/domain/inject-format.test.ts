@@ -133,6 +133,12 @@ describe('.env: what inject writes reads back the same in sh and in dotenv, or i
     expect(() => fill(bad[0]!, 'env', ['Zm9vYmFy'])).toThrow(expect.objectContaining({ hints: [expect.stringMatching(/KEY=\{\{ vault:\/\/\.\.\. \}\} without quotes/)] }));
   });
 
+  it('template lines a shell expands do not block later placeholders; a CRLF template is refused with a hint saying so', () => {
+    const out = fill('HOME_DIR=${HOME}/bot\nKEY={{ vault://cb/apiKey }}\n', 'env', ['k1']);
+    expect(shRead(out, ['KEY'])).toEqual({ KEY: 'k1' });
+    expect(() => fill('A=1\r\nKEY={{ vault://cb/apiKey }}\r\n', 'env', ['k1'])).toThrow(expect.objectContaining({ hints: [expect.stringMatching(/CRLF/), expect.stringMatching(/KEY=/)] }));
+  });
+
   it('bare, exported and commented placeholders: sh and dotenv both read every value exactly', () => {
     const t = '# bot\nexport KEY={{ vault://cb/apiKey }} # the key\nSECRET={{ vault://cb/privateKey }}\nPASS={{ vault://okx/passphrase }}\nPLAIN="x y"\n';
     const values = ['organizations/1b3e/apiKeys/9f2c', PEM, "it's"];

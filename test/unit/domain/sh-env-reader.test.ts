@@ -35,6 +35,9 @@ it('anything a shell may read otherwise or run is null, and an unclosed quote st
   expect(Object.fromEntries(got)).toEqual({ J: '', X: null, E: null, T: null, OK: '1', U: null });
   // Text after the word that holds a quote: where it ends is unknown, so nothing after counts.
   expect(Object.fromEntries(readShEnv("AUTH=Bearer 'x'\nB=1\n"))).toEqual({ AUTH: null });
+  // ${NAME} that closes on its line is not plain but does not stop the reading; an unclosed one does.
+  expect(Object.fromEntries(readShEnv('A=${HOME}/x\nB=1\n'))).toEqual({ A: null, B: '1' });
+  expect(Object.fromEntries(readShEnv("A=${X:-'}\nB=1\n"))).toEqual({ A: null });
   // Not an assignment: where the next statement starts is unknown, so nothing after counts.
   expect(readShEnv('f() {\nA=1\n}\n').size).toBe(0);
 });
