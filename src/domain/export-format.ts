@@ -1,4 +1,5 @@
 // The shapes `vault export` writes and `vault import json` reads back.
+import { parse as parseDotenv } from 'dotenv';
 import { UsageError } from '../errors';
 import { Entry, printable } from './entry';
 import { dockerEnvProblem, quoteForShellAndDotenv } from './env-quoting';
@@ -6,7 +7,6 @@ import { defaultEnvName } from './env-names';
 import { isExchangeId } from './exchanges';
 import { Secret } from './secret';
 import { readShEnv } from './sh-env-reader';
-import { parse as parseDotenv } from 'dotenv';
 
 export const EXPORT_FORMAT = 'exvault-export';
 

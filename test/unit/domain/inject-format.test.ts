@@ -48,6 +48,7 @@ describe.each(Object.keys(TEMPLATES) as (keyof typeof TEMPLATES)[])('%s', (forma
     const expected = { key: values[0], secret: values[1], password: values[2] };
     expect(t.read(out)).toEqual(expected);
     if (format !== 'env') expect(python(t.py, out)).toEqual(expected);
+    else expect(shRead(out, ['key', 'secret', 'password'])).toEqual(expected);
   });
 
   it('property: random secrets (quotes, backslashes, unicode, newlines, #, $, backticks) read back byte for byte, or are refused', () => {
@@ -65,6 +66,7 @@ describe.each(Object.keys(TEMPLATES) as (keyof typeof TEMPLATES)[])('%s', (forma
           return;
         }
         expect(t.read(out)).toEqual({ key: 'k', secret: a, password: b });
+        if (format === 'env') expect(shRead(out, ['key', 'secret', 'password'])).toEqual({ key: 'k', secret: a, password: b });
       }),
       { numRuns: 300 },
     );
