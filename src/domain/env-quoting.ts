@@ -8,11 +8,12 @@
  * `$`, backticks, backslashes) and dotenv strips the quotes without expanding anything.
  * "value" when it holds a single quote but nothing either reader would interpret inside
  * double quotes (`"`, `\`, `$`, backtick). null otherwise, and for a carriage return
- * (dotenv turns every CR into LF before parsing) or a NUL (no environment can hold one).
+ * (dotenv turns every CR into LF before parsing) or a NUL (no environment can hold one),
+ * and for a final backslash: dotenv reads `\'` as an escaped quote and runs on into the next line.
  */
 export function quoteForShellAndDotenv(v: string): string | null {
   if (/[\r\0]/.test(v)) return null;
-  if (!v.includes("'")) return `'${v}'`;
+  if (!v.includes("'") && !v.endsWith('\\')) return `'${v}'`;
   if (!/["\\$`]/.test(v)) return `"${v}"`;
   return null;
 }

@@ -1,10 +1,12 @@
 // The shapes `vault export` writes and `vault import json` reads back.
+import { parse as parseDotenv } from 'dotenv';
 import { UsageError } from '../errors';
 import { Entry, printable } from './entry';
 import { dockerEnvProblem, quoteForShellAndDotenv } from './env-quoting';
 import { defaultEnvName } from './env-names';
 import { isExchangeId } from './exchanges';
 import { Secret } from './secret';
+import { readShEnv } from './sh-env-reader';
 
 export const EXPORT_FORMAT = 'exvault-export';
 
@@ -25,6 +27,7 @@ export function exportJson(entries: Entry[]): string {
  */
 export function exportEnv(entries: Entry[], style: 'env' | 'docker' = 'env'): string {
   const lines: string[] = [];
+  const wrote: { name: string; value: string; what: string }[] = [];
   for (const e of entries) {
     lines.push(`# ${e.name} (${e.exchange})`);
     for (const [field, v] of Object.entries(e.secrets).sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -36,12 +39,24 @@ export function exportEnv(entries: Entry[], style: 'env' | 'docker' = 'env'): st
         lines.push(`${name}=${value}`);
       } else {
         const quoted = quoteForShellAndDotenv(value);
-        if (quoted === null) throw new UsageError(`${e.name}.${field} cannot be written so that both a shell and dotenv read it back exactly`, ['it holds a carriage return, a NUL, or a single quote together with " \\ $ or a backtick', 'use --format json']);
+        if (quoted === null) throw new UsageError(`${e.name}.${field} cannot be written so that both a shell and dotenv read it back exactly`, ['it holds a carriage return, a NUL, a final backslash, or a single quote together with " \\ $ or a backtick', 'use --format json']);
         lines.push(`${name}=${quoted}`);
+        wrote.push({ name, value, what: `${e.name}.${field}` });
       }
     }
   }
-  return `${lines.join('\n')}\n`;
+  const text = `${lines.join('\n')}\n`;
+  // Read the whole file back as sh and dotenv will (a value can change how the next line
+  // reads): the last value each name gets must be the one written last under it.
+  if (style === 'env') {
+    const sh = readShEnv(text);
+    const dotenv = parseDotenv(text);
+    const last = new Map(wrote.map((w) => [w.name, w]));
+    for (const w of last.values()) {
+      if (sh.get(w.name) !== w.value || dotenv[w.name] !== w.value) throw new UsageError(`${w.what} cannot be written so that both a shell and dotenv read it back exactly`, ['use --format json']);
+    }
+  }
+  return text;
 }
 
 export interface ImportedEntry {

@@ -7,6 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { parse as parseDotenv } from 'dotenv';
 import { UsageError } from '../errors';
 import { quoteForShellAndDotenv } from './env-quoting';
+import { readShEnv } from './sh-env-reader';
 import { Placeholder } from './template';
 
 export const TEMPLATE_FORMATS = ['json', 'yaml', 'toml', 'env', 'plain'] as const;
@@ -166,20 +167,47 @@ export function fillTemplate(text: string, format: TemplateFormat, places: Place
   if (outside !== -1) {
     throw new UsageError(`${refText(places[outside]!)} on line ${places[outside]!.line} is not inside a value of the ${TITLE[format]} file`, ['a placeholder in a comment would write the secret into the comment']);
   }
-  const expectWith = (only?: number) => mapStrings(tree, (s) => s.replace(markerRe, (m, i: string) => (only === undefined || Number(i) === only ? values[Number(i)]! : m)));
-  const readsBack = (rendered: string, expected: unknown) => {
+  // The text a parsed string should hold with placeholder `only` (or all) filled. Where a
+  // placeholder is the whole string (a YAML block adds its chomping's line breaks), that is
+  // exactly the secret, so a block that adds or drops a final line break is refused.
+  const whole = new RegExp(`^exvaultmark${nonce}n(\\d+)x\n*$`);
+  const expectString = (only?: number) => (s: string) => {
+    const w = whole.exec(s);
+    const i = w ? Number(w[1]) : -1;
+    if (w && (only === undefined || i === only) && (s === marker(i) || ctx[i] === 'block')) return given[i]!;
+    return s.replace(markerRe, (m, j: string) => (only === undefined || Number(j) === only ? values[Number(j)]! : m));
+  };
+  const expectWith = (only?: number) => mapStrings(tree, expectString(only));
+  // .env: the variables holding a placeholder must read the same in a POSIX shell too.
+  const envHeld = format === 'env' ? Object.entries(tree as Record<string, string>).filter(([k, v]) => new RegExp(markerRe.source).test(k + v)).map(([k]) => k) : [];
+  const shAgrees = (rendered: string, only?: number) => {
+    const sh = readShEnv(rendered);
+    const expected = expectWith(only) as Record<string, string>;
+    return envHeld.every((k) => {
+      const name = expectString(only)(k);
+      return sh.get(name) !== undefined && sh.get(name) === expected[name];
+    });
+  };
+  const readsBack = (rendered: string, only?: number) => {
     try {
       // Through mapStrings too, so both sides are plain objects (parsers differ in prototypes).
-      return isDeepStrictEqual(mapStrings(parseAs(format, rendered), (s) => s), expected);
+      return isDeepStrictEqual(mapStrings(parseAs(format, rendered), (s) => s), expectWith(only)) && (format !== 'env' || shAgrees(rendered, only));
     } catch {
       return false;
     }
   };
-  if (readsBack(filled, expectWith())) return filled;
+  if (readsBack(filled)) return filled;
   // Find the placeholder to blame: fill one at a time.
-  const bad = places.findIndex((_p, i) => !readsBack(render((j) => (j === i ? values[j]! : marker(j))), expectWith(i)));
-  const p = places[bad === -1 ? 0 : bad]!;
-  throw new UsageError(`the value of ${refText(p)} on line ${p.line} cannot be written into this ${TITLE[format]} file so that it reads back exactly; nothing was written`, [
-    format === 'env' ? 'leave the placeholder bare (KEY={{ vault://... }}) so that vault quotes it, or use vault exec' : 'put the placeholder where a quoted string can stand (for example "key": "{{ vault://... }}"), or use vault exec',
-  ]);
+  const bad = places.findIndex((_p, i) => !readsBack(render((j) => (j === i ? values[j]! : marker(j))), i));
+  const at = bad === -1 ? 0 : bad;
+  const p = places[at]!;
+  const v = given[at]!;
+  const crlf = format === 'env' && text.includes('\r\n') ? ['the template has Windows line ends (CRLF): a shell keeps the CR in every value; save it with LF line ends'] : [];
+  const hint =
+    format === 'env'
+      ? 'write the placeholder as the whole value, KEY={{ vault://... }} without quotes, and the vault picks a quoting that sh (set -a; . ./file) and dotenv read alike; or use vault exec'
+      : ctx[at] === 'block'
+        ? `this value needs a block scalar written ${v.endsWith('\n\n') ? '`|+` (it ends in several line breaks)' : v.endsWith('\n') ? '`|` (it ends in one line break)' : '`|-` (it has no final line break)'}, with nothing after it in the block`
+        : 'put the placeholder where a quoted string can stand (for example "key": "{{ vault://... }}"), or use vault exec';
+  throw new UsageError(`the value of ${refText(p)} on line ${p.line} cannot be written into this ${TITLE[format]} file so that it reads back exactly; nothing was written`, [...crlf, hint]);
 }

@@ -152,6 +152,48 @@ describe('inject', () => {
     expect(fs.existsSync(out)).toBe(false);
   });
 
+  it('.env: bare placeholders read back exactly by sh, dash, bash and dotenv; nothing in the file runs', async () => {
+    const t = sb.secretFile('bot.env.template', '# bot\nexport OKX_PASSPHRASE={{ vault://okx/passphrase }} # okx\nCB_KEY={{ vault://cb/privateKey }}\nDRY_RUN="true"\n');
+    const out = path.join(dir, 'inject-bot.env');
+    expect((await run(['inject', '-i', t, '-o', out])).code).toBe(0);
+    const want = { OKX_PASSPHRASE: V.okxPass, CB_KEY: V.cbKey, DRY_RUN: 'true' };
+    expect(parseDotenv(fs.readFileSync(out))).toEqual(want);
+    for (const shell of ['sh', 'dash', 'bash']) {
+      const r = spawnSync(shell, ['-c', `set -a; . ./inject-bot.env; exec "${NODE}" -e 'process.stdout.write(JSON.stringify(Object.fromEntries(process.argv.slice(1).map((k) => [k, process.env[k]]))))' ${Object.keys(want).join(' ')}`], { cwd: dir, encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(JSON.parse(r.stdout)).toEqual(want);
+    }
+    expect(fs.existsSync(path.join(dir, 'PWNED'))).toBe(false);
+  });
+
+  it('.env: a value sh would read otherwise than dotenv (a final backslash in double quotes, a placeholder inside a longer value) is refused naming it, exit 2, no file', async () => {
+    expect((await run(['add', 'p8', '--exchange', 'other'], { input: JSON.stringify({ apiKey: `${CANARY.passphrase}\\` }) })).code).toBe(0);
+    const cases = [
+      ['OKX_PASSPHRASE="{{ vault://p8/apiKey }}"\nDRY_RUN="true"\n', /the value of \{\{ vault:\/\/p8\/apiKey \}\} on line 1 cannot be written into this \.env file/],
+      ['AUTH=Bearer {{ vault://bn/apiSecret }}\n', /the value of \{\{ vault:\/\/bn\/apiSecret \}\} on line 1 cannot be written into this \.env file/],
+      ['I=pre{{ vault://bn/apiSecret }}\n', /vault:\/\/bn\/apiSecret \}\} on line 1/],
+    ] as const;
+    for (const [text, msg] of cases) {
+      const t = sb.secretFile('odd.env', text);
+      const out = path.join(dir, 'odd-out.env');
+      const r = await run(['inject', '-i', t, '-o', out]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(msg);
+      expect(r.stderr).toMatch(/vault: hint: write the placeholder as the whole value, KEY=\{\{ vault:\/\/\.\.\. \}\} without quotes/);
+      expect(fs.existsSync(out)).toBe(false);
+    }
+    expect((await run(['rm', 'p8', '--yes'])).code).toBe(0);
+  });
+
+  it('YAML: a passphrase as a whole `|` block would gain a final line break: refused, hinting `|-`', async () => {
+    const t = sb.secretFile('block.yml', 'p: |\n  {{ vault://okx/apiSecret }}\n');
+    const out = path.join(dir, 'block-out.yml');
+    const r = await run(['inject', '-i', t, '-o', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/vault:\/\/okx\/apiSecret \}\} on line 2 cannot be written into this YAML file[\s\S]*`\|-`/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
   it('ccxt signs the same requests from the injected file as from the original values (Binance HMAC, OKX, Coinbase ES256 and Ed25519)', async () => {
     const t = sb.secretFile('ccxt.template.json', JSON.stringify({
       binance: { apiKey: '{{ vault://bn/apiKey }}', secret: '{{ vault://bn/apiSecret }}' },
@@ -194,6 +236,13 @@ describe('export', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/weird\.apiKey cannot be written so that both a shell and dotenv read it back exactly/);
     expect(r.stdout).toBe('');
+    expect((await run(['rm', 'weird', '--yes'])).code).toBe(0);
+    // A final backslash: in single quotes dotenv reads `\'` as an escaped quote and runs on into the next line.
+    expect((await run(['add', 'weird', '--exchange', 'other'], { input: JSON.stringify({ apiKey: `${CANARY.apiSecret}\\`, apiSecret: 'next' }) })).code).toBe(0);
+    const r2 = await run(['export', 'weird', '--format', 'env', '--yes']);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/weird\.apiKey cannot be written so that both a shell and dotenv read it back exactly/);
+    expect(r2.stdout).toBe('');
     expect((await run(['rm', 'weird', '--yes'])).code).toBe(0);
   });
 
