@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { AuditError } from '../errors';
 import { AuditEvent, AuditHead, AuditRecord, ChainState, failedUnlockEvent, GENESIS_MAC, headMacInput, makeRecord, MacFn } from '../domain/audit';
-import { appendLogLine, readChainTail } from '../storage/audit-file';
+import { appendLogLine, cutLogBack, readChainTail } from '../storage/audit-file';
 import { auditHeadPath, readHeadFile, writeHeadFile } from '../storage/audit-head';
 import { acquireLock } from '../storage/lock';
 import { auditPath } from '../storage/paths';
@@ -31,8 +31,16 @@ function appendLocked(ctx: AppContext, event: AuditEvent, macFn: MacFn | null): 
   const file = auditPath(ctx.vaultPath);
   const state: ChainState = readChainTail(file);
   const { line, record } = makeRecord(event, state, macFn, ctx.clock.now(), uid(), process.pid);
-  appendLogLine(file, line);
-  if (macFn) writeHeadFile(auditHeadPath(ctx.vaultPath), storedHead({ seq: record.seq, mac: record.mac! }, macFn));
+  const before = appendLogLine(file, line);
+  if (macFn) {
+    try {
+      writeHeadFile(auditHeadPath(ctx.vaultPath), storedHead({ seq: record.seq, mac: record.mac! }, macFn), 'nothing was released');
+    } catch (err) {
+      // The release will not happen: the log must not say it did.
+      cutLogBack(file, before);
+      throw err;
+    }
+  }
   return record;
 }
 
