@@ -5,7 +5,7 @@ import { auditHeadPath, readHeadFile } from '../storage/audit-head';
 import { auditPath } from '../storage/paths';
 import { alert } from './alerts';
 import { auditMac, startNewChain } from './audit-log';
-import { AppContext, mutate, openSession } from './session';
+import { AppContext, openSession, saveSession, underWriteLock } from './session';
 
 export interface VerifyResult {
   records: number;
@@ -59,8 +59,8 @@ export async function verifyAudit(ctx: AppContext): Promise<VerifyResult> {
 
 /** `vault audit new-chain`: for a copied or restored vault; see startNewChain. */
 export async function newChain(ctx: AppContext): Promise<{ keptAs: string | null; seq: number }> {
-  return mutate(ctx, async (s) => {
-    const { keptAs, record } = await startNewChain(ctx, s.dataKey, s.doc.auditHead);
+  return underWriteLock(ctx, async (s) => {
+    const { keptAs, record } = await startNewChain(ctx, s.dataKey, s.doc.auditHead, () => saveSession(ctx, s));
     return { keptAs, seq: record.seq };
   });
 }

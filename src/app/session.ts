@@ -85,13 +85,23 @@ export async function saveSession(ctx: AppContext, s: Session): Promise<void> {
  * key never changes for a vault, so the re-read under the lock needs no second unlock.
  */
 export async function mutate<T>(ctx: AppContext, fn: (s: Session) => T | Promise<T>, unlockedKey?: Uint8Array): Promise<T> {
+  return underWriteLock(
+    ctx,
+    async (s) => {
+      const result = await fn(s);
+      await saveSession(ctx, s);
+      return result;
+    },
+    unlockedKey,
+  );
+}
+
+/** As mutate, but fn saves the session itself (saveSession), as part of a larger change. */
+export async function underWriteLock<T>(ctx: AppContext, fn: (s: Session) => T | Promise<T>, unlockedKey?: Uint8Array): Promise<T> {
   const dataKey = unlockedKey ?? (await unlockForWrite(ctx));
   const lock = await acquireLock(lockPath(ctx.vaultPath));
   try {
-    const s = reread(ctx, dataKey);
-    const result = await fn(s);
-    await saveSession(ctx, s);
-    return result;
+    return await fn(reread(ctx, dataKey));
   } finally {
     lock.release();
   }

@@ -70,3 +70,32 @@ it('a lock whose removal fails at release does not block the same command later:
   expect(records.slice(-2).map((x) => x.cmd)).toEqual(['exec', 'exec-exit']);
   expect(fs.existsSync(`${log()}.lock`)).toBe(false);
 }, 240_000);
+
+const dirOf = () => path.dirname(sb.vault);
+/** Anything beside the vault but the vault, its backup, log and head: temp files, links, kept logs. */
+const leftovers = () => fs.readdirSync(dirOf()).filter((f) => !/^vault\.exv(\.bak|\.audit|\.audit-head)?$/.test(f));
+
+it.each([
+  ['link', 'the link keeping the old log', (x: string) => x === log()],
+  ['rename', 'the new log', (x: string) => /\/\.vault\.exv\.audit\.tmp-/.test(x)],
+  ['rename', 'the new head', (x: string) => /\/\.vault\.exv\.audit-head\.tmp-/.test(x)],
+  ['rename', 'the vault', (x: string) => /\/\.vault\.exv\.tmp-/.test(x)],
+] as const)('audit new-chain whose %s of %s fails (EIO): exit 9, nothing changed, nothing left behind', async (syscall, _what, target) => {
+  expect((await sb.vaultCmd(['get', 'e1', 'apiKey'], { reveals: true })).code).toBe(0);
+  const restore = saveState();
+  const [vaultBefore, logBefore, headBefore] = [read(sb.vault), read(log()), read(head())];
+  const args = ['--passphrase-file', sb.passFile, 'audit', 'new-chain'];
+  const r = await injectInto(args, opts(), syscall, 'EIO', (c) => c.find((x) => target(x.target)), () => {
+    restore();
+    for (const f of leftovers()) fs.rmSync(path.join(dirOf(), f), { force: true });
+  });
+  expect(target(injectedCalls(r).find((c) => c.main)!.target)).toBe(true);
+  expect(r.code).toBe(9);
+  expect(r.stderr.split('\n')[0]).toMatch(/^vault: error: could not write .* \(input\/output error\): nothing was changed$/);
+  expect(r.stderr).toMatch(/^vault: hint: /m);
+  expect(same(read(sb.vault), vaultBefore)).toBe(true);
+  expect(same(read(log()), logBefore)).toBe(true);
+  expect(same(read(head()), headBefore)).toBe(true);
+  expect(leftovers()).toEqual([]);
+  expect((await sb.vaultCmd(['audit', 'verify'])).code).toBe(0);
+}, 240_000);
