@@ -2,7 +2,7 @@
 // failed unlocks go in without a MAC. (Reading and verifying: audit.ts.)
 import { subkey, hmac } from '../crypto/mac';
 import * as os from 'node:os';
-import { AuditEvent, AuditHead, AuditRecord, ChainState, failedUnlockEvent, GENESIS_MAC, headMacInput, makeRecord, MacFn } from '../domain/audit';
+import { AuditEvent, AuditHead, AuditRecord, ChainState, coverResult, failedUnlockEvent, FUTURE_SKEW_MS, GENESIS_MAC, headMacInput, makeRecord, MacFn } from '../domain/audit';
 import { appendLogLine, cutLogBack, readChainTail } from '../storage/audit-file';
 import { auditHeadPath, readHeadFile, writeHeadFile } from '../storage/audit-head';
 import { swapAuditFiles } from '../storage/audit-swap';
@@ -123,15 +123,20 @@ export async function recordFailedUnlock(ctx: AppContext): Promise<void> {
  * Failed unlocks recorded since the last authenticated record get covered by a MAC now that
  * the key is here, and reported. Best effort: opening the vault does not depend on the log.
  */
-export async function chainPending(ctx: AppContext, dataKey: Uint8Array): Promise<{ failed: number; first: string | null }> {
+export async function chainPending(ctx: AppContext, dataKey: Uint8Array): Promise<{ failed: number; first: string | null; forged: { seq: number; time: string }[] }> {
   try {
     const tail = readChainTail(auditPath(ctx.vaultPath));
-    if (!tail.pending.length) return { failed: 0, first: null };
-    const first = (JSON.parse(tail.pending[0]!) as { time?: string }).time ?? null;
-    await append(ctx, { cmd: 'chain', result: `${tail.pending.length} failed unlock${tail.pending.length === 1 ? '' : 's'}` }, auditMac(dataKey));
-    return { failed: tail.pending.length, first };
+    if (!tail.pending.length) return { failed: 0, first: null, forged: [] };
+    // A failed unlock dated ahead of now was not written by a failed unlock: covered, but
+    // noted as forged in the covering record (verify then names it) and not counted.
+    const limit = new Date(ctx.clock.now().getTime() + FUTURE_SKEW_MS).toISOString();
+    const pending = tail.pending.map((l) => JSON.parse(l) as { seq: number; time?: string });
+    const forged = pending.filter((p) => typeof p.time === 'string' && p.time > limit).map((p) => ({ seq: p.seq, time: p.time! }));
+    const real = pending.filter((p) => !forged.some((f) => f.seq === p.seq));
+    await append(ctx, { cmd: 'chain', result: coverResult(real.length, forged.map((f) => f.seq)) }, auditMac(dataKey));
+    return { failed: real.length, first: real[0]?.time ?? null, forged };
   } catch {
-    return { failed: 0, first: null };
+    return { failed: 0, first: null, forged: [] };
   }
 }
 

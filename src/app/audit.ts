@@ -11,6 +11,8 @@ export interface VerifyResult {
   records: number;
   problem: Problem | null;
   unchained: number;
+  /** Failed-unlock records dated in the future, noted as forged when they were covered. */
+  forged: { line: number; seq: number; time: string }[];
   /** The last record the head file vouches for (0: the empty chain). */
   headSeq: number | null;
   /** When the chain was started by `audit new-chain`: where, when, and what it follows. */
@@ -54,7 +56,7 @@ export async function verifyAudit(ctx: AppContext): Promise<VerifyResult> {
   if (problem) await alert(ctx, s, 'audit-verify-failed', { line: problem.line, problem: problem.message });
   const first = walk.records[0];
   const origin = first?.cmd === 'new-chain' ? { host: first.program ?? '?', time: first.time, follows: String(first.result ?? '') } : null;
-  return { records: walk.records.length, problem, unchained: walk.unchained, headSeq: fromHead.headSeq, origin };
+  return { records: walk.records.length, problem, unchained: walk.unchained, forged: walk.forged, headSeq: fromHead.headSeq, origin };
 }
 
 /** `vault audit new-chain`: for a copied or restored vault; see startNewChain. */
