@@ -76,7 +76,7 @@ const dirOf = () => path.dirname(sb.vault);
 const leftovers = () => fs.readdirSync(dirOf()).filter((f) => !/^vault\.exv(\.bak|\.audit|\.audit-head)?$/.test(f));
 
 it.each([
-  ['link', 'the link keeping the old log', (x: string) => x === log()],
+  ['link', 'the old log (kept by a hard link)', (x: string) => x === log()],
   ['rename', 'the new log', (x: string) => /\/\.vault\.exv\.audit\.tmp-/.test(x)],
   ['rename', 'the new head', (x: string) => /\/\.vault\.exv\.audit-head\.tmp-/.test(x)],
   ['rename', 'the vault', (x: string) => /\/\.vault\.exv\.tmp-/.test(x)],
