@@ -1,12 +1,11 @@
 // Writing the audit log: the record of a release goes in before the release happens;
 // failed unlocks go in without a MAC. (Reading and verifying: audit.ts.)
 import { subkey, hmac } from '../crypto/mac';
-import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { AuditError } from '../errors';
-import { AuditEvent, AuditHead, AuditRecord, ChainState, failedUnlockEvent, GENESIS_MAC, headMacInput, makeRecord, MacFn } from '../domain/audit';
-import { appendLogLine, readChainTail } from '../storage/audit-file';
+import { AuditEvent, AuditHead, AuditRecord, ChainState, coverResult, failedUnlockEvent, FUTURE_SKEW_MS, GENESIS_MAC, headMacInput, makeRecord, MacFn } from '../domain/audit';
+import { appendLogLine, cutLogBack, readChainTail } from '../storage/audit-file';
 import { auditHeadPath, readHeadFile, writeHeadFile } from '../storage/audit-head';
+import { swapAuditFiles } from '../storage/audit-swap';
 import { acquireLock } from '../storage/lock';
 import { auditPath } from '../storage/paths';
 import type { AppContext } from './session';
@@ -31,15 +30,23 @@ function appendLocked(ctx: AppContext, event: AuditEvent, macFn: MacFn | null): 
   const file = auditPath(ctx.vaultPath);
   const state: ChainState = readChainTail(file);
   const { line, record } = makeRecord(event, state, macFn, ctx.clock.now(), uid(), process.pid);
-  appendLogLine(file, line);
-  if (macFn) writeHeadFile(auditHeadPath(ctx.vaultPath), storedHead({ seq: record.seq, mac: record.mac! }, macFn));
+  const before = appendLogLine(file, line);
+  if (macFn) {
+    try {
+      writeHeadFile(auditHeadPath(ctx.vaultPath), storedHead({ seq: record.seq, mac: record.mac! }, macFn), 'nothing was released');
+    } catch (err) {
+      // The release will not happen: the log must not say it did.
+      cutLogBack(file, before);
+      throw err;
+    }
+  }
   return record;
 }
 
-async function withAuditLock<T>(ctx: AppContext, fn: () => T): Promise<T> {
+async function withAuditLock<T>(ctx: AppContext, fn: () => T | Promise<T>): Promise<T> {
   const lock = await acquireLock(`${auditPath(ctx.vaultPath)}.lock`, undefined, 'nothing was released');
   try {
-    return fn();
+    return await fn();
   } finally {
     lock.release();
   }
@@ -59,25 +66,38 @@ export function writeGenesisHead(vaultPath: string, dataKey: Uint8Array): AuditH
 /**
  * Starts a new chain for a vault copied or restored elsewhere, whose log cannot verify here.
  * The old log is kept beside it, renamed; the new chain's first record names the host and the
- * chain it follows (the last head this copy knew), so the break is on the record.
+ * chain it follows (the last head this copy knew), so the break is on the record. All or
+ * nothing: saveVault (the vault remembering the new head) is part of the swap, and any
+ * failure puts the old log and head back (storage/audit-swap.ts).
  */
-export async function startNewChain(ctx: AppContext, dataKey: Uint8Array, known: AuditHead | undefined): Promise<{ record: AuditRecord; keptAs: string | null }> {
+export async function startNewChain(
+  ctx: AppContext,
+  dataKey: Uint8Array,
+  known: AuditHead | undefined,
+  saveVault: () => Promise<void>,
+): Promise<{ record: AuditRecord; keptAs: string | null }> {
   const macFn = auditMac(dataKey);
-  return withAuditLock(ctx, () => {
+  return withAuditLock(ctx, async () => {
     const file = auditPath(ctx.vaultPath);
-    const stored = readHeadFile(auditHeadPath(ctx.vaultPath));
+    const headFile = auditHeadPath(ctx.vaultPath);
+    const stored = readHeadFile(headFile);
     const from = stored && stored !== 'damaged' && stored.hmac === macFn(...headMacInput(stored)) ? stored : known;
-    let keptAs: string | null = null;
-    if (fs.existsSync(file)) {
-      keptAs = `${file}.${ctx.clock.now().toISOString().replace(/[:.]/g, '-')}.old`;
-      try {
-        fs.renameSync(file, keptAs);
-      } catch (err) {
-        throw new AuditError(`cannot move the old audit log aside (${(err as NodeJS.ErrnoException).code ?? 'i/o error'})`);
-      }
-    }
     const previous = from ? `record ${from.seq}, mac ${from.mac.slice(0, 16)}` : 'none known';
-    const record = appendLocked(ctx, { cmd: 'new-chain', program: os.hostname().slice(0, 255), result: `follows ${previous}` }, macFn);
+    const genesis: ChainState = { seq: 0, authSeq: 0, mac: GENESIS_MAC, pending: [] };
+    const event = { cmd: 'new-chain', program: os.hostname().slice(0, 255), result: `follows ${previous}` };
+    const { line, record } = makeRecord(event, genesis, macFn, ctx.clock.now(), uid(), process.pid);
+    const head = storedHead({ seq: record.seq, mac: record.mac! }, macFn);
+    const { keptAs, warnings } = await swapAuditFiles(
+      {
+        log: file,
+        head: headFile,
+        newLog: Buffer.from(`${line}\n`),
+        newHead: Buffer.from(`${JSON.stringify(head)}\n`),
+        keptAs: `${file}.${ctx.clock.now().toISOString().replace(/[:.]/g, '-')}.old`,
+      },
+      saveVault,
+    );
+    for (const w of warnings) ctx.notices.warn(w);
     return { record, keptAs };
   });
 }
@@ -103,15 +123,20 @@ export async function recordFailedUnlock(ctx: AppContext): Promise<void> {
  * Failed unlocks recorded since the last authenticated record get covered by a MAC now that
  * the key is here, and reported. Best effort: opening the vault does not depend on the log.
  */
-export async function chainPending(ctx: AppContext, dataKey: Uint8Array): Promise<{ failed: number; first: string | null }> {
+export async function chainPending(ctx: AppContext, dataKey: Uint8Array): Promise<{ failed: number; first: string | null; forged: { seq: number; time: string }[] }> {
   try {
     const tail = readChainTail(auditPath(ctx.vaultPath));
-    if (!tail.pending.length) return { failed: 0, first: null };
-    const first = (JSON.parse(tail.pending[0]!) as { time?: string }).time ?? null;
-    await append(ctx, { cmd: 'chain', result: `${tail.pending.length} failed unlock${tail.pending.length === 1 ? '' : 's'}` }, auditMac(dataKey));
-    return { failed: tail.pending.length, first };
+    if (!tail.pending.length) return { failed: 0, first: null, forged: [] };
+    // A failed unlock dated ahead of now was not written by a failed unlock: covered, but
+    // noted as forged in the covering record (verify then names it) and not counted.
+    const limit = new Date(ctx.clock.now().getTime() + FUTURE_SKEW_MS).toISOString();
+    const pending = tail.pending.map((l) => JSON.parse(l) as { seq: number; time?: string });
+    const forged = pending.filter((p) => typeof p.time === 'string' && p.time > limit).map((p) => ({ seq: p.seq, time: p.time! }));
+    const real = pending.filter((p) => !forged.some((f) => f.seq === p.seq));
+    await append(ctx, { cmd: 'chain', result: coverResult(real.length, forged.map((f) => f.seq)) }, auditMac(dataKey));
+    return { failed: real.length, first: real[0]?.time ?? null, forged };
   } catch {
-    return { failed: 0, first: null };
+    return { failed: 0, first: null, forged: [] };
   }
 }
 

@@ -5,12 +5,14 @@ import { auditHeadPath, readHeadFile } from '../storage/audit-head';
 import { auditPath } from '../storage/paths';
 import { alert } from './alerts';
 import { auditMac, startNewChain } from './audit-log';
-import { AppContext, mutate, openSession } from './session';
+import { AppContext, openSession, saveSession, underWriteLock } from './session';
 
 export interface VerifyResult {
   records: number;
   problem: Problem | null;
   unchained: number;
+  /** Failed-unlock records dated in the future, noted as forged when they were covered. */
+  forged: { line: number; seq: number; time: string }[];
   /** The last record the head file vouches for (0: the empty chain). */
   headSeq: number | null;
   /** When the chain was started by `audit new-chain`: where, when, and what it follows. */
@@ -54,13 +56,13 @@ export async function verifyAudit(ctx: AppContext): Promise<VerifyResult> {
   if (problem) await alert(ctx, s, 'audit-verify-failed', { line: problem.line, problem: problem.message });
   const first = walk.records[0];
   const origin = first?.cmd === 'new-chain' ? { host: first.program ?? '?', time: first.time, follows: String(first.result ?? '') } : null;
-  return { records: walk.records.length, problem, unchained: walk.unchained, headSeq: fromHead.headSeq, origin };
+  return { records: walk.records.length, problem, unchained: walk.unchained, forged: walk.forged, headSeq: fromHead.headSeq, origin };
 }
 
 /** `vault audit new-chain`: for a copied or restored vault; see startNewChain. */
 export async function newChain(ctx: AppContext): Promise<{ keptAs: string | null; seq: number }> {
-  return mutate(ctx, async (s) => {
-    const { keptAs, record } = await startNewChain(ctx, s.dataKey, s.doc.auditHead);
+  return underWriteLock(ctx, async (s) => {
+    const { keptAs, record } = await startNewChain(ctx, s.dataKey, s.doc.auditHead, () => saveSession(ctx, s));
     return { keptAs, seq: record.seq };
   });
 }

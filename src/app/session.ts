@@ -40,7 +40,10 @@ async function unlockHead(ctx: AppContext, head: FileHead): Promise<Uint8Array> 
 
 /** Failed unlocks since the last open: chained into the log, reported, and alerted on. */
 async function reportFailedUnlocks(ctx: AppContext, dataKey: Uint8Array, session: () => Session): Promise<void> {
-  const { failed, first } = await chainPending(ctx, dataKey);
+  const { failed, first, forged } = await chainPending(ctx, dataKey);
+  if (forged.length) {
+    ctx.notices.warn(`${forged.length} failed-unlock record${forged.length === 1 ? '' : 's'} in the audit log dated in the future (${forged.map((f) => `seq ${f.seq} at ${f.time}`).join(', ')}): forged by something that can write the log; noted as such, see: vault audit verify`);
+  }
   if (!failed) return;
   ctx.notices.warn(`${failed} failed unlock attempt${failed === 1 ? '' : 's'} since the vault was last opened (first at ${first}); see: vault audit`);
   await alert(ctx, session(), 'unlock-failed', { attempts: failed, first });
@@ -85,13 +88,23 @@ export async function saveSession(ctx: AppContext, s: Session): Promise<void> {
  * key never changes for a vault, so the re-read under the lock needs no second unlock.
  */
 export async function mutate<T>(ctx: AppContext, fn: (s: Session) => T | Promise<T>, unlockedKey?: Uint8Array): Promise<T> {
+  return underWriteLock(
+    ctx,
+    async (s) => {
+      const result = await fn(s);
+      await saveSession(ctx, s);
+      return result;
+    },
+    unlockedKey,
+  );
+}
+
+/** As mutate, but fn saves the session itself (saveSession), as part of a larger change. */
+export async function underWriteLock<T>(ctx: AppContext, fn: (s: Session) => T | Promise<T>, unlockedKey?: Uint8Array): Promise<T> {
   const dataKey = unlockedKey ?? (await unlockForWrite(ctx));
   const lock = await acquireLock(lockPath(ctx.vaultPath));
   try {
-    const s = reread(ctx, dataKey);
-    const result = await fn(s);
-    await saveSession(ctx, s);
-    return result;
+    return await fn(reread(ctx, dataKey));
   } finally {
     lock.release();
   }

@@ -68,6 +68,25 @@ function unauthenticatedProblem(r: AuditRecord, lastTime: string | undefined): s
   return null;
 }
 
+/**
+ * A failed unlock dated further ahead of the clock than this, when a key holder comes to cover
+ * it, cannot be real (it was written before the cover): it is forged, and the cover says so.
+ */
+export const FUTURE_SKEW_MS = 5 * 60_000;
+const FORGED_NOTE = '; forged (dated in the future): seq ';
+
+/** The covering record's result: how many failed unlocks, and which records were forged. */
+export function coverResult(real: number, forged: number[]): string {
+  return `${real} failed unlock${real === 1 ? '' : 's'}${forged.length ? `${FORGED_NOTE}${forged.join(',')}` : ''}`;
+}
+
+/** The sequence numbers a covering record's (authenticated) result notes as forged. */
+function notedForged(result: unknown): number[] {
+  const text = typeof result === 'string' ? result : '';
+  const at = text.indexOf(FORGED_NOTE);
+  return at === -1 ? [] : text.slice(at + FORGED_NOTE.length).split(',').map(Number);
+}
+
 /** The failed-unlock record: exactly these fields, nothing a caller could add to. */
 export function failedUnlockEvent(): AuditEvent {
   return { cmd: 'unlock-failed' };
@@ -96,6 +115,8 @@ export interface WalkResult {
   problem: Problem | null;
   /** Unauthenticated records at the end, not yet covered by a MAC. */
   unchained: number;
+  /** Failed-unlock records dated in the future, noted as forged by the record that covers them. */
+  forged: { line: number; seq: number; time: string }[];
 }
 
 /** Parses the log and checks sequence and MACs; stops at the first bad record. */
@@ -103,7 +124,8 @@ export function walkChain(lines: string[], macFn: MacFn | null): WalkResult {
   const state: ChainState = { seq: 0, authSeq: 0, mac: GENESIS_MAC, pending: [] };
   const records: AuditRecord[] = [];
   let lastTime: string | undefined;
-  const fail = (i: number, message: string): WalkResult => ({ records, state, problem: { line: i + 1, message }, unchained: state.pending.length });
+  const forged: WalkResult['forged'] = [];
+  const fail = (i: number, message: string): WalkResult => ({ records, state, problem: { line: i + 1, message }, unchained: state.pending.length, forged });
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     let r: AuditRecord;
@@ -131,8 +153,18 @@ export function walkChain(lines: string[], macFn: MacFn | null): WalkResult {
         const covered = n ? `, or one of the ${n} failed-unlock record${n === 1 ? '' : 's'} it covers (from line ${i + 1 - n}) was changed` : '';
         return fail(i, `does not match its MAC (edited${covered || ', or the chain before it was changed'})`);
       }
-      // The record covering failed unlocks may not be dated before them either.
-      if (state.pending.length && lastTime !== undefined && String(r.time) < lastTime) return fail(i, 'is dated before the failed unlocks it covers');
+      // The record covering failed unlocks may not be dated before them either, unless it noted
+      // them as forged (dated in the future); one it did not note is named, not the cover.
+      if (state.pending.length && lastTime !== undefined && String(r.time) < lastTime) {
+        const noted = notedForged(r.result);
+        const n = state.pending.length;
+        for (let j = 0; j < n; j++) {
+          const p = JSON.parse(state.pending[j]!) as { seq: number; time: string };
+          if (p.time <= String(r.time)) continue;
+          if (!noted.includes(p.seq)) return fail(i - n + j, `is a failed unlock dated after the record that covers it (line ${i + 1}): forged, or the clock went back`);
+          forged.push({ line: i - n + j + 1, seq: p.seq, time: p.time });
+        }
+      }
       state.mac = mac;
       state.authSeq = r.seq;
       state.pending = [];
@@ -141,5 +173,5 @@ export function walkChain(lines: string[], macFn: MacFn | null): WalkResult {
     if (typeof r.time === 'string') lastTime = r.time;
     records.push(r);
   }
-  return { records, state, problem: null, unchained: state.pending.length };
+  return { records, state, problem: null, unchained: state.pending.length, forged };
 }

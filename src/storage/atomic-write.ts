@@ -25,6 +25,8 @@ export interface AtomicWriteOptions {
   what?: string;
   /** Runs once the temp file is complete and synced, just before the rename (the vault's backup). */
   beforeCommit?: () => void;
+  /** What a failure leaves as it was, for messages (default "nothing was changed"). */
+  unchanged?: string;
 }
 
 /** write(2) until every byte is written: a short write is not an error, so it must be looped. */
@@ -87,7 +89,7 @@ export function writeFileAtomic(target: string, data: Uint8Array, opts: AtomicWr
     fs.renameSync(tmp, target);
   } catch (err) {
     removeQuietly(tmp);
-    throw storageError(err, what, 'nothing was changed');
+    throw storageError(err, what, opts.unchanged ?? 'nothing was changed');
   }
   return { warnings: syncAfterCommit(dir, what) };
 }

@@ -121,7 +121,7 @@ export function readChainTail(file: string): ChainState {
  * part way (a full disk) is cut back off, so the chain never ends in half a record and never
  * records a release that did not happen. A log its owner cannot write is refused, even for root.
  */
-export function appendLogLine(file: string, line: string): void {
+export function appendLogLine(file: string, line: string): number {
   let log: { fd: number; st: fs.Stats };
   try {
     log = openLog(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT)!;
@@ -145,7 +145,26 @@ export function appendLogLine(file: string, line: string): void {
       }
       throw storageError(err, `the audit log ${file}`, 'nothing was released');
     }
+    return st.size;
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/**
+ * Cuts the log back to `size` (what it held before an append whose follow-up failed), so it
+ * never records a release that did not happen. Best effort: the caller is reporting a failure.
+ */
+export function cutLogBack(file: string, size: number): void {
+  try {
+    const fd = fs.openSync(file, fs.constants.O_WRONLY | O_NOFOLLOW);
+    try {
+      fs.ftruncateSync(fd, size);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    // The extra record stays; the head file still names the one before it.
   }
 }

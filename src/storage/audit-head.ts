@@ -40,10 +40,7 @@ export function readHeadFile(file: string): StoredHead | null | 'damaged' {
   return 'damaged';
 }
 
-export function writeHeadFile(file: string, head: StoredHead): void {
-  try {
-    writeFileAtomic(file, Buffer.from(`${JSON.stringify({ seq: head.seq, mac: head.mac, hmac: head.hmac })}\n`));
-  } catch (err) {
-    throw new AuditError(`cannot write the audit head ${file} (${(err as NodeJS.ErrnoException).code ?? 'i/o error'})`);
-  }
+/** Replaces the head atomically; a failure is a StorageError (exit 9) and leaves the old head. */
+export function writeHeadFile(file: string, head: StoredHead, unchanged = 'nothing was changed'): void {
+  writeFileAtomic(file, Buffer.from(`${JSON.stringify({ seq: head.seq, mac: head.mac, hmac: head.hmac })}\n`), { what: `the audit head ${file}`, unchanged });
 }

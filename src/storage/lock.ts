@@ -31,7 +31,14 @@ function processStart(pid: number): string | null {
   }
 }
 
+/**
+ * Tokens of the locks this process holds now. A lock naming this process with any other token
+ * is one it released but could not remove (an unlink that failed): stale, never waited for.
+ */
+const heldTokens = new Set<string>();
+
 function holderAlive(o: Owner): boolean {
+  if (o.pid === process.pid) return heldTokens.has(o.token);
   try {
     process.kill(o.pid, 0);
   } catch (err) {
@@ -163,9 +170,11 @@ export async function acquireLock(file: string, timeoutMs = LOCK_TIMEOUT_MS, unc
     // Tidying up is best effort; the lock is held and must be released by the caller.
   }
   let held = true;
+  heldTokens.add(owner.token);
   const release = () => {
     if (!held) return;
     held = false;
+    heldTokens.delete(owner.token);
     process.removeListener('exit', release);
     let mine: boolean;
     try {

@@ -44,7 +44,7 @@ function withTmpfs(fn: (mnt: string) => Promise<void>): () => Promise<void> {
 async function bigVault(file: string): Promise<void> {
   const entries = Array.from({ length: 520 }, (_, i) => ({ name: `k${i}`, exchange: 'binance', notes: 'n'.repeat(120), secrets: JSON.parse(BINANCE_JSON) }));
   const imp = sb.secretFile('big.json', JSON.stringify({ format: 'exvault-export', version: 1, entries }));
-  expect((await sb.vaultCmd(['--vault', file, 'init', '--kdf-memory', '19', '--kdf-passes', '2'])).code).toBe(0);
+  expect((await sb.vaultCmd(['--vault', file, 'init', '--kdf-memory', '19', '--kdf-passes', '2', '--allow-weak-kdf'])).code).toBe(0);
   const r = await sb.vaultCmd(['--vault', file, 'import', 'json', imp, '--yes']);
   expect(r.code).toBe(0);
 }
@@ -76,6 +76,32 @@ it(
     expect(fs.readFileSync(`${vault}.bak`).equals(bak)).toBe(true);
     expect(leftovers(dir)).toEqual([]);
     expect((await openVaultFile(vault, CANARY.vaultPassphrase)).entries.get('k1')!.label).toBeUndefined();
+  }),
+  240_000,
+);
+
+it(
+  'audit new-chain on a nearly full disk (64 KiB free, ~150 KB vault): exit 9, the vault, log and head untouched, no old log kept',
+  withTmpfs(async (mnt) => {
+    const dir = path.join(mnt, 'v');
+    fs.mkdirSync(dir, { mode: 0o700 });
+    const src = path.join(sb.root, 'home', 'big2', 'vault.exv');
+    await bigVault(src);
+    expect((await sb.vaultCmd(['--vault', src, 'get', 'k1', 'apiKey'], { reveals: true })).code).toBe(0);
+    for (const ext of ['', '.bak', '.audit', '.audit-head']) fs.copyFileSync(`${src}${ext}`, path.join(dir, `vault.exv${ext}`));
+    const vault = path.join(dir, 'vault.exv');
+    const free = () => {
+      const s = fs.statfsSync(mnt);
+      return s.bavail * s.bsize;
+    };
+    fs.writeFileSync(path.join(mnt, 'filler'), Buffer.alloc(free() - 64 * 1024));
+    const before = ['', '.audit', '.audit-head'].map((ext) => fs.readFileSync(`${vault}${ext}`));
+    const r = await sb.vaultCmd(['--vault', vault, 'audit', 'new-chain'], { env: env() });
+    expect(r.code).toBe(9);
+    expect(r.stderr).toMatch(/^vault: error: could not write the vault .*vault\.exv \(no space left on device\): nothing was changed$/m);
+    ['', '.audit', '.audit-head'].forEach((ext, i) => expect(fs.readFileSync(`${vault}${ext}`).equals(before[i]!)).toBe(true));
+    expect(fs.readdirSync(dir).filter((f) => !/^vault\.exv(\.bak|\.audit|\.audit-head)?$/.test(f))).toEqual([]);
+    expect((await sb.vaultCmd(['--vault', vault, 'audit', 'verify'], { env: env() })).code).toBe(0);
   }),
   240_000,
 );

@@ -141,3 +141,28 @@ it('failed unlocks are logged without the key, reported and alerted at the next 
   expect(bad.stderr).toMatch(new RegExp(`record at line ${i + 3} does not match its MAC \\(edited, or one of the 2 failed-unlock records it covers \\(from line ${i + 1}\\) was changed\\)`));
   expect(JSON.parse(fs.readFileSync(alertOut, 'utf8'))).toMatchObject({ event: 'audit-verify-failed', line: i + 3 });
 });
+
+it('a failed-unlock record forged with a future date: noted as forged when covered, not counted; verify stays intact and names it', async () => {
+  const own = new Sandbox();
+  try {
+    await own.init();
+    const e = { EXVAULT_PASSPHRASE_FILE: own.passFile };
+    expect((await own.run(['add', 'okx-main', '--exchange', 'okx'], { env: e, input: OKX_JSON })).code).toBe(0);
+    expect((await own.run(['get', 'okx-main', 'apiKey'], { env: e, reveals: true })).code).toBe(0);
+    const file = `${own.vault}.audit`;
+    const seq = lines(file).length + 1;
+    fs.appendFileSync(file, `${JSON.stringify({ cmd: 'unlock-failed', mac: null, pid: 1, seq, time: '2099-01-01T00:00:00.000Z', uid: 0 })}\n`);
+    const get = await own.run(['get', 'okx-main', 'apiKey'], { env: e, reveals: true });
+    expect(get.code).toBe(0);
+    expect(get.stderr).not.toMatch(/failed unlock attempt/);
+    expect(get.stderr).toMatch(new RegExp(`warning: 1 failed-unlock record in the audit log dated in the future \\(seq ${seq} at 2099-01-01T00:00:00.000Z\\): forged`));
+    const cover = JSON.parse(lines(file)[seq]!);
+    expect(cover).toMatchObject({ cmd: 'chain', result: `0 failed unlocks; forged (dated in the future): seq ${seq}` });
+    const v = await own.run(['audit', 'verify'], { env: e });
+    expect(v.code).toBe(0);
+    expect(v.stdout).toContain(`forged record at line ${seq} (seq ${seq}): a failed unlock dated in the future (2099-01-01T00:00:00.000Z)`);
+    own.assertNoCanary();
+  } finally {
+    own.cleanup();
+  }
+}, 120_000);

@@ -19,6 +19,8 @@ import { CLI } from './cli';
 export const STRACE = '/usr/bin/strace';
 export const FAULT_SYSCALLS = ['write', 'fsync', 'fdatasync', 'rename', 'link', 'openat'] as const;
 export type FaultSyscall = (typeof FAULT_SYSCALLS)[number];
+/** Also injectable on purpose (a lock's removal at release), traced only when aimed at. */
+export type InjectSyscall = FaultSyscall | 'unlink';
 
 export interface Call {
   tid: number;
@@ -34,7 +36,7 @@ const LINE = /^(\d+) +(\w+)\((.*)$/;
 
 function targetOf(syscall: string, args: string): string {
   if (syscall === 'openat') return /^[^,]*, "([^"]*)"/.exec(args)?.[1] ?? '';
-  if (syscall === 'rename' || syscall === 'link') return /^"([^"]*)"/.exec(args)?.[1] ?? '';
+  if (syscall === 'rename' || syscall === 'link' || syscall === 'unlink') return /^"([^"]*)"/.exec(args)?.[1] ?? '';
   return /^(\d+<[^>]*>)/.exec(args)?.[1] ?? '';
 }
 
@@ -88,14 +90,16 @@ export interface StraceOptions {
   cwd: string;
   input?: string;
   /** One call made to fail with errno, or (retval) to claim it wrote that many bytes without writing any. */
-  inject?: { syscall: FaultSyscall; errno?: string; retval?: number; n: number };
+  inject?: { syscall: InjectSyscall; errno?: string; retval?: number; n: number };
+  /** Syscalls traced besides FAULT_SYSCALLS (to count the calls of one outside that list). */
+  alsoTrace?: InjectSyscall[];
   timeoutMs: number;
   logFile: string;
 }
 
 /** Runs the built CLI under strace -f (tracing only the fault syscalls), optionally failing one call. */
 export function straceRun(args: string[], o: StraceOptions): Promise<StraceRun> {
-  const sargs = ['-f', '-qq', '-y', '-o', o.logFile, '-e', `trace=${FAULT_SYSCALLS.join(',')}`];
+  const sargs = ['-f', '-qq', '-y', '-o', o.logFile, '-e', `trace=${[...FAULT_SYSCALLS, ...(o.alsoTrace ?? [])].join(',')}`];
   if (o.inject) sargs.push('-e', `inject=${o.inject.syscall}:${o.inject.retval !== undefined ? `retval=${o.inject.retval}` : `error=${o.inject.errno}`}:when=${o.inject.n}`);
   fs.rmSync(o.logFile, { force: true });
   return new Promise((resolve, reject) => {
@@ -181,15 +185,16 @@ const sameFile = (a: string, b: string) => {
  * numbers moved between runs and the injection hit something else. `reset` puts the files
  * back before each run.
  */
-export async function injectInto(args: string[], o: Omit<StraceOptions, 'inject'>, syscall: FaultSyscall, errno: string | { retval: number }, pick: (calls: Call[]) => Call | undefined, reset: () => void): Promise<StraceRun> {
+export async function injectInto(args: string[], o: Omit<StraceOptions, 'inject'>, syscall: InjectSyscall, errno: string | { retval: number }, pick: (calls: Call[]) => Call | undefined, reset: () => void): Promise<StraceRun> {
   for (let attempt = 0; ; attempt++) {
     reset();
-    const plain = await straceRun(args, o);
+    const o2 = FAULT_SYSCALLS.includes(syscall as FaultSyscall) ? o : { ...o, alsoTrace: [...(o.alsoTrace ?? []), syscall] };
+    const plain = await straceRun(args, o2);
     if (plain.code !== 0) throw new Error(`the plain run failed: ${plain.stderr}`);
     const target = pick(parseTrace(plain.log).filter((c) => c.tid === plain.mainTid && c.syscall === syscall));
     if (!target) throw new Error('no such call in the plain run');
     reset();
-    const run = await straceRun(args, { ...o, inject: { syscall, n: target.n, ...(typeof errno === 'string' ? { errno } : errno) } });
+    const run = await straceRun(args, { ...o2, inject: { syscall, n: target.n, ...(typeof errno === 'string' ? { errno } : errno) } });
     const hit = injectedCalls(run).find((c) => c.main);
     if ((hit && sameFile(hit.target, target.target)) || attempt >= 4) return run;
   }

@@ -59,7 +59,7 @@ Examples:
       // Commander may give "--json" to the parent `audit`: read the merged values.
       const opts = c.optsWithGlobals<{ json?: boolean }>();
       const r = await verifyAudit(makeContext(c.optsWithGlobals<GlobalOptions>()));
-      if (opts.json) json({ ok: !r.problem, records: r.records, unchained: r.unchained, headSeq: r.headSeq, origin: r.origin, problem: r.problem });
+      if (opts.json) json({ ok: !r.problem, records: r.records, unchained: r.unchained, forged: r.forged, headSeq: r.headSeq, origin: r.origin, problem: r.problem });
       if (r.problem) {
         const where = r.problem.line === 0 ? r.problem.message : `record at line ${r.problem.line} ${r.problem.message}`;
         const hints = [`${r.records} records before it are intact`];
@@ -69,6 +69,7 @@ Examples:
       }
       if (!opts.json) {
         line(`audit log intact: ${r.records} records${r.unchained ? ` (${r.unchained} failed unlock${r.unchained === 1 ? '' : 's'} not yet covered by a MAC)` : ''}`);
+        for (const f of r.forged) line(`forged record at line ${f.line} (seq ${f.seq}): a failed unlock dated in the future (${f.time}), noted as forged by the record that covers it; something that can write the log wrote it`);
         if (r.origin) line(`this chain was started on ${r.origin.host} at ${r.origin.time}; it ${r.origin.follows} of the chain before it`);
         if (r.headSeq === null) line('no audit head file yet: a log cut short cannot be detected until the next release writes one');
       }

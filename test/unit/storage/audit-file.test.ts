@@ -49,3 +49,19 @@ it('a long run of failed unlocks at the end, longer than a chunk, is all pending
 it('an empty or missing log starts the chain', () => {
   expect(readChainTail(path.join(dir, 'none'))).toMatchObject({ seq: 0, authSeq: 0, pending: [] });
 });
+
+it('a failed unlock dated after the record that covers it: the cover passes only when it noted that record as forged; otherwise the forged line is named, not the cover', () => {
+  const key = Buffer.alloc(32, 7);
+  const mac: MacFn = (...parts) => hmac(key, ...parts).toString('hex');
+  const build = (coverResult: string) => {
+    const first = makeRecord({ cmd: 'get' }, { seq: 0, authSeq: 0, mac: '0'.repeat(64), pending: [] }, mac, new Date('2026-01-01T00:00:00Z'), 0, 1);
+    const forged = JSON.stringify({ cmd: 'unlock-failed', mac: null, pid: 1, seq: 2, time: '2099-01-01T00:00:00.000Z', uid: 0 });
+    const cover = makeRecord({ cmd: 'chain', result: coverResult }, { seq: 2, authSeq: 1, mac: first.record.mac!, pending: [forged] }, mac, new Date('2026-01-02T00:00:00Z'), 0, 1);
+    return [first.line, forged, cover.line];
+  };
+  const noted = walkChain(build('0 failed unlocks; forged (dated in the future): seq 2'), mac);
+  expect(noted.problem).toBeNull();
+  expect(noted.forged).toEqual([{ line: 2, seq: 2, time: '2099-01-01T00:00:00.000Z' }]);
+  const silent = walkChain(build('1 failed unlock'), mac);
+  expect(silent.problem).toEqual({ line: 2, message: 'is a failed unlock dated after the record that covers it (line 3): forged, or the clock went back' });
+});
