@@ -20,7 +20,7 @@ export class Masker {
     // Longest first, so a secret containing another is replaced whole.
     this.targets = targets
       .filter((t) => t.value.length > 0)
-      .flatMap((t) => encodingsOf(t.value).map((e) => ({ bytes: Buffer.from(e.text), replacement: Buffer.from(`<concealed:${t.name}>`) })))
+      .flatMap((t) => encodingsOf(t.value).map((e) => ({ bytes: e.bytes, replacement: Buffer.from(`<concealed:${t.name}>`) })))
       .sort((a, b) => b.bytes.length - a.bytes.length);
     this.maxLen = Math.max(0, ...this.targets.map((t) => t.bytes.length));
     // One pass per chunk over every encoding (bytes read as latin1: one character per byte),
