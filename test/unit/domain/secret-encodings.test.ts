@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { Masker } from '../../../src/domain/masker';
 import { randomBytes } from 'node:crypto';
 import { base64Cores, encodingsOf, needlesFor } from '../../../src/domain/secret-encodings';
-import { NeedleMatcher, trieRegex } from '../../../src/domain/needle-matcher';
+import { NeedleMatcher, trieRegex, trieRegexes } from '../../../src/domain/needle-matcher';
 import { Entry } from '../../../src/domain/entry';
 import { Secret } from '../../../src/domain/secret';
 import { CANARY } from '../../helpers/canary';
@@ -206,4 +206,18 @@ describe.each([NASTY, NASTY_NL])('a UTF-16LE file with a BOM (PowerShell 5 `>`),
     expect(masked.includes(Buffer.from('Gr1dBot', 'utf16le'))).toBe(false);
     expect(masked.includes(Buffer.from('Segment9', 'utf16le'))).toBe(false);
   });
+});
+
+it('a large vault is searched with several expressions, each under V8\'s 20 KiB optimisation limit, and every value is still found', () => {
+  const values = Array.from({ length: 300 }, (_, i) => `v${i}-${randomBytes(24).toString('base64')}`);
+  const { needles } = needlesFor([entry(Object.fromEntries(values.map((v, i) => [`f${i}`, v])))]);
+  const regexes = trieRegexes([...new Set(needles.map((n) => n.bytes.toString('latin1')))]);
+  expect(regexes.length).toBeGreaterThan(1);
+  for (const re of regexes) expect(re.source.length).toBeLessThanOrEqual(16 * 1024);
+  const matcher = new NeedleMatcher(needles);
+  const hits = matcher.find(Buffer.from(values.map((v) => `x ${v} y`).join('\n')));
+  expect(new Set(hits.filter((h) => h.form === 'raw').map((h) => h.line)).size).toBe(values.length);
+  // Their UTF-16LE forms (holding NUL bytes) are found too, in data that has a NUL.
+  const utf16 = matcher.find(Buffer.from(values.map((v) => `x ${v} y`).join('\n'), 'utf16le'));
+  expect(new Set(utf16.map((h) => h.label)).size).toBe(values.length);
 });
