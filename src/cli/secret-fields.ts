@@ -2,7 +2,7 @@
 // with echo off. Never from the command line. Errors name fields and files, never values.
 import { NeedTerminalError, UsageError } from '../errors';
 import { EXCHANGES, ExchangeId, fieldTitle, promptFields } from '../domain/exchanges';
-import { MAX_VALUE_BYTES } from '../domain/entry';
+import { MAX_VALUE_BYTES, printable } from '../domain/entry';
 import { Secret } from '../domain/secret';
 import { Prompter } from '../app/ports';
 import { readCapped } from '../platform/secret-input';
@@ -12,14 +12,47 @@ const MAX_JSON_BYTES = 1024 * 1024;
 /** Names other tools use (CCXT's secret and password) for our standard fields. */
 const ALIASES: Record<string, string> = { key: 'apiKey', secret: 'apiSecret', password: 'passphrase' };
 
+/** JSON white space, then the colon that makes a string a key. */
+const COLON = /[ \t\r\n]*:/y;
+
+/**
+ * The keys of the outermost object of a text JSON.parse has accepted, in order, duplicates
+ * kept: a walk that skips strings and counts brackets, so a key is a string at depth 1
+ * followed by a colon.
+ */
+export function topLevelKeys(text: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      COLON.lastIndex = j + 1;
+      if (depth === 1 && COLON.test(text)) keys.push(JSON.parse(text.slice(i, j + 1)) as string);
+      i = j;
+    } else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+  }
+  return keys;
+}
+
 export function parseSecretJson(text: string, source: string, exchange?: ExchangeId): Record<string, Secret> {
   let raw: unknown;
+  // Notepad starts a UTF-8 file with a byte order mark, which JSON.parse refuses.
+  if (text.startsWith('\ufeff')) text = text.slice(1);
   try {
     raw = JSON.parse(text);
   } catch {
     throw new UsageError(`the secret fields in ${source} are not valid JSON`, ['expected an object such as {"apiKey": "...", "apiSecret": "..."}']);
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError(`the secret fields in ${source} must be a JSON object`);
+  // JSON.parse keeps the last of two equal keys without a word: the first value would be lost.
+  const keys = new Set<string>();
+  for (const k of topLevelKeys(text)) {
+    if (keys.has(k)) throw new UsageError(`field ${printable(k).slice(0, 32)} is given twice in ${source}`);
+    keys.add(k);
+  }
   const out: Record<string, Secret> = {};
   for (const [k, v] of Object.entries(raw)) {
     const field = (exchange && EXCHANGES[exchange].keyFileFields?.[k]) ?? ALIASES[k] ?? k;

@@ -77,6 +77,9 @@ export interface SecretCheck {
   warnings: string[];
 }
 
+/** White space at either end, with the invisible ones a copy can carry (NBSP, BOM, ZWSP). */
+const EDGE_SPACE = /^[\s\u200b]|[\s\u200b]$/;
+
 /** Checks secret fields for the exchange. Messages name fields, never values. */
 export function checkSecrets(exchange: ExchangeId, secrets: Record<string, Secret>): SecretCheck {
   const spec = EXCHANGES[exchange];
@@ -99,10 +102,16 @@ export function checkSecrets(exchange: ExchangeId, secrets: Record<string, Secre
     if (value.length === 0) errors.push(`${field} is empty`);
     else if (Buffer.byteLength(value) > MAX_VALUE_BYTES) errors.push(`${field} is larger than ${MAX_VALUE_BYTES / 1024} KiB`);
     else if (value.includes('\0')) errors.push(`${field} contains a NUL byte`);
-    else if (!pem && value.trim() !== value) errors.push(`${field} has white space at its start or end (a pasting mistake?)`);
+    // A string with a lone surrogate (JSON allows "\ud800") would be stored as U+FFFD: not the
+    // value the exchange has.
+    else if (/\p{Cs}/u.test(value)) errors.push(`${field} is not valid Unicode (a lone surrogate)`);
+    // White space around a key or secret is a pasting mistake; a passphrase is chosen by the
+    // user, and the exchange takes one with a space at its end, so it is kept with a warning.
+    else if (!pem && EDGE_SPACE.test(value) && (field !== 'passphrase' || /[\r\n]/.test(value))) errors.push(`${field} has white space at its start or end (a pasting mistake?)`);
     else if (!pem && /[\r\n]/.test(value) && field !== 'privateKey') errors.push(`${field} spans several lines`);
     else if (pem && !/-----END [A-Z0-9 ]+-----\r?\n?$/.test(value)) warnings.push(`${field} looks like a PEM key without its END line`);
     else {
+      if (!pem && EDGE_SPACE.test(value)) warnings.push(`${field} has white space at its start or end: stored as given (check the exchange has the same)`);
       const shape = spec.shapes[field];
       if (shape && !shape.pattern.test(value)) warnings.push(`${field} does not match the usual ${spec.title} format (expected ${shape.describe})`);
     }

@@ -20,7 +20,7 @@ export class Masker {
     // Longest first, so a secret containing another is replaced whole.
     this.targets = targets
       .filter((t) => t.value.length > 0)
-      .flatMap((t) => encodingsOf(t.value).map((e) => ({ bytes: Buffer.from(e.text), replacement: Buffer.from(`<concealed:${t.name}>`) })))
+      .flatMap((t) => encodingsOf(t.value).map((e) => ({ bytes: e.bytes, replacement: Buffer.from(`<concealed:${t.name}>`) })))
       .sort((a, b) => b.bytes.length - a.bytes.length);
     this.maxLen = Math.max(0, ...this.targets.map((t) => t.bytes.length));
     // One pass per chunk over every encoding (bytes read as latin1: one character per byte),
@@ -30,13 +30,17 @@ export class Masker {
       const key = t.bytes.toString('latin1');
       if (!this.byText.has(key)) this.byText.set(key, t);
     }
-    // The longest encoding at a position is the one replaced.
-    this.search = trieRegex([...this.byText.keys()]);
+    // The longest encoding at a position is the one replaced. Encodings holding a NUL byte
+    // (UTF-16) slow every search several times: they are searched for only in output that
+    // has a NUL.
+    this.search = trieRegex([...this.byText.keys()].filter((t) => !t.includes('\0')));
+    this.searchWithNul = trieRegex([...this.byText.keys()]);
   }
 
   private readonly byFirstByte = new Map<number, { bytes: Buffer }[]>();
   private readonly byText = new Map<string, { bytes: Buffer; replacement: Buffer }>();
   private readonly search: RegExp;
+  private readonly searchWithNul: RegExp;
 
   push(chunk: Buffer): Buffer {
     if (this.targets.length === 0) return chunk;
@@ -53,9 +57,10 @@ export class Masker {
     let i = 0;
     let holdFrom = -1;
     const text = buf.toString('latin1');
+    const search = buf.includes(0) ? this.searchWithNul : this.search;
     for (;;) {
-      this.search.lastIndex = i;
-      const m = this.search.exec(text);
+      search.lastIndex = i;
+      const m = search.exec(text);
       if (!m) break;
       const best = m.index;
       const hit = this.byText.get(m[0])!;

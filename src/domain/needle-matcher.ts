@@ -50,8 +50,20 @@ export function trieRegex(texts: string[]): RegExp {
   };
   return new RegExp(root.next.size ? emit(root) : '(?!)', 'g');
 }
-/** Alternatives per regular expression: large vaults get several, each still fast to build. */
-const PER_REGEX = 2000;
+/** V8 stops optimising a regular expression whose source is over 20 KiB (its Boyer-Moore
+ *  look-ahead goes), which makes the search several times slower: stay well under it. */
+const MAX_SOURCE = 16 * 1024;
+
+/** Trie expressions over the texts, as few as keep each under MAX_SOURCE; sorted first, so
+ *  texts that share a start stay together. */
+export function trieRegexes(texts: string[]): RegExp[] {
+  if (!texts.length) return [];
+  const re = trieRegex(texts);
+  if (re.source.length <= MAX_SOURCE || texts.length === 1) return [re];
+  const sorted = [...texts].sort();
+  const half = Math.ceil(sorted.length / 2);
+  return [...trieRegexes(sorted.slice(0, half)), ...trieRegexes(sorted.slice(half))];
+}
 
 /**
  * All needles in one pass per file: a regular expression alternation over the bytes read as
@@ -60,6 +72,9 @@ const PER_REGEX = 2000;
  */
 export class NeedleMatcher {
   private readonly regexes: RegExp[];
+  /** Needles holding a NUL byte (UTF-16 forms), searched only in data that has one: in the
+   *  same regular expression they make every search several times slower. */
+  private readonly nulRegexes: RegExp[];
   private readonly byText = new Map<string, Needle[]>();
 
   constructor(needles: Needle[]) {
@@ -68,15 +83,15 @@ export class NeedleMatcher {
       this.byText.set(t, [...(this.byText.get(t) ?? []), n]);
     }
     const texts = [...this.byText.keys()];
-    this.regexes = [];
-    for (let i = 0; i < texts.length; i += PER_REGEX) this.regexes.push(trieRegex(texts.slice(i, i + PER_REGEX)));
+    this.regexes = trieRegexes(texts.filter((t) => !t.includes('\0')));
+    this.nulRegexes = trieRegexes(texts.filter((t) => t.includes('\0')));
   }
 
   find(buf: Buffer): Hit[] {
-    if (!this.regexes.length) return [];
+    if (!this.regexes.length && !this.nulRegexes.length) return [];
     const text = buf.toString('latin1');
     const found: { at: number; needles: Needle[] }[] = [];
-    for (const re of this.regexes) {
+    for (const re of buf.includes(0) ? [...this.regexes, ...this.nulRegexes] : this.regexes) {
       re.lastIndex = 0;
       for (let m = re.exec(text); m; m = re.exec(text)) found.push({ at: m.index, needles: this.byText.get(m[0])! });
     }

@@ -147,6 +147,22 @@ describe('add, list, show, get', () => {
   });
 });
 
+describe('secret fields as editors and exchanges give them', () => {
+  it('stores a chosen passphrase ending in a space, from a JSON file Notepad wrote (with a BOM), warning by field name only', async () => {
+    const file = path.join(sb.root, 'home', 'okx-notepad.json');
+    const pass = `${CANARY.passphrase} `;
+    fs.writeFileSync(file, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify({ apiKey: CANARY.apiKey, apiSecret: CANARY.apiSecret, passphrase: pass }))]), { mode: 0o600 });
+    const r = await sb.vaultCmd(['add', 'okx-spaced', '--exchange', 'okx', '--from-file', file]);
+    fs.rmSync(file);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/passphrase has white space at its start or end: stored as given/);
+    expect(r.stderr).not.toContain(CANARY.passphrase);
+    const got = await sb.vaultCmd(['get', 'okx-spaced', 'passphrase'], { reveals: true });
+    expect(got.stdout).toBe(`${pass}\n`);
+    expect((await sb.vaultCmd(['rm', 'okx-spaced', '--yes'])).code).toBe(0);
+  });
+});
+
 describe('input that is refused, leaving the vault untouched', () => {
   it.each([
     ['a duplicate name', ['add', 'binance-main', '--exchange', 'binance'], BINANCE_JSON, 2, /already exists/],
@@ -155,6 +171,9 @@ describe('input that is refused, leaving the vault untouched', () => {
     ['an empty value', ['add', 'x', '--exchange', 'binance'], JSON.stringify({ apiKey: '', apiSecret: B64 }), 2, /apiKey is empty/],
     ['white space around a value', ['add', 'x', '--exchange', 'binance'], JSON.stringify({ apiKey: ` ${B64}`, apiSecret: B64 }), 2, /white space/],
     ['a missing OKX passphrase', ['add', 'x', '--exchange', 'okx'], BINANCE_JSON, 2, /OKX needs passphrase/],
+    ['a field given twice in the JSON', ['add', 'x', '--exchange', 'okx'], `{"apiKey": "${CANARY.apiKey}", "apiSecret": "${CANARY.apiSecret}", "passphrase": "p", "apiKey": "${CANARY.apiKey}x"}`, 2, /field apiKey is given twice in standard input/],
+    ['a lone surrogate in the JSON', ['add', 'x', '--exchange', 'okx'], `{"apiKey": "${CANARY.apiKey}", "apiSecret": "${CANARY.apiSecret}", "passphrase": "\\ud800x"}`, 2, /passphrase is not valid Unicode \(a lone surrogate\)/],
+    ['a zero-width space after an API secret', ['add', 'x', '--exchange', 'okx'], JSON.stringify({ apiKey: CANARY.apiKey, apiSecret: `${CANARY.apiSecret}\u200b`, passphrase: 'p' }), 2, /apiSecret has white space/],
     ['malformed JSON (not quoted back)', ['add', 'x', '--exchange', 'binance'], `{"apiKey": "${CANARY.apiKey}"`, 2, /not valid JSON/],
     ['no fields and no terminal', ['add', 'x', '--exchange', 'binance'], '', 7, /no secret fields were given/],
     ['no exchange and no terminal to ask', ['add', 'x'], OKX_JSON, 7, /which exchange is the key for\?/],

@@ -35,6 +35,32 @@ describe('secret checks', () => {
     expect(checkSecrets('other', s({ apiKey: 'a', x: 'b\nc' })).errors[0]).toMatch(/several lines/);
     expect(checkSecrets('other', s({ apiKey: 'a'.repeat(70 * 1024) })).errors[0]).toMatch(/larger than/);
   });
+  it('refuses white space (space, NBSP, BOM, zero-width space) around an API key or secret: a pasting mistake', () => {
+    for (const ws of [' ', '\u00a0', '\ufeff', '\u200b']) {
+      for (const field of ['apiKey', 'apiSecret']) {
+        expect(checkSecrets('okx', s({ apiKey: 'k', apiSecret: 'v', passphrase: 'p', [field]: `${ws}abc` })).errors[0]).toMatch(new RegExp(`^${field} has white space`));
+        expect(checkSecrets('okx', s({ apiKey: 'k', apiSecret: 'v', passphrase: 'p', [field]: `abc${ws}` })).errors[0]).toMatch(new RegExp(`^${field} has white space`));
+      }
+    }
+  });
+  it('stores a chosen passphrase with white space at its start or end, warning by field name only', () => {
+    for (const ex of ['okx', 'kucoin', 'coinbase-exchange', 'bitget'] as const) {
+      for (const ws of [' ', '\u00a0', '\ufeff', '\u200b']) {
+        const r = checkSecrets(ex, s({ apiKey: 'k', apiSecret: 'v', passphrase: `${ws}${CANARY.passphrase}${ws}` }));
+        expect(r.errors.filter((e) => /white space/.test(e))).toEqual([]);
+        expect(r.warnings).toContain('passphrase has white space at its start or end: stored as given (check the exchange has the same)');
+        expect(r.warnings.join()).not.toContain(CANARY.passphrase);
+      }
+    }
+    // A line break is still a pasting mistake, even in a passphrase.
+    expect(checkSecrets('okx', s({ apiKey: 'k', apiSecret: 'v', passphrase: 'abc\n' })).errors[0]).toMatch(/passphrase has white space/);
+  });
+  it('refuses a value with a lone surrogate: it would be stored as U+FFFD, not what the exchange has', () => {
+    const r = checkSecrets('okx', s({ apiKey: 'k', apiSecret: 'v', passphrase: JSON.parse('"\\ud800x"') }));
+    expect(r.errors).toEqual(['passphrase is not valid Unicode (a lone surrogate)']);
+    expect(checkSecrets('okx', s({ apiKey: 'k', apiSecret: 'a\udc00bcdef', passphrase: 'p' })).errors).toEqual(['apiSecret is not valid Unicode (a lone surrogate)']);
+    expect(checkSecrets('okx', s({ apiKey: 'k', apiSecret: 'v', passphrase: 'p😀é' })).errors).toEqual([]);
+  });
   it('warns, naming the field but not the value, when a key does not look like the exchange', () => {
     const r = checkSecrets('binance', s({ apiKey: CANARY.apiKey.slice(0, 20), apiSecret: B64 }));
     expect(r.errors).toEqual([]);
