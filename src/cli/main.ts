@@ -28,13 +28,15 @@ import { registerRename } from './commands/rename';
 import { registerRm } from './commands/rm';
 import { registerShow } from './commands/show';
 import { setCommandName } from './context';
-import { configureOutput, exitsOnBrokenPipe, renderError } from './render';
+import { configureOutput, exitsOnBrokenPipe, renderError, syncStdout } from './render';
 import { storageError } from '../storage/io-error';
-import { disableCoreDumps } from '../platform/core-dumps';
+import { detachStdioFromNativeExit, disableCoreDumps } from '../platform/core-dumps';
 
 // Before anything can read a secret: no core file of this process (RLIMIT_CORE 0) and, on
 // Linux, not dumpable at all. Best effort: where libc cannot be reached the command still runs.
 disableCoreDumps();
+// Last thing on every exit path (process.exit included): see detachStdioFromNativeExit.
+process.on('exit', detachStdioFromNativeExit);
 
 declare const EXVAULT_VERSION: string;
 
@@ -93,6 +95,7 @@ export async function main(argv: string[]): Promise<number> {
   configureOutput({ noColor: argv.includes('--no-color'), quiet: argv.includes('--quiet') || argv.includes('-q') });
   try {
     await program.parseAsync(argv, { from: 'user' });
+    syncStdout();
     // A command may report a status of its own (doctor, check) by setting process.exitCode.
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {
