@@ -29,7 +29,7 @@ import { registerRm } from './commands/rm';
 import { registerShow } from './commands/show';
 import { setCommandName } from './context';
 import { configureOutput, exitsOnBrokenPipe, renderError, syncStdout } from './render';
-import { storageError } from '../storage/io-error';
+import { moduleLoadError, storageError } from '../storage/io-error';
 import { detachStdioFromNativeExit, disableCoreDumps } from '../platform/core-dumps';
 
 // Before anything can read a secret: no core file of this process (RLIMIT_CORE 0) and, on
@@ -104,8 +104,9 @@ export async function main(argv: string[]): Promise<number> {
       renderError(new UsageError(usageMessage(err), ['see: vault help']), debug);
       return EXIT.usage;
     }
-    renderError(err, debug);
-    return (err as { exitCode?: number })?.exitCode ?? EXIT.failure;
+    const shown = moduleLoadError(err) ?? err;
+    renderError(shown, debug);
+    return (shown as { exitCode?: number })?.exitCode ?? EXIT.failure;
   }
 }
 
@@ -127,7 +128,8 @@ for (const stream of [process.stdout, process.stderr]) {
     }
   });
 }
-const fatal = (err: unknown) => {
+const fatal = (thrown: unknown) => {
+  const err = moduleLoadError(thrown) ?? thrown;
   renderError(err, process.argv.includes('--debug'));
   process.exit((err as { exitCode?: number })?.exitCode ?? EXIT.failure);
 };
