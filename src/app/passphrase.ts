@@ -8,13 +8,15 @@ export interface NewPassphraseOptions {
   /** --allow-weak-passphrase: accept a guessable passphrase (with a warning). */
   allowWeak?: boolean;
   message?: string;
+  /** The options that give this passphrase without a terminal (passwd: the --new-... ones). */
+  flags?: [string, string];
 }
 
 export async function newPassphrase(source: PassphraseSource | undefined, prompter: Prompter | undefined, notices: Notices, opts: NewPassphraseOptions = {}): Promise<string> {
   let pass: string;
   if (source) pass = source.read();
   else if (prompter) pass = await prompter.passphrase(opts.message ?? 'New vault passphrase', { confirm: true });
-  else throw new NeedTerminalError('a new passphrase is needed and there is no terminal to ask for it', ['give it with --passphrase-file PATH or --passphrase-fd N']);
+  else throw new NeedTerminalError('a new passphrase is needed and there is no terminal to ask for it', [`give it with ${opts.flags?.[0] ?? '--passphrase-file'} PATH or ${opts.flags?.[1] ?? '--passphrase-fd'} N`]);
   if ([...pass].length < MIN_PASSPHRASE_CHARS) {
     throw new UsageError(`the passphrase is too short (at least ${MIN_PASSPHRASE_CHARS} characters)`, ['a few random words make a strong passphrase that is easy to type']);
   }

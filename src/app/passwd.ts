@@ -23,7 +23,7 @@ export async function changePassphrase(ctx: AppContext, input: PasswdInput): Pro
   // Check the current passphrase before asking for a new one.
   const { dataKey } = await openSession(pinned);
   await ready();
-  const next = input.keepPassphrase ? current : await newPassphrase(input.newSource, ctx.unlocker.prompter, ctx.notices, { allowWeak: Boolean(input.allowWeakPassphrase) });
+  const next = input.keepPassphrase ? current : await newPassphrase(input.newSource, ctx.unlocker.prompter, ctx.notices, { allowWeak: Boolean(input.allowWeakPassphrase), flags: ['--new-passphrase-file', '--new-passphrase-fd'] });
   return mutate(pinned, (s) => {
     const old = passphraseSlotOf(s.header);
     const kdf = input.kdf ?? old.kdf;

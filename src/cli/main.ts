@@ -28,13 +28,15 @@ import { registerRename } from './commands/rename';
 import { registerRm } from './commands/rm';
 import { registerShow } from './commands/show';
 import { setCommandName } from './context';
-import { configureOutput, exitsOnBrokenPipe, renderError } from './render';
-import { storageError } from '../storage/io-error';
-import { disableCoreDumps } from '../platform/core-dumps';
+import { configureOutput, exitsOnBrokenPipe, renderError, syncStdout } from './render';
+import { moduleLoadError, storageError } from '../storage/io-error';
+import { detachStdioFromNativeExit, disableCoreDumps } from '../platform/core-dumps';
 
 // Before anything can read a secret: no core file of this process (RLIMIT_CORE 0) and, on
 // Linux, not dumpable at all. Best effort: where libc cannot be reached the command still runs.
 disableCoreDumps();
+// Last thing on every exit path (process.exit included): see detachStdioFromNativeExit.
+process.on('exit', detachStdioFromNativeExit);
 
 declare const EXVAULT_VERSION: string;
 
@@ -93,6 +95,7 @@ export async function main(argv: string[]): Promise<number> {
   configureOutput({ noColor: argv.includes('--no-color'), quiet: argv.includes('--quiet') || argv.includes('-q') });
   try {
     await program.parseAsync(argv, { from: 'user' });
+    syncStdout();
     // A command may report a status of its own (doctor, check) by setting process.exitCode.
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {
@@ -101,8 +104,9 @@ export async function main(argv: string[]): Promise<number> {
       renderError(new UsageError(usageMessage(err), ['see: vault help']), debug);
       return EXIT.usage;
     }
-    renderError(err, debug);
-    return (err as { exitCode?: number })?.exitCode ?? EXIT.failure;
+    const shown = moduleLoadError(err) ?? err;
+    renderError(shown, debug);
+    return (shown as { exitCode?: number })?.exitCode ?? EXIT.failure;
   }
 }
 
@@ -124,7 +128,8 @@ for (const stream of [process.stdout, process.stderr]) {
     }
   });
 }
-const fatal = (err: unknown) => {
+const fatal = (thrown: unknown) => {
+  const err = moduleLoadError(thrown) ?? thrown;
   renderError(err, process.argv.includes('--debug'));
   process.exit((err as { exitCode?: number })?.exitCode ?? EXIT.failure);
 };

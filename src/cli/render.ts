@@ -64,6 +64,21 @@ export function writeStdout(text: string): void {
   }
 }
 
+/**
+ * Results written into a file are synced before the command reports success: an I/O error
+ * (the disk, NFS) is then exit 9 with one line, never a success whose output is lost.
+ * Standard error is not synced: its failure could not be reported anywhere.
+ */
+export function syncStdout(): void {
+  if (!stdoutIsFile) return;
+  try {
+    fs.fsyncSync(1);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EINVAL') return; // a file that cannot be synced (a special file system)
+    throw storageError(err, 'the output (standard output)', 'it may be incomplete');
+  }
+}
+
 export function line(text = ''): void {
   writeStdout(`${text}\n`);
 }

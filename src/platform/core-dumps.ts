@@ -5,6 +5,8 @@
 // (about 23M instructions) than the addon itself (about 8M), and this runs on every `vault`.
 // Called once, at start, from the composition root.
 
+import * as fs from 'node:fs';
+
 const RLIMIT_CORE = 4; // Linux and macOS alike
 const PR_SET_DUMPABLE = 4; // Linux
 
@@ -36,11 +38,33 @@ function loadKoffi(): Koffi | null {
   return null;
 }
 
+let nativeLoaded = false;
+
+/**
+ * Called as the process exits, after every result is written (and synced by the caller).
+ * koffi's native part has an exit-time destructor that fsyncs fds 1 and 2 and logs a failure
+ * to stderr: on stderr's own failure it logs under the lock it already holds (a deadlock:
+ * the process hangs), on stdout's it prints its own raw text. With fds 1 and 2 closed its
+ * sync fails with EBADF, its log cannot be written, and it gives up quietly. Terminals are
+ * left open: Node restores their modes after this, and their sync cannot fail for real.
+ */
+export function detachStdioFromNativeExit(): void {
+  if (!nativeLoaded) return;
+  for (const fd of [2, 1]) {
+    try {
+      if (!fs.fstatSync(fd).isCharacterDevice()) fs.closeSync(fd);
+    } catch {
+      // Nothing more can be done this late; the exit status is already decided.
+    }
+  }
+}
+
 export function disableCoreDumps(): CoreDumpState {
   const state: CoreDumpState = { limited: false, undumpable: false };
   if (process.platform !== 'linux' && process.platform !== 'darwin') return state;
   const koffi = loadKoffi();
   if (!koffi) return state;
+  nativeLoaded = true;
   try {
     const libc = koffi.load(null);
     koffi.struct('exvault_rlimit', { cur: 'uint64_t', max: 'uint64_t' });

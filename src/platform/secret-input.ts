@@ -3,13 +3,47 @@
 import * as fs from 'node:fs';
 import { UsageError } from '../errors';
 
-export function readCapped(source: string | number, maxBytes: number, what: string): Buffer {
+/**
+ * Who may have touched a file before we trust it (checked on the open descriptor, so a swap
+ * between a check and the open changes nothing). 'secret': as ssh with a private key, only
+ * we (or root) own it and nobody else may read or write it; a root-owned file whose group is
+ * root may be group-readable (systemd's LoadCredential= grants the service user read access
+ * with an ACL, which shows as group bits). 'trusted': another user cannot have chosen its
+ * content: ours or root's, and nobody else may write it.
+ */
+export type FileTrust = 'secret' | 'trusted';
+
+function checkTrust(fd: number, name: string, what: string, trust: FileTrust): void {
+  const st = fs.fstatSync(fd);
+  // A pipe or a terminal given as a descriptor has no owner to speak of.
+  if (!st.isFile()) return;
+  const me = typeof process.getuid === 'function' ? process.getuid() : st.uid;
+  if (st.uid !== me && st.uid !== 0) {
+    throw new UsageError(`${what} ${name} belongs to another user (uid ${st.uid}) and is refused`, [`use a file of your own: cp it, then chmod 600 it`]);
+  }
+  const groupMayRead = trust === 'trusted' || (st.uid === 0 && st.gid === 0);
+  const forbidden = trust === 'secret' ? (groupMayRead ? 0o026 : 0o066) : 0o022;
+  if ((st.mode & forbidden) !== 0) {
+    const how = trust === 'secret' ? 'readable or writable by others' : 'writable by others';
+    throw new UsageError(`${what} ${name} is ${how} (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}) and is refused`, [`fix it with: chmod ${trust === 'secret' ? '600' : 'go-w'} ${name}`]);
+  }
+}
+
+export function readCapped(source: string | number, maxBytes: number, what: string, trust?: FileTrust): Buffer {
   const name = typeof source === 'number' ? `file descriptor ${source}` : source;
   let fd: number;
   try {
     fd = typeof source === 'number' ? source : fs.openSync(source, 'r');
   } catch (err) {
     throw new UsageError(`cannot open ${what} ${name} (${(err as NodeJS.ErrnoException).code ?? 'i/o error'})`);
+  }
+  if (trust) {
+    try {
+      checkTrust(fd, name, what, trust);
+    } catch (err) {
+      if (typeof source !== 'number') fs.closeSync(fd);
+      throw err;
+    }
   }
   const chunks: Buffer[] = [];
   const buf = Buffer.alloc(64 * 1024);
@@ -42,7 +76,7 @@ export function readCapped(source: string | number, maxBytes: number, what: stri
 
 /** One passphrase: the file's text without a single trailing newline (as `echo` writes it). */
 export function readPassphrase(source: string | number): string {
-  const raw = readCapped(source, 4096, 'passphrase');
+  const raw = readCapped(source, 4096, typeof source === 'number' ? 'passphrase' : 'passphrase file', 'secret');
   const text = raw.toString('utf8');
   raw.fill(0);
   const pass = text.replace(/\r?\n$/, '');

@@ -55,3 +55,19 @@ export function shortWrite(): NodeJS.ErrnoException {
   e.code = 'EIO';
   return e;
 }
+
+/**
+ * A file of one of the tool's own packages (libsodium, koffi, keyring, yaml, zxcvbn) could not
+ * be read while loading it: a storage error naming the package and the errno, or null when
+ * `err` is something else.
+ */
+export function moduleLoadError(err: unknown): VaultError | null {
+  if (err instanceof VaultError) return null;
+  const e = err as NodeJS.ErrnoException | undefined;
+  const file = typeof e?.path === 'string' ? e.path : undefined;
+  if (!file || !errnoName(err)) return null;
+  const m = /[\\/]node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(file);
+  if (!m) return null;
+  const pkg = m[1]!.replace(/\\/g, '/');
+  return new StorageError(`could not load the package ${pkg} (${describeErrno(err)}): nothing was changed`, ['check that exvault\'s installed files are readable (or reinstall it); the system may be out of file descriptors or the disk failing']);
+}

@@ -59,6 +59,14 @@ const myUid = (): number => (typeof process.getuid === 'function' ? process.getu
  * else. Each parent must belong to us or to root, and be writable by no one else unless it
  * is root's and sticky (as /tmp is: others may create names there but not rename ours).
  */
+const SHARED_SYSTEM_FOLDERS = new Set(['/', '/tmp', '/var/tmp', '/dev/shm', '/run/lock']);
+const OWN_FOLDER_HINT = 'keep the vault in a folder of its own, e.g. --vault ~/.local/share/exvault/vault.exv (the default), or mkdir -m 700 a private folder for it; do not chmod a shared folder';
+
+/** A folder others share on purpose: telling the user to chmod it would break the system. */
+function systemFolder(p: string, st: fs.Stats): boolean {
+  return SHARED_SYSTEM_FOLDERS.has(p) || (st.mode & 0o1000) !== 0 || st.uid !== myUid();
+}
+
 export function checkFolder(dir: string): void {
   if (isWindows) return;
   const uid = myUid();
@@ -69,7 +77,7 @@ export function checkFolder(dir: string): void {
   }
   // Anyone who can write the folder can swap the vault for one of their own.
   if (st.mode & 0o022) {
-    throw new UsageError(`the vault's folder ${dir} is writable by other users (mode ${mode(st)})`, [`fix it with: chmod 700 ${dir}`]);
+    throw new UsageError(`the vault's folder ${dir} is writable by other users (mode ${mode(st)})`, [systemFolder(real, st) ? OWN_FOLDER_HINT : `fix it with: chmod 700 ${dir}`]);
   }
   for (let p = path.dirname(real); ; p = path.dirname(p)) {
     const ps = fs.statSync(p);
@@ -78,7 +86,8 @@ export function checkFolder(dir: string): void {
       throw new UsageError(`the folder ${p} above the vault belongs to another user (uid ${ps.uid})`, ['that user could replace the vault; move it (--vault PATH) under folders only you and root own']);
     }
     if (ps.mode & 0o022 && !(sticky && ps.uid === 0)) {
-      throw new UsageError(`the folder ${p} above the vault is writable by other users (mode ${mode(ps)})`, [`fix it with: chmod go-w ${p}`, 'or move the vault (--vault PATH) under folders only you and root can write']);
+      const hints = systemFolder(p, ps) ? [OWN_FOLDER_HINT] : [`fix it with: chmod go-w ${p}`, 'or move the vault (--vault PATH) under folders only you and root can write'];
+      throw new UsageError(`the folder ${p} above the vault is writable by other users (mode ${mode(ps)})`, hints);
     }
     if (p === path.dirname(p)) break;
   }

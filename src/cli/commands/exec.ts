@@ -71,7 +71,7 @@ there is no masking, no grace period, and the audit log records the start only.`
         if (!canReplaceProcess()) throw new UsageError(`--no-wrapper needs ${REPLACE_NEEDS}; this is ${process.version}`, ['run without --no-wrapper, or with a newer Node.js']);
       }
       const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
-      const envFile = opts.envFile ? parseEnvFile(readCapped(opts.envFile, 1024 * 1024, 'env file').toString('utf8')) : undefined;
+      const envFile = opts.envFile ? parseEnvFile(readCapped(opts.envFile, 1024 * 1024, 'env file', 'trusted').toString('utf8')) : undefined;
       const input = {
         entries, map: parseMaps(opts.map ?? []), pristine: Boolean(opts.pristine), keep: opts.keep ?? [],
         allowWithdraw: Boolean(opts.allowWithdraw), override: Boolean(opts.override), ...(opts.profile && { profile: opts.profile }), ...(envFile && { envFile }),

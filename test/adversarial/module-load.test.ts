@@ -1,0 +1,32 @@
+// A file of one of the tool's own packages that cannot be opened while it loads (no
+// permission, quota, an I/O error) is a one-line storage error naming the package and the
+// errno, exit 9: never "unexpected internal error" and a stack. The failure is aimed with
+// strace at that one file (-P), so no other call is touched.
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { CLI, Sandbox } from '../helpers/cli';
+import { STRACE } from '../helpers/faults';
+
+let sb: Sandbox;
+beforeAll(async () => {
+  sb = new Sandbox();
+  await sb.init();
+}, 120_000);
+afterAll(() => {
+  sb.assertNoCanary();
+  sb.cleanup();
+});
+
+const ROOT = path.resolve(__dirname, '../..');
+const LIBSODIUM = path.join(ROOT, 'node_modules/libsodium-sumo/dist/modules-sumo/libsodium-sumo.js');
+
+it.each([['EACCES', /permission/], ['EDQUOT', /quota/], ['EIO', /input\/output/], ['EMFILE', /too many open files/]])('libsodium failing to load with %s: one line naming the package, exit 9', (errno, text) => {
+  for (const extra of [[], ['--debug']]) {
+    const r = spawnSync(STRACE, ['-f', '-qq', '-o', '/dev/null', '-P', LIBSODIUM, '-e', 'trace=openat', '-e', `inject=openat:error=${errno}`, process.execPath, CLI, '--passphrase-file', sb.passFile, ...extra, 'list'], { env: { ...sb.env, EXVAULT_NO_CODE_CACHE: '1' }, encoding: 'utf8', timeout: 90_000 });
+    expect({ errno, extra, code: r.status }).toEqual({ errno, extra, code: 9 });
+    expect(r.stderr).toMatch(/^vault: error: could not load the package libsodium-sumo \(/);
+    expect(r.stderr).toMatch(text);
+    expect(r.stderr).not.toMatch(/unexpected internal error|\n\s+at /);
+    expect(r.stderr.split('\n').filter(Boolean).every((l) => l.startsWith('vault: '))).toBe(true);
+  }
+}, 300_000);
