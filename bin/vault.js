@@ -1,5 +1,14 @@
 #!/usr/bin/env node
 'use strict';
+// First, before anything else runs: a SIGUSR1 listener. Without one, Node answers SIGUSR1 by
+// opening its inspector on 127.0.0.1:9229 for the rest of the run, and any local user could
+// connect and read the passphrase and secrets from the heap or run code here. A passphrase
+// unlock takes seconds, long before `vault exec` installs its own handlers. Node 20 has no
+// --disable-sigusr1 (22.14+). A SIGUSR1 that arrives before `vault exec` starts the program is
+// dropped: the program is not there yet, and delivering it as the program starts would most
+// likely kill it (the default action) before it could set up a handler. `vault exec` forwards
+// every later one (src/platform/child.ts adds its own listener).
+process.on('SIGUSR1', () => undefined);
 // Starts the bundled CLI (dist/cli.js). Compiling the bundle is a measurable part of every
 // `vault exec`, so V8's code cache for it ships with the package: dist/cli.js.cache, written
 // by the build (scripts/build-code-cache.mjs) next to the bundle. V8 checks a cache against

@@ -12,8 +12,14 @@ import { descendants, groupAlive, signalQuietly } from './process-tree';
 export const EXIT_NOT_EXECUTABLE = 126;
 export const EXIT_NOT_FOUND = 127;
 
-/** Forwarded as they arrive. SIGINT is handled apart (see RunOptions.terminal). */
-const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+/** Forwarded as they arrive. */
+const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'];
+/**
+ * Signals a terminal sends to its whole foreground group (Ctrl-C, Ctrl-\, a resize): on a
+ * terminal the child is in that group and gets them from the terminal, so forwarding them
+ * would deliver them twice. The wrapper itself must survive them to report the status.
+ */
+const FROM_TERMINAL: NodeJS.Signals[] = ['SIGINT', 'SIGQUIT', 'SIGWINCH'];
 
 export type Resolved = { file: string } | { problem: 'not-found' | 'not-executable'; file: string };
 
@@ -62,8 +68,8 @@ export interface RunOptions {
   graceMs?: number;
   /**
    * Standard input is a terminal: the child stays in the wrapper's process group, the
-   * terminal's foreground job, so it can read the terminal and Ctrl-C reaches it (once,
-   * from the terminal: SIGINT is then not forwarded). Otherwise the child gets a process
+   * terminal's foreground job, so it can read the terminal and Ctrl-C, Ctrl-\ and resizes
+   * reach it (once, from the terminal: SIGINT, SIGQUIT and SIGWINCH are then not forwarded). Otherwise the child gets a process
    * group (a session) of its own, and signals go to that whole group.
    */
   terminal: boolean;
@@ -84,7 +90,17 @@ const GROUP_POLL_MS = 50;
  * except that after a forwarded SIGTERM with a grace period it waits for the child's
  * process group to empty, and SIGKILLs what is left when the grace is up.
  */
-export function runChild(o: RunOptions): Promise<number> {
+export async function runChild(o: RunOptions): Promise<number> {
+  // A signal that arrived while the main thread was busy unlocking (reading the passphrase,
+  // the KDF) is dispatched on the event loop's next turn. Let that turn pass before the
+  // forwarding handlers exist, so it reaches only the listeners installed at start (a
+  // SIGUSR1 is dropped there: bin/vault.js) and not a program that has just started and has
+  // no handler of its own yet, which the signal's default action would kill.
+  await new Promise((resolve) => setImmediate(resolve));
+  return started(o);
+}
+
+function started(o: RunOptions): Promise<number> {
   const viaSetpriv = orphanProtection();
   const file = viaSetpriv ? SETPRIV : o.file;
   const args = viaSetpriv ? ['--pdeathsig', 'TERM', '--', o.file, ...o.args] : o.args;
@@ -132,9 +148,7 @@ export function runChild(o: RunOptions): Promise<number> {
   };
   const handlers = new Map<NodeJS.Signals, () => void>();
   for (const sig of FORWARDED) handlers.set(sig, forward(sig));
-  // Ctrl-C on a terminal reaches the whole foreground group, the child included: forwarding
-  // it again would deliver it twice. The wrapper itself must survive it to report the status.
-  handlers.set('SIGINT', o.terminal ? () => undefined : forward('SIGINT'));
+  for (const sig of FROM_TERMINAL) handlers.set(sig, o.terminal ? () => undefined : forward(sig));
   for (const [sig, h] of handlers) process.on(sig, h);
 
   /** After the child: with a grace period running, the rest of its group gets until its end. */

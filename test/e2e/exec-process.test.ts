@@ -282,6 +282,54 @@ describe('on a terminal (the program shares the terminal\'s foreground job)', ()
   });
 });
 
+/** Some process listens on 127.0.0.1:9229 or [::1]:9229 (Node's inspector): port 0x2411 in state LISTEN (0A). */
+function inspectorListening(): boolean {
+  return ['/proc/net/tcp', '/proc/net/tcp6'].some((t) => {
+    const rows = fs.existsSync(t) ? fs.readFileSync(t, 'utf8').split('\n').slice(1) : [];
+    return rows.some((row) => {
+      const [, local, , state] = row.trim().split(/\s+/);
+      return local?.endsWith(':2411') && state === '0A';
+    });
+  });
+}
+
+describe('SIGUSR1 during the unlock', () => {
+  it('does not open Node\'s inspector (secrets readable on port 9229); it is dropped, the program runs and its status is kept', async () => {
+    expect(inspectorListening()).toBe(false);
+    // The unlock waits for the passphrase, read from a FIFO: the signal surely arrives during
+    // it (as it would during a KDF that takes seconds: both run on the main thread).
+    const fifo = path.join(sb.root, 'tmp', 'pass.fifo');
+    expect(spawnSync('mkfifo', ['-m', '600', fifo]).status).toBe(0);
+    const f = tmp('usr1-unlock');
+    const program = `trap 'echo USR1 >> ${f}' USR1; touch ${f}.ready; while [ ! -e ${f}.go ]; do sleep 0.1; done; exit 5`;
+    const child = spawn(process.execPath, [CLI, '--passphrase-file', fifo, 'exec', 'bot', '--', 'sh', '-c', program], { env: sb.env, cwd: sb.root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const err: Buffer[] = [];
+    child.stderr!.on('data', (d) => err.push(d));
+    child.stdout!.resume();
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    try {
+      // The wrapper is blocked opening the FIFO, well past Node's start.
+      await waitFor('the unlock', () => (fs.readFileSync(`/proc/${child.pid}/wchan`, 'utf8') === 'wait_for_partner' ? true : undefined), 30_000);
+      child.kill('SIGUSR1');
+      await new Promise((r) => setTimeout(r, 1000));
+      fs.writeFileSync(fifo, fs.readFileSync(sb.passFile));
+      await waitFor('the program', () => (fs.existsSync(`${f}.ready`) ? true : undefined), 30_000);
+      // Node announces an inspector it opens on stderr; give it time to do so.
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(Buffer.concat(err).toString()).not.toMatch(/Debugger listening/);
+      expect(inspectorListening()).toBe(false);
+      fs.writeFileSync(`${f}.go`, '');
+      expect(await exited).toBe(5);
+      expect(fs.existsSync(f)).toBe(false); // dropped, not delivered late
+    } finally {
+      clearTimeout(killer);
+      child.kill('SIGKILL');
+    }
+    outputs.push(Buffer.concat(err).toString());
+  });
+});
+
 describe('the audit record of the end', () => {
   it('an injected EIO on its fsync is reported on stderr; the status stays the program\'s', () => {
     const args = [CLI, 'exec', 'bot', '--', 'sh', '-c', 'exit 4'];

@@ -241,7 +241,7 @@ describe('masking', () => {
     expect(r.stdout).toBe(`value: ${CANARY.passphrase} end\n`);
   });
 
-  it('on a terminal output passes through; Ctrl-C reaches the child exactly once', async () => {
+  it('on a terminal output passes through; Ctrl-C and Ctrl-\\ reach the child exactly once', async () => {
     const f = out('int.count');
     const t = new Terminal({ ...sb.env, ...env });
     try {
@@ -252,6 +252,18 @@ describe('masking', () => {
       expect(fs.readFileSync(f, 'utf8')).toBe('1');
     } finally {
       t.close();
+    }
+    // Ctrl-\ likewise: the terminal sends SIGQUIT to the whole foreground group; once is enough.
+    const q = out('quit.count');
+    const t3 = new Terminal({ ...sb.env, ...env });
+    try {
+      t3.start([node, CLI, 'exec', 'okx-main', '--', node, CHILD, 'quit-count', q], sb.root);
+      await waitForFile(`${q}.ready`);
+      t3.key('C-\\');
+      expect(await t3.exitCode()).toBe(0);
+      expect(fs.readFileSync(q, 'utf8')).toBe('1');
+    } finally {
+      t3.close();
     }
     const t2 = new Terminal({ ...sb.env, ...env });
     try {

@@ -56,7 +56,8 @@ Default names: <ENTRY>_API_KEY, <ENTRY>_API_SECRET, <ENTRY>_API_PASSPHRASE, <ENT
 The exit status is the program's own (128+N when killed by signal N, 127 not found, 126 not executable).
 The program runs in a process group of its own unless standard input is a terminal;
 SIGTERM, SIGINT, SIGQUIT and SIGWINCH go to that whole group, SIGHUP, SIGUSR1 and SIGUSR2
-(reload) to the program. The wrapper ends when the program ends, reading its masked output for at
+(reload) to the program. On a terminal, SIGINT, SIGQUIT and SIGWINCH come from the terminal
+and are not forwarded; a SIGUSR1 before the program starts is dropped. The wrapper ends when the program ends, reading its masked output for at
 most 2 s more. --no-wrapper leaves no process behind: the vault becomes the program, so
 there is no masking, no grace period, and the audit log records the start only.`)
     .action(async (entries: string[], opts, c: Command) => {
