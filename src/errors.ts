@@ -72,6 +72,13 @@ export class BusyError extends VaultError {
 export class StorageError extends VaultError {
   override readonly code = 'storage';
   override readonly exitCode = EXIT.storage;
+  /** What could not be written and why, without what it left unchanged (callers that know better say that). */
+  readonly problem: string;
+
+  constructor(problem: string, unchanged: string, hints: string[] = []) {
+    super(`${problem}: ${unchanged}`, hints);
+    this.problem = problem;
+  }
 }
 
 /** The audit record could not be written, so nothing was released. */

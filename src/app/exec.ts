@@ -1,6 +1,6 @@
 // vault exec: decide what the child gets (entries, a profile, --map, an env file), with every
 // refusal made before anything runs.
-import { VaultError } from '../errors';
+import { StorageError, VaultError } from '../errors';
 import { childEnv, ExecPlan, ExecRequest, planExec, refuseNested } from '../domain/exec-plan';
 import { isoDay } from '../domain/time';
 import { recordRelease } from './audit-log';
@@ -71,7 +71,9 @@ export async function runExec(ctx: AppContext, s: Session, plan: ExecPlan, progr
     await recordExecEnd(ctx, s, seq, program, status);
     return { status, recorded: true };
   } catch (err) {
-    return { status, recorded: false, reason: err instanceof VaultError ? err.message : 'an unexpected error' };
+    // "nothing was released" would be wrong here: the program has run. Only what failed is said.
+    const reason = err instanceof StorageError ? err.problem : err instanceof VaultError ? err.message : 'an unexpected error';
+    return { status, recorded: false, reason };
   }
 }
 

@@ -108,18 +108,10 @@ function started(o: RunOptions): Promise<number> {
   // process group, and it has no controlling terminal, which is why it is used only when
   // standard input is not a terminal.
   const ownGroup = !o.terminal && process.platform !== 'win32';
-  const child = spawn(file, args, {
-    env: o.env,
-    stdio: ['inherit', o.maskStdout ? 'pipe' : 'inherit', o.maskStderr ? 'pipe' : 'inherit'],
-    argv0: viaSetpriv ? 'setpriv' : o.argv0,
-    detached: ownGroup,
-  });
-  // The wrapper must outlive a closed reader to report the child's status.
-  for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
-  const outputs: MaskedOutput[] = [];
-  if (o.maskStdout && child.stdout) outputs.push(new MaskedOutput(child.stdout, process.stdout, o.maskStdout));
-  if (o.maskStderr && child.stderr) outputs.push(new MaskedOutput(child.stderr, process.stderr, o.maskStderr));
-
+  // The handlers go in before the spawn, in the same tick: once the child runs it may be
+  // signalled through us at once, and a wrapper without its handlers would simply die
+  // (seen under load: the program wrote its pid before the wrapper had listened).
+  // They run only on a later turn of the event loop, when `child` exists.
   let exited = false;
   let graceTimer: NodeJS.Timeout | undefined;
   let graceUp: () => void = () => undefined;
@@ -150,6 +142,18 @@ function started(o: RunOptions): Promise<number> {
   for (const sig of FORWARDED) handlers.set(sig, forward(sig));
   for (const sig of FROM_TERMINAL) handlers.set(sig, o.terminal ? () => undefined : forward(sig));
   for (const [sig, h] of handlers) process.on(sig, h);
+  const child = spawn(file, args, {
+    env: o.env,
+    stdio: ['inherit', o.maskStdout ? 'pipe' : 'inherit', o.maskStderr ? 'pipe' : 'inherit'],
+    argv0: viaSetpriv ? 'setpriv' : o.argv0,
+    detached: ownGroup,
+  });
+  // The wrapper must outlive a closed reader to report the child's status.
+  for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
+  const outputs: MaskedOutput[] = [];
+  if (o.maskStdout && child.stdout) outputs.push(new MaskedOutput(child.stdout, process.stdout, o.maskStdout));
+  if (o.maskStderr && child.stderr) outputs.push(new MaskedOutput(child.stderr, process.stderr, o.maskStderr));
+
 
   /** After the child: with a grace period running, the rest of its group gets until its end. */
   const groupSettled = async (): Promise<void> => {

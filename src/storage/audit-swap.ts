@@ -73,7 +73,8 @@ export async function swapAuditFiles(plan: SwapPlan, commit: () => Promise<void>
       fsyncDir(dir);
     } catch (undoErr) {
       throw new StorageError(
-        `${cause.message.replace(/: nothing was changed$/, '')}; putting the old audit files back failed too (${describeErrno(undoErr)}): the audit log and head may be the new ones while the vault still remembers the old chain${logKept ? `; the old log is kept as ${logKept}` : ''}`,
+        `${cause.message.replace(/: nothing was changed$/, '')}; putting the old audit files back failed too (${describeErrno(undoErr)})`,
+        `the audit log and head may be the new ones while the vault still remembers the old chain${logKept ? `; the old log is kept as ${logKept}` : ''}`,
         ['once the disk is fixed, run "vault audit new-chain" again to finish (it keeps whatever log is there, renamed)'],
       );
     }

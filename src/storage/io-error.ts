@@ -46,7 +46,7 @@ export function storageError(err: unknown, what: string, unchanged: string): Vau
   if (err instanceof VaultError) return err;
   const code = errnoName(err);
   const hint = code ? REASONS[code]?.[1] : undefined;
-  return new StorageError(`could not write ${what} (${describeErrno(err)}): ${unchanged}`, hint ? [hint] : []);
+  return new StorageError(`could not write ${what} (${describeErrno(err)})`, unchanged, hint ? [hint] : []);
 }
 
 /** A system error for an incomplete write the kernel did not report as one. */
@@ -69,5 +69,5 @@ export function moduleLoadError(err: unknown): VaultError | null {
   const m = /[\\/]node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(file);
   if (!m) return null;
   const pkg = m[1]!.replace(/\\/g, '/');
-  return new StorageError(`could not load the package ${pkg} (${describeErrno(err)}): nothing was changed`, ['check that exvault\'s installed files are readable (or reinstall it); the system may be out of file descriptors or the disk failing']);
+  return new StorageError(`could not load the package ${pkg} (${describeErrno(err)})`, 'nothing was changed', ['check that exvault\'s installed files are readable (or reinstall it); the system may be out of file descriptors or the disk failing']);
 }

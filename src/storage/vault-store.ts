@@ -105,7 +105,7 @@ export function vaultExists(file: string): boolean {
 /** A failed read of the vault (out of file descriptors, an I/O error): exit 9, with the reason. */
 function readError(err: unknown, file: string): VaultError {
   if (err instanceof VaultError) return err;
-  return new StorageError(`could not read the vault ${file} (${describeErrno(err)}): nothing was changed`);
+  return new StorageError(`could not read the vault ${file} (${describeErrno(err)})`, 'nothing was changed');
 }
 
 export function readVaultBytes(file: string, opts: StoreOptions = {}): Uint8Array {
