@@ -126,7 +126,7 @@ async function judge(name: string, cmd: Command, run: StraceRun, aimed: Call): P
     return [`${run.timedOut ? 'hung (killed after 60 s)' : `aborted (code ${run.code}, signal ${run.signal})`}; injected: ${hit.map((c) => c.line.slice(0, 100)).join(' | ')}`];
   }
   if (/unexpected internal error/.test(run.stderr)) problems.push(`"unexpected internal error": ${run.stderr.split('\n')[0]}`);
-  const left = fs.readdirSync(dir).filter((f) => !['vault.exv', 'vault.exv.bak', 'vault.exv.audit'].includes(f));
+  const left = fs.readdirSync(dir).filter((f) => !['vault.exv', 'vault.exv.bak', 'vault.exv.audit', 'vault.exv.audit-head'].includes(f));
   if (left.length) problems.push(`left behind: ${left.join(', ')}`);
   const bytes = fs.readFileSync(sb.vault);
   const old = bytes.equals(base.get('vault.exv')!.data);

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BINANCE_JSON, CLI, Sandbox } from '../helpers/cli';
+import { findCanary } from '../helpers/canary';
 import { parseTrace, STRACE } from '../helpers/faults';
 
 let sb: Sandbox;
@@ -44,7 +45,12 @@ function run(args: string[], input: string, inject?: string): Promise<Run> {
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, timedOut, out: fs.readFileSync(out, 'utf8'), err: fs.readFileSync(err, 'utf8'), log: fs.readFileSync(log, 'utf8') });
+      const r = { code, timedOut, out: fs.readFileSync(out, 'utf8'), err: fs.readFileSync(err, 'utf8'), log: fs.readFileSync(log, 'utf8') };
+      // `get` prints a secret into out on purpose: it must not stay where the canary check looks;
+      // stderr and the trace must never hold one.
+      if (findCanary(r.err) || findCanary(r.log)) throw new Error('a canary secret appeared on stderr or in the trace');
+      for (const f of [out, err, log]) fs.rmSync(f, { force: true });
+      resolve(r);
     });
   });
 }
