@@ -1,6 +1,6 @@
 // The everyday use cases on entries: add, edit, rename, remove, list, show, get.
 import { NotFoundError, UsageError } from '../errors';
-import { checkEntryName, checkEnvMapping, checkMeta, checkSecrets, Entry, parseIps, parsePermissions, printable, RotationPolicy } from '../domain/entry';
+import { checkEntryName, checkEnvMapping, checkMeta, checkSecrets, Entry, parseIps, parsePermissions, printable, RotationPolicy, storedField } from '../domain/entry';
 import { ExchangeId } from '../domain/exchanges';
 import { Secret } from '../domain/secret';
 import { isoDay, parseDateOrDuration, parseDurationDays } from '../domain/time';
@@ -148,13 +148,15 @@ export async function getEntry(ctx: AppContext, name: string): Promise<Entry> {
 /** One value for `vault get`, recorded in the audit log before it is returned. */
 export async function revealField(ctx: AppContext, name: string, field: string): Promise<string> {
   const s = await openSession(ctx);
-  const value = fieldOf(findEntry(s.doc, name), field);
-  await recordRelease(ctx, s.dataKey, { cmd: 'get', entries: [{ entry: name, fields: [field] }] });
+  const e = findEntry(s.doc, name);
+  const value = fieldOf(e, field);
+  await recordRelease(ctx, s.dataKey, { cmd: 'get', entries: [{ entry: name, fields: [storedField(e, field)!] }] });
   return value.reveal();
 }
 
 export function fieldOf(e: Entry, field: string): Secret {
-  const v = e.secrets[field];
+  const stored = storedField(e, field);
+  const v = stored === undefined ? undefined : e.secrets[stored];
   if (!v) throw new NotFoundError(`entry "${e.name}" has no field "${printable(field)}"`, [`its fields: ${Object.keys(e.secrets).join(', ')}`]);
   return v;
 }

@@ -1,6 +1,6 @@
 // vault inject: fill a bot's config template with values from the vault.
 import { NotFoundError, UsageError } from '../errors';
-import { assertReleasable, printable, refuseNul } from '../domain/entry';
+import { assertReleasable, printable, refuseNul, storedField } from '../domain/entry';
 import { fillTemplate, TemplateFormat } from '../domain/inject-format';
 import { templatePlaceholders } from '../domain/template';
 import { isoDay } from '../domain/time';
@@ -10,10 +10,15 @@ import { AppContext, openSession } from './session';
 
 /** The filled template, checked by parsing it back (see inject-format.ts); logged only then. */
 export async function renderInjected(ctx: AppContext, template: string, format: TemplateFormat, allowWithdraw: boolean): Promise<{ text: string; count: number }> {
-  const refs = templatePlaceholders(template);
-  if (refs.length === 0) throw new UsageError('the template has no {{ vault://ENTRY/FIELD }} reference');
+  const placeholders = templatePlaceholders(template);
+  if (placeholders.length === 0) throw new UsageError('the template has no {{ vault://ENTRY/FIELD }} reference');
   const s = await openSession(ctx);
   const { doc } = s;
+  // CCXT's names (secret, password) stand for the stored fields.
+  const refs = placeholders.map((p) => {
+    const e = doc.entries.get(p.entry);
+    return { ...p, field: (e && storedField(e, p.field)) ?? p.field };
+  });
   const today = isoDay(ctx.clock.now());
   // Check every reference before producing anything.
   for (const r of refs) {

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { UsageError } from '../errors';
 import { EntryMeta } from '../app/entries';
 import { collect } from './option-helpers';
+import { canonicalField } from '../domain/exchanges';
 
 const splitList = (items: string[]) => items.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
 
@@ -49,7 +50,7 @@ export function metaFromOptions(o: MetaFlags): EntryMeta {
     for (const pair of o.env) {
       const m = /^([^=]+)=(.+)$/.exec(pair);
       if (!m) throw new UsageError('--env takes FIELD=VAR, e.g. apiKey=BINANCE_KEY');
-      meta.env[m[1]!] = m[2]!;
+      meta.env[canonicalField(m[1]!)] = m[2]!;
     }
   }
   return meta;

@@ -1,7 +1,7 @@
 // An entry: one exchange credential with its metadata. Pure rules, no I/O.
 import { UsageError } from '../errors';
 import { envNameProblem } from './env-names';
-import { DANGEROUS_SCOPES, EXCHANGES, ExchangeId, fieldsOf, Scope, scopesOf, SCOPES } from './exchanges';
+import { canonicalField, DANGEROUS_SCOPES, EXCHANGES, ExchangeId, fieldsOf, Scope, scopesOf, SCOPES } from './exchanges';
 import { Secret } from './secret';
 
 export const ENTRY_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -116,12 +116,20 @@ export function checkSecrets(exchange: ExchangeId, secrets: Record<string, Secre
       if (shape && !shape.pattern.test(value)) warnings.push(`${field} does not match the usual ${spec.title} format (expected ${shape.describe})`);
     }
   }
-  for (const alternatives of spec.required) {
+  const otherSet = spec.orSets?.some((set) => set.every((f) => f in secrets));
+  for (const alternatives of otherSet ? [] : spec.required) {
     if (!alternatives.some((f) => f in secrets)) {
       errors.push(`${spec.title} needs ${alternatives.join(' or ')}`);
     }
   }
   return { errors, warnings };
+}
+
+/** The stored name of the field asked for as `name` (ours or CCXT's), or undefined. */
+export function storedField(e: Pick<Entry, 'secrets'>, name: string): string | undefined {
+  if (Object.hasOwn(e.secrets, name)) return name;
+  const c = canonicalField(name);
+  return Object.hasOwn(e.secrets, c) ? c : undefined;
 }
 
 /** A value being handed to a program (exec, inject, export). `vault add` refuses NUL bytes,

@@ -7,15 +7,27 @@ export type Scope = (typeof SCOPES)[number];
 /** Scopes that move money out: exec hands such a key over only when asked explicitly. */
 export const DANGEROUS_SCOPES: readonly Scope[] = ['withdraw', 'transfer'];
 
-export const EXCHANGE_IDS = ['binance', 'bybit', 'okx', 'kucoin', 'kraken', 'coinbase', 'coinbase-exchange', 'bitget', 'bitmex', 'bingx', 'other'] as const;
+export const EXCHANGE_IDS = ['binance', 'bybit', 'okx', 'kucoin', 'kraken', 'coinbase', 'coinbase-exchange', 'bitget', 'bitmex', 'bingx', 'hyperliquid', 'other'] as const;
 export type ExchangeId = (typeof EXCHANGE_IDS)[number];
 
-export const STANDARD_FIELDS = ['apiKey', 'apiSecret', 'passphrase', 'privateKey'] as const;
+export const STANDARD_FIELDS = ['apiKey', 'apiSecret', 'passphrase', 'privateKey', 'walletAddress'] as const;
+
+/** CCXT's names for our fields (its exchange.secret, exchange.password), accepted wherever a
+ *  field is named, so a CCXT user's `secret` finds apiSecret. Its other names (apiKey, uid,
+ *  walletAddress, privateKey) are ours already. */
+export const CCXT_FIELD_NAMES: Record<string, string> = { secret: 'apiSecret', password: 'passphrase' };
+
+/** The stored name a field is asked for by: itself, or the field a CCXT name stands for. */
+export function canonicalField(name: string): string {
+  return CCXT_FIELD_NAMES[name] ?? name;
+}
 
 export interface ExchangeSpec {
   title: string;
   /** Each inner list is alternatives: one of them must be present. */
   required: string[][];
+  /** Other complete credentials accepted instead of `required` (a DEX wallet: address and key). */
+  orSets?: string[][];
   /** Exchange term -> scopes. */
   permissions: Record<string, Scope[]>;
   shapes: Record<string, { pattern: RegExp; describe: string }>;
@@ -117,7 +129,20 @@ export const EXCHANGES: Record<ExchangeId, ExchangeSpec> = {
   },
   bitmex: { title: 'BitMEX', required: [['apiKey'], ['apiSecret']], permissions: { 'order': ['trade'], 'order-cancel': ['trade'] }, shapes: {} },
   bingx: { title: 'BingX', required: [['apiKey'], ['apiSecret']], permissions: {}, shapes: {} },
-  other: { title: 'other', required: [['apiKey']], permissions: {}, shapes: {} },
+  // A DEX: orders are signed with a wallet's key (CCXT: walletAddress + privateKey), or with an
+  // API wallet's key the account approved; there is no API key or secret.
+  hyperliquid: {
+    title: 'Hyperliquid',
+    required: [['walletAddress'], ['privateKey']],
+    permissions: {},
+    shapes: {
+      walletAddress: { pattern: /^0x[0-9a-fA-F]{40}$/, describe: '0x and 40 hex digits' },
+      privateKey: { pattern: /^(0x)?[0-9a-fA-F]{64}$/, describe: '64 hex digits, 0x first' },
+    },
+    fieldTitles: { walletAddress: 'wallet address', privateKey: 'private key (hex)' },
+  },
+  // Any other exchange: an API key, or a wallet (dYdX and other DEXes through CCXT).
+  other: { title: 'other', required: [['apiKey']], orSets: [['walletAddress', 'privateKey']], permissions: {}, shapes: {} },
 };
 
 /** What a person does on the exchange to replace a key by hand (vault rotate without a hook). */
@@ -132,6 +157,7 @@ export const ROTATE_STEPS: Record<ExchangeId, string> = {
   bitget: 'API Management: create a new key with the same permissions, a passphrase and an IP allow-list.',
   bitmex: 'API Keys: create a new key with the same permissions.',
   bingx: 'API Management: create a new key with the same permissions and IP allow-list.',
+  hyperliquid: 'API: generate a new API wallet, authorize it for the account, and store its private key (the old one is deregistered there).',
   other: "On the exchange's website: create a new key with the same permissions and IP allow-list.",
 };
 
@@ -148,7 +174,7 @@ export function scopesOf(exchange: ExchangeId, term: string): Scope[] | null {
 
 /** The fields keys of this exchange have; null: any (for "other"). */
 export function fieldsOf(exchange: ExchangeId): string[] | null {
-  return exchange === 'other' ? null : [...new Set(EXCHANGES[exchange].required.flat())];
+  return exchange === 'other' ? null : [...new Set([...EXCHANGES[exchange].required.flat(), ...(EXCHANGES[exchange].orSets?.flat() ?? [])])];
 }
 
 /** The fields a prompt should ask for: the first alternative of each requirement. */
@@ -159,5 +185,5 @@ export function promptFields(exchange: ExchangeId): string[] {
 export function fieldTitle(exchange: ExchangeId, field: string): string {
   const own = EXCHANGES[exchange].fieldTitles?.[field];
   if (own) return own;
-  return { apiKey: 'API key', apiSecret: 'API secret', passphrase: 'API passphrase', privateKey: 'private key (PEM)' }[field] ?? field;
+  return { apiKey: 'API key', apiSecret: 'API secret', passphrase: 'API passphrase', privateKey: 'private key (PEM)', walletAddress: 'wallet address' }[field] ?? field;
 }

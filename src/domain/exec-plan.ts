@@ -3,7 +3,7 @@
 // must be refused is refused here, before anything runs.
 import { NotFoundError, UsageError } from '../errors';
 import { VaultDoc } from './document';
-import { assertReleasable, Entry, printable, refuseNul } from './entry';
+import { assertReleasable, Entry, printable, refuseNul, storedField } from './entry';
 import { EnvFileLine } from './env-file';
 import { defaultEnvName, envNameProblem } from './env-names';
 import { FieldRef } from './profile';
@@ -67,7 +67,11 @@ export function planExec(doc: VaultDoc, req: ExecRequest, parentEnv: Record<stri
   };
 
   // Explicit names (--map, profile map, env file) win over entry mappings and defaults.
-  const explicit: [string, FieldRef][] = [...Object.entries(req.map), ...(req.envFile ?? []).flatMap((l) => ('ref' in l ? [[l.name, l.ref] as [string, FieldRef]] : []))];
+  // A field may be named as CCXT names it (secret, password): resolved to the stored name here.
+  const explicit: [string, FieldRef][] = [...Object.entries(req.map), ...(req.envFile ?? []).flatMap((l) => ('ref' in l ? [[l.name, l.ref] as [string, FieldRef]] : []))].map(([v, r]) => {
+    const e = doc.entries.get(r.entry);
+    return [v, { entry: r.entry, field: (e && storedField(e, r.field)) ?? r.field }];
+  });
   const renamed = new Set(explicit.map(([, r]) => `${r.entry}.${r.field}`));
   for (const name of req.entries) {
     const e = entryFor(doc, name, req, today);

@@ -1,0 +1,95 @@
+// Trader formats and habits through the built CLI: CCXT's field names, DEX wallets, dotenv's
+// own .env semantics, "-" for standard input, secrets as private files, and the small things
+// (hints, colour conventions, versioned JSON) a trader's scripts rely on.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FAST_KDF, OKX_JSON, Sandbox } from '../helpers/cli';
+import { CANARY } from '../helpers/canary';
+
+const CHILD = path.resolve(__dirname, '../fixtures/child.js');
+const node = process.execPath;
+const WALLET = '0x' + 'ab12'.repeat(10);
+// A Hyperliquid API wallet's private key: 32 bytes in hex, with the format's shape (no warning).
+const HL_KEY = '0x' + Buffer.from(CANARY.apiSecret).toString('hex').slice(0, 64);
+
+let sb: Sandbox;
+let env: Record<string, string>;
+beforeAll(async () => {
+  sb = new Sandbox();
+  await sb.init();
+  env = { EXVAULT_PASSPHRASE_FILE: sb.passFile };
+  expect((await sb.run(['add', 'okx-grid', '--exchange', 'okx'], { env, input: OKX_JSON })).code).toBe(0);
+});
+afterAll(() => {
+  sb.assertNoCanary();
+  sb.cleanup();
+});
+
+const out = (name: string) => path.join(sb.root, 'tmp', name);
+const readJson = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8'));
+
+describe("CCXT's field names", () => {
+  it('vault get finds apiSecret as "secret" and passphrase as "password"', async () => {
+    let r = await sb.run(['get', 'okx-grid', 'secret'], { env, reveals: true });
+    expect({ code: r.code, out: r.stdout }).toEqual({ code: 0, out: `${CANARY.apiSecret}\n` });
+    r = await sb.run(['get', 'okx-grid', 'password'], { env, reveals: true });
+    expect({ code: r.code, out: r.stdout }).toEqual({ code: 0, out: `${CANARY.passphrase}\n` });
+    r = await sb.run(['get', 'okx-grid', 'uid'], { env });
+    expect(r.code).toBe(4);
+  });
+
+  it('inject fills {{ vault://okx-grid/secret }} and exec --map takes entry.password', async () => {
+    const tpl = out('ccxt.json.tpl');
+    fs.writeFileSync(tpl, '{"secret": "{{ vault://okx-grid/secret }}", "password": "{{ vault://okx-grid/password }}"}\n');
+    const r = await sb.run(['inject', '-i', tpl], { env, reveals: true });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ secret: CANARY.apiSecret, password: CANARY.passphrase });
+    const f = out('ccxt-env.json');
+    const x = await sb.run(['exec', '--map', 'OKX_PW=okx-grid.password', '--', node, CHILD, 'env', f], { env });
+    expect(x.code).toBe(0);
+    expect(readJson(f).OKX_PW).toBe(CANARY.passphrase);
+    fs.rmSync(f);
+  });
+
+  it('a profile and an env file may name fields as CCXT does', async () => {
+    expect((await sb.run(['profile', 'set', 'ccxt', '--map', 'S=okx-grid.secret'], { env })).code).toBe(0);
+    const ef = out('ccxt.env');
+    fs.writeFileSync(ef, 'P=vault://okx-grid/password\n');
+    const f = out('ccxt-env2.json');
+    const x = await sb.run(['exec', '--profile', 'ccxt', '--env-file', ef, '--', node, CHILD, 'env', f], { env });
+    expect(x.code).toBe(0);
+    expect(readJson(f)).toMatchObject({ S: CANARY.apiSecret, P: CANARY.passphrase });
+    fs.rmSync(f);
+  });
+
+  it('edit --env secret=VAR renames apiSecret', async () => {
+    expect((await sb.run(['edit', 'okx-grid', '--env', 'secret=OKX_SECRET'], { env })).code).toBe(0);
+    const r = await sb.run(['show', 'okx-grid', '--json'], { env });
+    expect(JSON.parse(r.stdout).env.apiSecret).toBe('OKX_SECRET');
+  });
+});
+
+describe('DEX wallets (walletAddress + privateKey)', () => {
+  it('stores a Hyperliquid wallet and hands it over as CCXT names it', async () => {
+    const input = JSON.stringify({ walletAddress: WALLET, privateKey: HL_KEY });
+    let r = await sb.run(['add', 'hl', '--exchange', 'hyperliquid'], { env, input });
+    expect({ code: r.code, err: r.stderr }).toEqual({ code: 0, err: 'added hl (privateKey, walletAddress)\n' });
+    r = await sb.run(['get', 'hl', 'walletAddress'], { env });
+    expect(r.stdout).toBe(`${WALLET}\n`);
+    const f = out('hl.json');
+    expect((await sb.run(['exec', 'hl', '--', node, CHILD, 'env', f], { env })).code).toBe(0);
+    expect(readJson(f)).toMatchObject({ HL_WALLET_ADDRESS: WALLET, HL_PRIVATE_KEY: HL_KEY });
+    fs.rmSync(f);
+  });
+
+  it('an "other" exchange takes a wallet instead of an API key, but not half of one', async () => {
+    let r = await sb.run(['add', 'dydx', '--exchange', 'other'], { env, input: JSON.stringify({ walletAddress: WALLET, privateKey: HL_KEY }) });
+    expect(r.code).toBe(0);
+    r = await sb.run(['add', 'dydx2', '--exchange', 'other'], { env, input: JSON.stringify({ walletAddress: WALLET }) });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/needs apiKey/);
+    r = await sb.run(['add', 'hl2', '--exchange', 'hyperliquid'], { env, input: JSON.stringify({ walletAddress: WALLET }) });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Hyperliquid needs privateKey/);
+  });
+});
