@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import { parse } from 'dotenv';
 import { UsageError } from '../errors';
 import { groupDotenv, ImportGroup } from '../domain/dotenv-import';
-import { quoteEnvValue } from '../domain/env-file';
+import { quoteForDotenv } from '../domain/env-file';
 import { defaultEnvName, envNameProblem } from '../domain/env-names';
 import { ExchangeId } from '../domain/exchanges';
 import { ImportedEntry } from '../domain/export-format';
@@ -45,7 +45,12 @@ export function rewriteWithRefs(file: string, plan: DotenvPlan): string[] {
   const lines = ['# Rewritten by vault import: run the bot with vault exec --env-file THIS_FILE -- ...'];
   for (const [k, v] of Object.entries(plan.values)) {
     const r = ref.get(k);
-    if (!r) lines.push(`${k}=${quoteEnvValue(v)}`);
+    if (!r) {
+      // Written so that exec --env-file (dotenv's parser) reads back the value the bot had.
+      const quoted = quoteForDotenv(v);
+      if (quoted === null) throw new UsageError(`${k} cannot be written back so that dotenv reads the same value: the file was left as it is`, ['replace its keys with vault:// references by hand, or delete it']);
+      lines.push(`${k}=${quoted}`);
+    }
     else if (envNameProblem(k) === null) lines.push(`${k}=vault://${r.entry}/${r.field}`);
     else {
       // vault exec injects only upper-case names: the bot must read the default name instead.

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { planDotenvImport } from '../../src/app/import-dotenv';
 import { ready } from '../../src/crypto/sodium';
 import { emptyDoc, parseDoc, serializeDoc } from '../../src/domain/document';
-import { parseEnvFile, quoteEnvValue } from '../../src/domain/env-file';
+import { parseEnvFile, quoteForDotenv } from '../../src/domain/env-file';
 import { Secret } from '../../src/domain/secret';
 import { templateRefs } from '../../src/domain/template';
 import { AuthError, CorruptError, UsageError, VaultError } from '../../src/errors';
@@ -159,7 +159,10 @@ it(`env-file reader: ${CASES} random files; every quoted value reads back exactl
   );
   fc.assert(
     fc.property(fc.string({ unit: 'binary' }).filter((v) => !v.startsWith('vault://')), (value) => {
-      const parsed = parseEnvFile(`KEY=${quoteEnvValue(value)}\n`);
+      // A value no dotenv quoting carries (all three quotes and a line break, say) is refused by its writer.
+      const quoted = quoteForDotenv(value);
+      if (quoted === null) return true;
+      const parsed = parseEnvFile(`KEY=${quoted}\n`);
       return parsed.length === 1 && 'value' in parsed[0]! && parsed[0].value === value;
     }),
     opts,

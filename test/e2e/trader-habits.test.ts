@@ -93,3 +93,30 @@ describe('DEX wallets (walletAddress + privateKey)', () => {
     expect(r.stderr).toMatch(/Hyperliquid needs privateKey/);
   });
 });
+
+describe('exec --env-file reads a .env as dotenv does', () => {
+  it('quotes before a comment, backticks and multi-line quoted values mean what they mean to dotenv', async () => {
+    const text = 'W="v" # comment\nB=`back tick`\nM="first\nsecond"\nexport S=\'it\\\'s\'\nK=vault://okx-grid/apiKey\n';
+    const ef = out('dotenv.env');
+    fs.writeFileSync(ef, text);
+    const f = out('dotenv-env.json');
+    const r = await sb.run(['exec', '--env-file', ef, '--', node, CHILD, 'env', f], { env });
+    expect({ code: r.code, err: r.stderr }).toEqual({ code: 0, err: '' });
+    // The real dotenv in this process is the reference.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const expected = { ...require('dotenv').parse(text), K: CANARY.apiKey };
+    const got = readJson(f);
+    expect(Object.fromEntries(Object.keys(expected).map((k) => [k, got[k]]))).toEqual(expected);
+    expect(got.W).toBe('v');
+    expect(got.M).toBe('first\nsecond');
+    fs.rmSync(f);
+  });
+
+  it('a line dotenv would skip is refused by number, not silently dropped', async () => {
+    const ef = out('typo.env');
+    fs.writeFileSync(ef, 'A=1\nK vault://okx-grid/apiKey\n');
+    const r = await sb.run(['exec', '--env-file', ef, '--', node, '-e', '0'], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/line 2 of the env file is not VAR=value/);
+  });
+});

@@ -123,7 +123,7 @@ describe('import dotenv', () => {
     const rewritten = fs.readFileSync(file, 'utf8');
     // Lower-case names cannot be injected; the file says which name to read instead.
     expect(rewritten).toContain('# apiKey: vault exec cannot inject this name; read GRID_BOT_API_KEY instead\nGRID_BOT_API_KEY=vault://grid-bot/apiKey');
-    expect(rewritten).toContain('SYMBOL="BTC/USDT"');
+    expect(rewritten).toContain("SYMBOL='BTC/USDT'");
     expect(rewritten).not.toContain(CANARY.apiKey);
     const envOut = path.join(sb.root, 'tmp', 'child-env.json');
     expect((await run(['exec', '--env-file', file, '--', process.execPath, CHILD, 'env', envOut])).code).toBe(0);
