@@ -29,6 +29,11 @@ export function parseFd(text: string, flag: string): number {
 /** A passphrase from a file or a descriptor; at most one may be given. */
 export function passphraseSource(file: string | undefined, fd: string | undefined, flags: [string, string], envFile?: string): PassphraseSource | undefined {
   if (file && fd) throw new UsageError(`give ${flags[0]} or ${flags[1]}, not both`);
+  if (file === '-') {
+    let cached: string | undefined;
+    // Standard input can be read only once; the passphrase it gave is reused.
+    return { describe: 'standard input', read: () => (cached ??= readPassphrase('-')) };
+  }
   if (file) return { describe: file, path: file, read: () => readPassphrase(file) };
   if (fd !== undefined) {
     const n = parseFd(fd, flags[1]);

@@ -56,8 +56,11 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: () => undefined, outputError: () => undefined });
   program.hook('preAction', (_this, action) => {
     // commander turns --no-color into color: false.
-    const g = action.optsWithGlobals<{ color?: boolean; quiet?: boolean }>();
+    const g = action.optsWithGlobals<{ color?: boolean; quiet?: boolean; passphraseFile?: string }>();
     configureOutput({ noColor: g.color === false, quiet: Boolean(g.quiet) });
+    // Standard input can be read once: "-" for the passphrase and for a file is refused up front.
+    const dashes = [...action.args, ...Object.values(action.opts()), g.passphraseFile].filter((v) => v === '-').length;
+    if (dashes > 1) throw new UsageError('"-" (standard input) is given twice, and it can be read only once', ['give one of them a file']);
     const names: string[] = [];
     for (let c: Command | null = action; c && c !== program; c = c.parent) names.unshift(c.name());
     setCommandName(names.join(' '));

@@ -22,3 +22,9 @@ export function parseFieldRef(text: string): FieldRef | null {
   const m = /^([a-z0-9][a-z0-9._-]{0,63})\.([A-Za-z][A-Za-z0-9_]{0,31})$/.exec(text);
   return m ? { entry: m[1]!, field: m[2]! } : null;
 }
+
+/** "vault://binance-main/apiKey" (as `op read` takes op://...) -> { entry, field }; null otherwise. */
+export function parseVaultUri(text: string): FieldRef | null {
+  const m = /^vault:\/\/([a-z0-9][a-z0-9._-]{0,63})\/([A-Za-z][A-Za-z0-9_]{0,31})$/.exec(text);
+  return m ? { entry: m[1]!, field: m[2]! } : null;
+}

@@ -29,8 +29,21 @@ function checkTrust(fd: number, name: string, what: string, trust: FileTrust): v
   }
 }
 
+/** What standard input was read for: it can be read only once per process, and a second
+ *  reader (--passphrase-file - with JSON piped to add) would get nothing, or the wrong thing. */
+let stdinReadFor: string | undefined;
+
+/** A file's bytes, capped. "-" is standard input, as for most Unix tools (a file named "-": ./-). */
 export function readCapped(source: string | number, maxBytes: number, what: string, trust?: FileTrust): Buffer {
-  const name = typeof source === 'number' ? `file descriptor ${source}` : source;
+  if (source === '-') {
+    if (process.stdin.isTTY) throw new UsageError(`${what} "-" is standard input, which is a terminal here`, ['pipe or redirect it: ... < FILE']);
+    source = 0;
+  }
+  if (source === 0) {
+    if (stdinReadFor !== undefined) throw new UsageError(`standard input was already read for the ${stdinReadFor}; it cannot also give the ${what}`, ['give one of them a file instead of -']);
+    stdinReadFor = what;
+  }
+  const name = source === 0 ? 'standard input' : typeof source === 'number' ? `file descriptor ${source}` : source;
   let fd: number;
   try {
     fd = typeof source === 'number' ? source : fs.openSync(source, 'r');
@@ -80,6 +93,6 @@ export function readPassphrase(source: string | number): string {
   const text = raw.toString('utf8');
   raw.fill(0);
   const pass = text.replace(/\r?\n$/, '');
-  if (!pass) throw new UsageError(`the passphrase from ${typeof source === 'number' ? `file descriptor ${source}` : source} is empty`);
+  if (!pass) throw new UsageError(`the passphrase from ${typeof source === 'number' ? `file descriptor ${source}` : source === '-' ? 'standard input' : source} is empty`);
   return pass;
 }

@@ -120,3 +120,44 @@ describe('exec --env-file reads a .env as dotenv does', () => {
     expect(r.stderr).toMatch(/line 2 of the env file is not VAR=value/);
   });
 });
+
+describe('"-" is standard input wherever a file is read', () => {
+  it('--passphrase-file - reads the passphrase from standard input', async () => {
+    const r = await sb.run(['--passphrase-file', '-', 'list'], { input: `${CANARY.vaultPassphrase}\n` });
+    expect({ code: r.code, err: r.stderr }).toEqual({ code: 0, err: '' });
+    expect(r.stdout).toMatch(/^okx-grid /m);
+  });
+
+  it('inject -i - reads the template from standard input', async () => {
+    const r = await sb.run(['inject', '-i', '-', '--format', 'json'], { env, input: '{"k": "{{ vault://okx-grid/apiKey }}"}\n', reveals: true });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ k: CANARY.apiKey });
+  });
+
+  it('import json - reads an export from standard input', async () => {
+    const exported = await sb.run(['export', 'okx-grid', '--yes'], { env, reveals: true });
+    expect(exported.code).toBe(0);
+    const other = path.join(sb.root, 'home', 'stdin-import.exv');
+    expect((await sb.run(['--vault', other, 'init', ...FAST_KDF], { env })).code).toBe(0);
+    const r = await sb.run(['--vault', other, 'import', 'json', '-', '--yes'], { env, input: exported.stdout });
+    expect(r.code).toBe(0);
+    expect((await sb.run(['--vault', other, 'get', 'okx-grid', 'apiSecret'], { env, reveals: true })).stdout).toBe(`${CANARY.apiSecret}\n`);
+  });
+
+  it('standard input cannot serve two readers at once', async () => {
+    const r = await sb.run(['--passphrase-file', '-', 'add', 'twice', '--exchange', 'okx', '--from-file', '-'], { input: OKX_JSON });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/"-" \(standard input\) is given twice/);
+    // Without --from-file, add would read its JSON from standard input: already taken.
+    const r2 = await sb.run(['--passphrase-file', '-', 'add', 'twice', '--exchange', 'okx'], { input: `${CANARY.vaultPassphrase}\n` });
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/standard input was already read for the passphrase file/);
+  });
+
+  it('vault get vault://entry/field, as op read takes op://', async () => {
+    let r = await sb.run(['get', 'vault://okx-grid/apiKey'], { env, reveals: true });
+    expect({ code: r.code, out: r.stdout }).toEqual({ code: 0, out: `${CANARY.apiKey}\n` });
+    r = await sb.run(['get', 'okx-grid'], { env });
+    expect(r.code).toBe(2);
+  });
+});

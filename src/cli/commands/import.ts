@@ -20,7 +20,8 @@ export function registerImport(program: Command): void {
 Examples:
   vault import dotenv .env                     BINANCE_API_KEY=..., OKX_PASSPHRASE=..., apiKey/secret/password
   vault import dotenv bot/.env --entry grid --exchange okx --rewrite-refs
-  vault import json keys.json --yes`);
+  vault import json keys.json --yes
+  ssh old-host vault export --all --yes | vault import json - --yes     - is standard input`);
 
   group
     .command('dotenv <file>')
@@ -33,6 +34,7 @@ Examples:
     .addHelpText('after', '\nExample:\n  vault import dotenv .env --rewrite-refs --yes')
     .action(async (file: string, opts, c: Command) => {
       if (opts.rewriteRefs && opts.removePlaintext) throw new UsageError('choose --rewrite-refs or --remove-plaintext');
+      if (file === '-' && (opts.rewriteRefs || opts.removePlaintext)) throw new UsageError('standard input (-) cannot be rewritten or deleted', ['give the file by its name']);
       const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
       const plan = planDotenvImport(file, opts.entry, opts.exchange as ExchangeId | undefined);
       await confirmPlan(plan.items, Boolean(opts.yes), ctx.unlocker.prompter);
