@@ -5,6 +5,7 @@ import { ExchangeId } from '../domain/exchanges';
 import { Secret } from '../domain/secret';
 import { isoDay, parseDateOrDuration, parseDurationDays } from '../domain/time';
 import { VaultConfig, VaultDoc } from '../domain/document';
+import { unknownNameHints } from '../domain/suggest';
 import { recordRelease } from './audit-log';
 import { AppContext, mutate, openSession } from './session';
 
@@ -48,7 +49,7 @@ function applyRotation(current: RotationPolicy | undefined, meta: EntryMeta): Ro
 
 export function findEntry(doc: VaultDoc, name: string): Entry {
   const e = doc.entries.get(name);
-  if (!e) throw new NotFoundError(`no entry named "${printable(name)}"`, ['see the entries with: vault list']);
+  if (!e) throw new NotFoundError(`no entry named "${printable(name)}"`, unknownNameHints(name, doc.entries.keys(), 'see the entries with: vault list'));
   return e;
 }
 

@@ -1,18 +1,22 @@
 // vault profile: named exec recipes saved inside the vault.
 import { NotFoundError, UsageError } from '../errors';
 import { checkEntryName, printable } from '../domain/entry';
-import { envNameProblem } from '../domain/env-names';
+import { ENV_NAME, envNameProblem } from '../domain/env-names';
 import { Profile, PROFILE_NAME } from '../domain/profile';
+import { unknownNameHints } from '../domain/suggest';
 import { findEntry } from './entries';
 import { AppContext, mutate, openSession } from './session';
 
 export async function setProfile(ctx: AppContext, p: Profile): Promise<Profile> {
   if (!PROFILE_NAME.test(p.name)) throw new UsageError(`invalid profile name "${printable(p.name)}"`, ['names are 1-64 of a-z 0-9 . _ -']);
   for (const e of p.entries) checkEntryName(e);
-  for (const v of [...Object.keys(p.map), ...p.keep]) {
+  for (const v of Object.keys(p.map)) {
     const problem = envNameProblem(v);
     if (problem) throw new UsageError(problem);
   }
+  // A kept variable is the parent's own value passed through, not a secret put into it: only
+  // its form is checked (PYTHONPATH may be kept, though it may never receive a secret).
+  for (const v of p.keep) if (!ENV_NAME.test(v)) throw new UsageError(`"${printable(v)}" is not a valid variable name (A-Z, 0-9, _; not starting with a digit)`);
   return mutate(ctx, (s) => {
     for (const e of [...p.entries, ...Object.values(p.map).map((r) => r.entry)]) findEntry(s.doc, e);
     s.doc.profiles.set(p.name, p);
@@ -22,7 +26,7 @@ export async function setProfile(ctx: AppContext, p: Profile): Promise<Profile> 
 
 export function findProfile(profiles: Map<string, Profile>, name: string): Profile {
   const p = profiles.get(name);
-  if (!p) throw new NotFoundError(`no profile named "${printable(name)}"`, ['see the profiles with: vault profile list']);
+  if (!p) throw new NotFoundError(`no profile named "${printable(name)}"`, unknownNameHints(name, profiles.keys(), 'see the profiles with: vault profile list'));
   return p;
 }
 

@@ -15,6 +15,7 @@ import { registerImport } from './commands/import';
 import { registerBackup } from './commands/backup';
 import { registerCompletion } from './commands/completion';
 import { runComplete } from './completion';
+import { manPage } from './man-page';
 import { registerScan } from './commands/scan';
 import { registerGet } from './commands/get';
 import { registerInit } from './commands/init';
@@ -85,6 +86,11 @@ function usageMessage(err: CommanderError): string {
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === '__complete') {
     await runComplete(buildProgram(), argv.slice(1));
+    return EXIT.ok;
+  }
+  if (argv[0] === '__man') {
+    // scripts/gen-man.mjs: docs/vault.1 from the same command tree the program parses with.
+    process.stdout.write(manPage(buildProgram(), typeof EXVAULT_VERSION === 'string' ? EXVAULT_VERSION : 'dev'));
     return EXIT.ok;
   }
   // "vault exec ... -- cmd args": the program's own arguments never go through our option parser.

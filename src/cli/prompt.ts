@@ -7,6 +7,7 @@ import { Prompter } from '../app/ports';
 import { MAX_VALUE_BYTES } from '../domain/entry';
 import { readHiddenLines } from '../platform/hidden-lines';
 import { readCapped } from '../platform/secret-input';
+import { canAnimate } from './render';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 
@@ -82,7 +83,7 @@ export class TerminalPrompter implements Prompter {
   }
 
   async busy<T>(message: string, work: () => T | Promise<T>): Promise<T> {
-    if (process.stderr.isTTY !== true) return work();
+    if (!canAnimate()) return work();
     const frames = '\u280b\u2819\u2839\u2838\u283c\u2834\u2826\u2827\u2807\u280f';
     let i = 0;
     const draw = () => process.stderr.write(`\r${frames[i++ % frames.length]} ${message}...`);

@@ -13,9 +13,31 @@ export interface OutputOptions {
 
 const settings: OutputOptions = { color: false, quiet: false };
 
+/**
+ * Whether to colour, by the ecosystem's conventions in Node's own order (tty.getColorDepth):
+ * --no-color; then FORCE_COLOR (0 or false: off; anything else: on, into a pipe too, as CI
+ * logs want); then NO_COLOR (non-empty: off); then TERM=dumb (off); else on a terminal only.
+ */
+export function colorWanted(noColorFlag: boolean, isTerminal: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (noColorFlag) return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return !['0', 'false'].includes(force.toLowerCase());
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.TERM === 'dumb') return false;
+  return isTerminal;
+}
+
+/** Spinners and progress lines redraw with \r and ESC[K: a terminal that can, and not TERM=dumb. */
+export function canAnimate(): boolean {
+  return process.stderr.isTTY === true && process.env.TERM !== 'dumb';
+}
+
+let forced = false;
+
 export function configureOutput(opts: { noColor?: boolean; quiet?: boolean }): void {
   settings.quiet = Boolean(opts.quiet);
-  settings.color = !opts.noColor && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '') && stderrIsTerminal();
+  settings.color = colorWanted(Boolean(opts.noColor), stderrIsTerminal());
+  forced = settings.color && process.env.FORCE_COLOR !== undefined;
 }
 
 let exitOnBrokenPipe = true;
@@ -33,7 +55,7 @@ const CODES = { red: [31, 39], yellow: [33, 39], green: [32, 39], dim: [2, 22], 
 export type Style = keyof typeof CODES;
 
 export function paint(style: Style, text: string, stream: NodeJS.WriteStream = process.stdout): string {
-  if (!settings.color || !stream.isTTY) return text;
+  if (!settings.color || (!stream.isTTY && !forced)) return text;
   const [on, off] = CODES[style];
   return `\u001b[${on}m${text}\u001b[${off}m`;
 }
@@ -83,8 +105,13 @@ export function line(text = ''): void {
   writeStdout(`${text}\n`);
 }
 
+/** The shape version of --json output: raised when a field changes meaning or goes away. */
+export const JSON_SCHEMA = 1;
+
+/** A --json result. An object carries "schema" first; a list stays a bare array (scripts index it). */
 export function json(value: unknown): void {
-  writeStdout(`${JSON.stringify(value, null, 2)}\n`);
+  const versioned = value !== null && typeof value === 'object' && !Array.isArray(value) ? { schema: JSON_SCHEMA, ...value } : value;
+  writeStdout(`${JSON.stringify(versioned, null, 2)}\n`);
 }
 
 export function warn(message: string): void {

@@ -7,6 +7,7 @@ import { assertReleasable, Entry, printable, refuseNul, storedField } from './en
 import { EnvFileLine } from './env-file';
 import { defaultEnvName, envNameProblem } from './env-names';
 import { FieldRef } from './profile';
+import { unknownNameHints } from './suggest';
 import { Secret } from './secret';
 
 /** Set in the child's environment so a nested `vault exec` can refuse to run. */
@@ -40,7 +41,7 @@ export interface ExecPlan {
 
 function entryFor(doc: VaultDoc, name: string, req: ExecRequest, today: string): Entry {
   const e = doc.entries.get(name);
-  if (!e) throw new NotFoundError(`no entry named "${printable(name)}"`, ['see the entries with: vault list']);
+  if (!e) throw new NotFoundError(`no entry named "${printable(name)}"`, unknownNameHints(name, doc.entries.keys(), 'see the entries with: vault list'));
   assertReleasable(e, req.allowWithdraw, today);
   return e;
 }

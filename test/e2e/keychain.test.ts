@@ -57,7 +57,7 @@ describe('with a working Secret Service', () => {
 
   it('status reports the slot, the backend and the item', async () => {
     const r = await sb.run(['keychain', 'status', '--json']);
-    expect(JSON.parse(r.stdout)).toEqual({ backend: 'secret-service', enabled: true, answers: true, problem: null, itemPresent: true });
+    expect(JSON.parse(r.stdout)).toEqual({ schema: 1, backend: 'secret-service', enabled: true, answers: true, problem: null, itemPresent: true });
   });
 
   it('disable removes slot and item; the passphrase is needed again; enable restores it', async () => {

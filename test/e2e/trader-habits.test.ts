@@ -161,3 +161,55 @@ describe('"-" is standard input wherever a file is read', () => {
     expect(r.code).toBe(2);
   });
 });
+
+describe('small habits', () => {
+  it("README's own profile example works: --pristine --keep PYTHONPATH, shown by profile list and honoured by exec", async () => {
+    let r = await sb.run(['profile', 'set', 'grid', 'okx-grid', '--pristine', '--keep', 'PYTHONPATH'], { env });
+    expect({ code: r.code, err: r.stderr }).toEqual({ code: 0, err: 'profile grid saved\n' });
+    r = await sb.run(['profile', 'list'], { env });
+    expect(r.stdout).toMatch(/^NAME +ENTRIES +MAPPED +OPTIONS +KEPT$/m);
+    expect(r.stdout).toMatch(/^grid +okx-grid +- +pristine +PYTHONPATH$/m);
+    const f = out('keep.json');
+    expect((await sb.run(['exec', '--profile', 'grid', '--', node, CHILD, 'env', f], { env: { ...env, PYTHONPATH: '/opt/lib', OTHER: 'x' } })).code).toBe(0);
+    expect(readJson(f)).toMatchObject({ PYTHONPATH: '/opt/lib' });
+    expect(readJson(f).OTHER).toBeUndefined();
+    fs.rmSync(f);
+    // Kept, yes; given a secret, never.
+    r = await sb.run(['profile', 'set', 'bad', '--map', 'PYTHONPATH=okx-grid.apiKey'], { env });
+    expect(r.code).toBe(2);
+  });
+
+  it('a misspelled entry or profile name gets "did you mean"', async () => {
+    let r = await sb.run(['show', 'okx-gird'], { env });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('vault: hint: did you mean okx-grid?\n');
+    r = await sb.run(['exec', 'oxk-grid', '--', node, '-e', '0'], { env });
+    expect(r.stderr).toContain('did you mean okx-grid?');
+    r = await sb.run(['exec', '--profile', 'gird', '--', node, '-e', '0'], { env });
+    expect(r.stderr).toContain('did you mean grid?');
+    r = await sb.run(['show', 'binance'], { env });
+    expect(r.stderr).not.toContain('did you mean');
+  });
+
+  it('colour follows FORCE_COLOR, NO_COLOR and TERM=dumb', async () => {
+    const bold = '\u001b[1m';
+    const list = (extra: Record<string, string>) => sb.run(['list'], { env: { ...env, ...extra } });
+    expect((await list({})).stdout).not.toContain('\u001b[');
+    expect((await list({ FORCE_COLOR: '1' })).stdout).toContain(bold);
+    expect((await list({ FORCE_COLOR: '0' })).stdout).not.toContain('\u001b[');
+    expect((await list({ FORCE_COLOR: '1', NO_COLOR: '1' })).stdout).toContain(bold);
+    expect((await sb.run(['--no-color', 'list'], { env: { ...env, FORCE_COLOR: '1' } })).stdout).not.toContain('\u001b[');
+    const err = await sb.run(['show', 'nothing'], { env: { ...env, FORCE_COLOR: 'true' } });
+    expect(err.stderr).toContain('vault: \u001b[31merror\u001b[39m: ');
+  });
+
+  it('--json objects carry a schema version; lists stay arrays', async () => {
+    const show = JSON.parse((await sb.run(['show', 'okx-grid', '--json'], { env })).stdout);
+    expect(show.schema).toBe(1);
+    expect(show.name).toBe('okx-grid');
+    expect(Object.keys(show)[0]).toBe('schema');
+    const doctor = JSON.parse((await sb.run(['doctor', '--json'], { env })).stdout);
+    expect(doctor.schema).toBe(1);
+    expect(Array.isArray(JSON.parse((await sb.run(['list', '--json'], { env })).stdout))).toBe(true);
+  });
+});

@@ -38,8 +38,8 @@ Examples:
       if (opts.json) return json(profiles);
       if (!profiles.length) return line('no profiles yet; create one with: vault profile set NAME ENTRY...');
       table(
-        ['NAME', 'ENTRIES', 'MAPPED', 'OPTIONS'],
-        profiles.map((p) => [p.name, p.entries.join(',') || '-', Object.keys(p.map).join(',') || '-', [p.pristine && 'pristine', p.allowWithdraw && 'allow-withdraw'].filter(Boolean).join(',') || '-']),
+        ['NAME', 'ENTRIES', 'MAPPED', 'OPTIONS', 'KEPT'],
+        profiles.map((p) => [p.name, p.entries.join(',') || '-', Object.keys(p.map).join(',') || '-', [p.pristine && 'pristine', p.allowWithdraw && 'allow-withdraw'].filter(Boolean).join(',') || '-', p.keep.join(',') || '-']),
       );
     });
 

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { installPreCommitHook, scan } from '../../app/scan';
 import { GlobalOptions, makeContext } from '../context';
-import { done, json, line, warn } from '../render';
+import { canAnimate, done, json, line, warn } from '../render';
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
 
@@ -29,7 +29,7 @@ Findings name the entry, field and version, never the value.`)
         const command = `${shellQuote(process.execPath)} ${shellQuote(process.argv[1]!)}`;
         return done(`installed ${installPreCommitHook(paths[0] ?? '.', command, Boolean(opts.force))}`);
       }
-      const tty = process.stderr.isTTY === true;
+      const tty = canAnimate();
       const progress = tty ? (n: number, total: number | null) => process.stderr.write(`\r\u001b[Kscanning: ${n}${total ? ` of ${total}` : ''} files`) : undefined;
       const r = await scan(ctx, { paths, gitHistory: Boolean(opts.gitHistory), staged: Boolean(opts.staged), ...(progress && { progress }) });
       if (tty) process.stderr.write('\r\u001b[K');
