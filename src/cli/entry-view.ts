@@ -32,6 +32,9 @@ export function entryJson(e: Entry) {
     notes: e.notes ?? null,
     version: e.version ?? 1,
     rotateEveryDays: e.rotation?.everyDays ?? null,
+    warnBeforeDays: e.rotation?.warnDays ?? null,
+    rotated: e.rotated ?? null,
+    earlierVersions: e.history?.length ?? 0,
     rotateHook: e.rotation?.hook ?? null,
     revokeHook: e.rotation?.revokeHook ?? null,
     fields: Object.keys(e.secrets).sort(),
@@ -56,6 +59,12 @@ export function entryLines(e: Entry): [string, string][] {
   rows.push(['created', e.created.slice(0, 10)]);
   rows.push(['expires', e.expires ?? 'not set']);
   if (e.notes) rows.push(['notes', e.notes]);
+  // The schedule and hooks (the vault-wide defaults apply when the entry has none: vault config).
+  if (e.rotation?.everyDays !== undefined) rows.push(['rotate every', `${e.rotation.everyDays}d${e.rotation.warnDays !== undefined ? `, warn ${e.rotation.warnDays}d before` : ''}`]);
+  else if (e.rotation?.warnDays !== undefined) rows.push(['warn before', `${e.rotation.warnDays}d`]);
+  if (e.rotation?.hook) rows.push(['rotate hook', e.rotation.hook]);
+  if (e.rotation?.revokeHook) rows.push(['revoke hook', e.rotation.revokeHook]);
+  if (e.version && e.version > 1) rows.push(['version', `${e.version}, since ${(e.rotated ?? e.created).slice(0, 10)}${e.history?.length ? ` (${e.history.length} earlier kept)` : ''}`]);
   for (const f of j.fields) rows.push([f, `${maskValue(e.secrets[f]!)}  -> $${j.env[f]}`]);
   return rows;
 }

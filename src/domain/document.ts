@@ -53,7 +53,7 @@ export function serializeDoc(doc: VaultDoc): Uint8Array {
 const isRef = (x: unknown): x is FieldRef =>
   typeof x === 'object' && x !== null && isString((x as FieldRef).entry) && ENTRY_NAME.test((x as FieldRef).entry) && isString((x as FieldRef).field) && FIELD_NAME.test((x as FieldRef).field);
 
-function profileFromPlain(x: unknown): Profile {
+export function profileFromPlain(x: unknown): Profile {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) throw bad();
   const o = x as Record<string, unknown>;
   if (!isString(o.name) || !PROFILE_NAME.test(o.name) || !isStringArray(o.entries) || !isStringArray(o.keep)) throw bad();
@@ -62,6 +62,19 @@ function profileFromPlain(x: unknown): Profile {
   const map: Record<string, FieldRef> = {};
   for (const [k, r] of Object.entries(o.map as Record<string, FieldRef>)) map[k] = { entry: r.entry, field: r.field };
   return { name: o.name, entries: o.entries, map, pristine: o.pristine, allowWithdraw: o.allowWithdraw, keep: o.keep };
+}
+
+export function configFromPlain(x: unknown): VaultConfig {
+  const c = x as Record<string, unknown>;
+  if (typeof c !== 'object' || c === null || Array.isArray(c) || !optString(c.alertCommand)) throw bad();
+  const config: VaultConfig = {};
+  if (c.alertCommand !== undefined) config.alertCommand = c.alertCommand;
+  for (const k of ['rotateEveryDays', 'warnBeforeDays', 'keepVersions'] as const) {
+    if (c[k] === undefined) continue;
+    if (!isCount(c[k])) throw bad();
+    config[k] = c[k];
+  }
+  return config;
 }
 
 /** Splits the line layout into the document without its entries, and the entry lines. */
@@ -105,16 +118,7 @@ export function parseDoc(bytes: Uint8Array): VaultDoc {
     if (doc.entries.has(e.name)) throw bad();
     doc.entries.set(e.name, e);
   }
-  if (o.config !== undefined) {
-    const c = o.config as Record<string, unknown>;
-    if (typeof c !== 'object' || c === null || Array.isArray(c) || !optString(c.alertCommand)) throw bad();
-    if (c.alertCommand !== undefined) doc.config.alertCommand = c.alertCommand;
-    for (const k of ['rotateEveryDays', 'warnBeforeDays', 'keepVersions'] as const) {
-      if (c[k] === undefined) continue;
-      if (!isCount(c[k])) throw bad();
-      doc.config[k] = c[k];
-    }
-  }
+  if (o.config !== undefined) doc.config = configFromPlain(o.config);
   if (o.audit !== undefined) {
     const a = o.audit as { seq?: unknown; mac?: unknown };
     if (typeof a !== 'object' || a === null || typeof a.seq !== 'number' || typeof a.mac !== 'string') throw bad();

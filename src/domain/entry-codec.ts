@@ -16,7 +16,7 @@ function inKeyOrder<T>(o: Record<string, T>, value: (v: T) => unknown = (v) => v
 
 const secretsToPlain = (secrets: Record<string, Secret>) => inKeyOrder(secrets, (v) => v.reveal());
 
-function entryToPlain(e: Entry): Record<string, unknown> {
+export function entryToPlain(e: Entry): Record<string, unknown> {
   const history = e.history?.length ? e.history.map((v) => inKeyOrder({ ...v, secrets: secretsToPlain(v.secrets) })) : undefined;
   return inKeyOrder({ ...e, secrets: secretsToPlain(e.secrets), env: inKeyOrder(e.env), history } as Record<string, unknown>);
 }

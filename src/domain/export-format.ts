@@ -1,7 +1,10 @@
 // The shapes `vault export` writes and `vault import json` reads back.
 import { parse as parseDotenv } from 'dotenv';
-import { UsageError } from '../errors';
+import { CorruptError, UsageError } from '../errors';
+import { configFromPlain, profileFromPlain, VaultConfig } from './document';
 import { Entry, printable } from './entry';
+import { entryFromPlain, entryToPlain } from './entry-codec';
+import { Profile } from './profile';
 import { dockerEnvProblem, quoteForShellAndDotenv } from './env-quoting';
 import { defaultEnvName } from './env-names';
 import { isExchangeId } from './exchanges';
@@ -9,14 +12,22 @@ import { Secret } from './secret';
 import { readShEnv } from './sh-env-reader';
 
 export const EXPORT_FORMAT = 'exvault-export';
+/** 1: entries' current keys and metadata only. 2: everything a vault holds but its audit log:
+ *  each entry whole (created, rotation schedule and hooks, earlier versions), and with --all
+ *  the profiles and vault settings, so export then import is a migration that loses nothing. */
+export const EXPORT_VERSION = 2;
 
-export function exportJson(entries: Entry[]): string {
-  const out = entries.map((e) => {
-    const secrets: Record<string, string> = {};
-    for (const [k, v] of Object.entries(e.secrets)) secrets[k] = v.reveal();
-    return { name: e.name, exchange: e.exchange, label: e.label, account: e.account, permissions: e.permissions, ips: e.ips, expires: e.expires, notes: e.notes, env: e.env, secrets };
-  });
-  return `${JSON.stringify({ format: EXPORT_FORMAT, version: 1, entries: out }, null, 2)}\n`;
+export interface ExportBundle {
+  entries: Entry[];
+  /** Present for a whole-vault export. */
+  profiles?: Profile[];
+  config?: VaultConfig;
+}
+
+export function exportJson(b: ExportBundle): string {
+  const entries = [...b.entries].sort((x, y) => (x.name < y.name ? -1 : 1)).map(entryToPlain);
+  const profiles = b.profiles && [...b.profiles].sort((x, y) => (x.name < y.name ? -1 : 1));
+  return `${JSON.stringify({ format: EXPORT_FORMAT, version: EXPORT_VERSION, entries, profiles, config: b.config }, null, 2)}\n`;
 }
 
 /**
@@ -25,7 +36,7 @@ export function exportJson(entries: Entry[]): string {
  * no quoting at all, as `docker run --env-file` reads it. A value one of them cannot carry
  * is an error naming the field: a file that reads back different is worse than none.
  */
-export function exportEnv(entries: Entry[], style: 'env' | 'docker' = 'env'): string {
+export function exportEnv({ entries }: ExportBundle, style: 'env' | 'docker' = 'env'): string {
   const lines: string[] = [];
   const wrote: { name: string; value: string; what: string }[] = [];
   for (const e of entries) {
@@ -66,32 +77,53 @@ export interface ImportedEntry {
   secrets: Record<string, Secret>;
 }
 
+/** A parsed export: version 1 gives what buildEntry takes; version 2 whole entries. */
+export type ParsedExport = { version: 1; items: ImportedEntry[] } | { version: 2; entries: Entry[]; profiles: Profile[]; config?: VaultConfig };
+
 /** Reads an export; errors name the entry or position, never a value. */
-export function parseExportJson(text: string): ImportedEntry[] {
+export function parseExportJson(text: string): ParsedExport {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch {
     throw new UsageError('the file is not valid JSON');
   }
-  const o = raw as { format?: unknown; version?: unknown; entries?: unknown };
-  if (o?.format !== EXPORT_FORMAT || o.version !== 1 || !Array.isArray(o.entries)) throw new UsageError('the file is not an exvault export (format exvault-export, version 1)');
-  return o.entries.map((x: unknown, i: number) => {
-    const e = x as Record<string, unknown>;
-    const where = `entry ${i + 1}`;
-    if (typeof e?.name !== 'string' || typeof e.exchange !== 'string' || !isExchangeId(e.exchange)) throw new UsageError(`${where} has no valid name or exchange`);
-    if (typeof e.secrets !== 'object' || e.secrets === null) throw new UsageError(`${printable(e.name)} has no secrets`);
-    const secrets: Record<string, Secret> = {};
-    for (const [k, v] of Object.entries(e.secrets as object)) {
-      if (typeof v !== 'string') throw new UsageError(`${printable(e.name)}: field ${k.slice(0, 32)} is not a string`);
-      secrets[k] = new Secret(v);
-    }
-    const str = (k: string) => (typeof e[k] === 'string' ? (e[k] as string) : undefined);
-    const list = (k: string) => (Array.isArray(e[k]) ? (e[k] as unknown[]).map(String) : undefined);
-    const meta: ImportedEntry['meta'] = {};
-    for (const k of ['label', 'account', 'expires', 'notes'] as const) if (str(k) !== undefined) meta[k] = str(k);
-    for (const k of ['permissions', 'ips'] as const) if (list(k)) meta[k] = list(k);
-    if (e.env && typeof e.env === 'object') meta.env = Object.fromEntries(Object.entries(e.env as object).map(([k, v]) => [k, String(v)]));
-    return { name: e.name, exchange: e.exchange, meta, secrets };
-  });
+  const o = raw as { format?: unknown; version?: unknown; entries?: unknown; profiles?: unknown; config?: unknown };
+  if (o?.format !== EXPORT_FORMAT || (o.version !== 1 && o.version !== 2) || !Array.isArray(o.entries)) throw new UsageError('the file is not an exvault export (format exvault-export, version 1 or 2)');
+  if (o.version === 1) return { version: 1, items: o.entries.map(importedV1) };
+  // The vault body's own readers check each part; their error (exit 5, "vault body") is
+  // restated as a usage error naming the part.
+  const entries = o.entries.map((x: unknown, i: number) => shaped(`entry ${i + 1}`, () => entryFromPlain(x)));
+  if (o.profiles !== undefined && !Array.isArray(o.profiles)) throw new UsageError('the profiles of the export are not a list');
+  const profiles = ((o.profiles ?? []) as unknown[]).map((x, i) => shaped(`profile ${i + 1}`, () => profileFromPlain(x)));
+  const config = o.config === undefined ? undefined : shaped('the settings', () => configFromPlain(o.config));
+  return { version: 2, entries, profiles, ...(config && { config }) };
+}
+
+function shaped<T>(what: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof CorruptError) throw new UsageError(`${what} of the export is not in the expected shape`);
+    throw err;
+  }
+}
+
+function importedV1(x: unknown, i: number): ImportedEntry {
+  const e = x as Record<string, unknown>;
+  const where = `entry ${i + 1}`;
+  if (typeof e?.name !== 'string' || typeof e.exchange !== 'string' || !isExchangeId(e.exchange)) throw new UsageError(`${where} has no valid name or exchange`);
+  if (typeof e.secrets !== 'object' || e.secrets === null) throw new UsageError(`${printable(e.name)} has no secrets`);
+  const secrets: Record<string, Secret> = {};
+  for (const [k, v] of Object.entries(e.secrets as object)) {
+    if (typeof v !== 'string') throw new UsageError(`${printable(e.name)}: field ${k.slice(0, 32)} is not a string`);
+    secrets[k] = new Secret(v);
+  }
+  const str = (k: string) => (typeof e[k] === 'string' ? (e[k] as string) : undefined);
+  const list = (k: string) => (Array.isArray(e[k]) ? (e[k] as unknown[]).map(String) : undefined);
+  const meta: ImportedEntry['meta'] = {};
+  for (const k of ['label', 'account', 'expires', 'notes'] as const) if (str(k) !== undefined) meta[k] = str(k);
+  for (const k of ['permissions', 'ips'] as const) if (list(k)) meta[k] = list(k);
+  if (e.env && typeof e.env === 'object') meta.env = Object.fromEntries(Object.entries(e.env as object).map(([k, v]) => [k, String(v)]));
+  return { name: e.name, exchange: e.exchange, meta, secrets };
 }

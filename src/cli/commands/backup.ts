@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { backupVault, restoreVault } from '../../app/transfer';
+import { backupVault, restoreVault } from '../../app/backup';
 import { confirmOrYes } from '../prompt';
 import { GlobalOptions, makeContext } from '../context';
 import { done } from '../render';

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { exportEntries } from '../../app/transfer';
+import { exportEntries } from '../../app/export';
 import { UsageError } from '../../errors';
 import { confirmOrYes } from '../prompt';
 import { exportEnv, exportJson } from '../../domain/export-format';
@@ -30,7 +30,7 @@ Prefer "vault backup": it copies the encrypted vault. An export is plain text.`)
       checkSecretTarget(opts.out, { force: Boolean(opts.force), allowSharedDir: Boolean(opts.allowSharedDir) });
       const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
       await confirmOrYes(ctx.unlocker.prompter, Boolean(opts.yes), `Write ${opts.all ? 'every key' : names.join(', ')} in clear text to ${opts.out ?? 'standard output'}?`, 'exporting writes keys in clear text and needs confirmation');
-      const { entries, text } = await exportEntries(ctx, names, Boolean(opts.all), (es) => (opts.format === 'json' ? exportJson(es) : exportEnv(es, opts.format)));
+      const { entries, text } = await exportEntries(ctx, names, Boolean(opts.all), (b) => (opts.format === 'json' ? exportJson(b) : exportEnv(b, opts.format)));
       writeSecretOutput(opts.out, text);
       if (opts.out) done(`wrote ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} to ${opts.out} (mode 600)`);
     });

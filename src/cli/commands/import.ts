@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { destroyFile, planDotenvImport, rewriteWithRefs } from '../../app/import-dotenv';
-import { importEntries } from '../../app/transfer';
+import { importEntries, importWhole } from '../../app/import';
 import { UsageError } from '../../errors';
 import { confirmOrYes } from '../prompt';
 import { EXCHANGE_IDS, ExchangeId } from '../../domain/exchanges';
@@ -66,8 +66,15 @@ Examples:
     .addHelpText('after', '\nExample:\n  vault import json keys.json --yes')
     .action(async (file: string, opts, c: Command) => {
       const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
-      const items = parseExportJson(readCapped(file, 64 * 1024 * 1024, 'export file').toString('utf8'));
-      await confirmPlan(items, Boolean(opts.yes), ctx.unlocker.prompter);
-      done(`imported ${(await importEntries(ctx, items)).join(', ')}`);
+      const parsed = parseExportJson(readCapped(file, 64 * 1024 * 1024, 'export file').toString('utf8'));
+      if (parsed.version === 1) {
+        await confirmPlan(parsed.items, Boolean(opts.yes), ctx.unlocker.prompter);
+        return done(`imported ${(await importEntries(ctx, parsed.items)).join(', ')}`);
+      }
+      const { entries, profiles, config } = parsed;
+      if (profiles.length) line(`and the profiles ${profiles.map((p) => p.name).join(', ')}`);
+      if (config) line(`and the settings ${Object.keys(config).join(', ')}`);
+      await confirmPlan(entries.map((e) => ({ name: e.name, exchange: e.exchange, meta: {}, secrets: e.secrets })), Boolean(opts.yes), ctx.unlocker.prompter);
+      done(`imported ${(await importWhole(ctx, entries, profiles, config)).join(', ')}`);
     });
 }

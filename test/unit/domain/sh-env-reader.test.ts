@@ -50,7 +50,7 @@ it("property: what `export --format env` writes, this reader, /bin/sh and dotenv
       const entry: Entry = { name: 'okx', exchange: 'okx', permissions: [], ips: [], created: '2026-01-01', updated: '2026-01-01', env: {}, secrets: { apiKey: new Secret(a), apiSecret: new Secret(b) } };
       let text: string;
       try {
-        text = exportEnv([entry]);
+        text = exportEnv({ entries: [entry] });
       } catch {
         return; // refused, naming the field (export-format's own rule)
       }

@@ -1,0 +1,21 @@
+// vault export: the entries in clear text, recorded in the audit log before they are released.
+import { UsageError } from '../errors';
+import { refuseNul } from '../domain/entry';
+import { ExportBundle } from '../domain/export-format';
+import { recordRelease } from './audit-log';
+import { findEntry } from './entries';
+import { AppContext, openSession } from './session';
+
+/** The entries rendered by `render` (which may refuse a value), logged only once it has
+ *  succeeded. A whole-vault export (all) carries the profiles and settings too. */
+export async function exportEntries(ctx: AppContext, names: string[], all: boolean, render: (bundle: ExportBundle) => string): Promise<{ entries: ExportBundle['entries']; text: string }> {
+  const s = await openSession(ctx);
+  const entries = all ? [...s.doc.entries.values()] : names.map((n) => findEntry(s.doc, n));
+  if (!entries.length) throw new UsageError('nothing to export');
+  for (const e of entries) for (const [field, v] of Object.entries(e.secrets)) refuseNul(e.name, field, v);
+  const whole = all ? { profiles: [...s.doc.profiles.values()], ...(Object.keys(s.doc.config).length && { config: s.doc.config }) } : {};
+  const text = render({ entries, ...whole });
+  // Earlier versions leave too: the record names their fields with the current ones.
+  await recordRelease(ctx, s.dataKey, { cmd: 'export', entries: entries.map((e) => ({ entry: e.name, fields: Object.keys(e.secrets).sort() })) });
+  return { entries, text };
+}

@@ -1,0 +1,51 @@
+// vault import: several entries at once, all or nothing. From a .env (import-dotenv.ts) or a
+// version 1 export: new entries built from their keys and metadata. From a version 2 export:
+// the entries as they were (dates, schedules, hooks, earlier versions), with profiles and settings.
+import { UsageError } from '../errors';
+import { checkEntryName, Entry } from '../domain/entry';
+import { VaultConfig } from '../domain/document';
+import { ImportedEntry } from '../domain/export-format';
+import { Profile } from '../domain/profile';
+import { buildEntry, validateSecrets } from './entries';
+import { AppContext, mutate } from './session';
+
+/** Adds every entry, or none: all are checked before the vault is written. */
+export async function importEntries(ctx: AppContext, items: ImportedEntry[]): Promise<string[]> {
+  const built = items.map((it) => {
+    checkEntryName(it.name);
+    for (const w of validateSecrets(it.exchange, it.secrets)) ctx.notices.warn(`${it.name}: ${w}`);
+    return buildEntry(it.name, it.exchange, it.meta, it.secrets, ctx.clock.now());
+  });
+  await addAll(ctx, built, [], undefined);
+  return built.map((e) => e.name);
+}
+
+/** A whole export (version 2): entries kept as they were, then profiles and settings. */
+export async function importWhole(ctx: AppContext, entries: Entry[], profiles: Profile[], config: VaultConfig | undefined): Promise<string[]> {
+  for (const e of entries) for (const w of validateSecrets(e.exchange, e.secrets)) ctx.notices.warn(`${e.name}: ${w}`);
+  await addAll(ctx, entries, profiles, config);
+  return entries.map((e) => e.name);
+}
+
+async function addAll(ctx: AppContext, entries: Entry[], profiles: Profile[], config: VaultConfig | undefined): Promise<void> {
+  const names = entries.map((e) => e.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new UsageError(`${dup} appears twice in the import`);
+  await mutate(ctx, (s) => {
+    const existing = names.filter((n) => s.doc.entries.has(n));
+    if (existing.length) throw new UsageError(`already in the vault: ${existing.join(', ')}`, ['rename or remove those first; nothing was imported']);
+    const taken = profiles.filter((p) => s.doc.profiles.has(p.name)).map((p) => p.name);
+    if (taken.length) throw new UsageError(`profiles already in the vault: ${taken.join(', ')}`, ['remove those first (vault profile rm); nothing was imported']);
+    for (const p of profiles) {
+      const missing = [...p.entries, ...Object.values(p.map).map((r) => r.entry)].find((n) => !names.includes(n) && !s.doc.entries.has(n));
+      if (missing) throw new UsageError(`profile ${p.name} names ${missing}, which is neither in the import nor in the vault; nothing was imported`);
+    }
+    for (const e of entries) s.doc.entries.set(e.name, e);
+    for (const p of profiles) s.doc.profiles.set(p.name, p);
+    // A setting this vault has already is kept (said so); one it lacks is taken from the export.
+    for (const [k, v] of Object.entries(config ?? {}) as [keyof VaultConfig, never][]) {
+      if (s.doc.config[k] === undefined) s.doc.config[k] = v;
+      else if (s.doc.config[k] !== v) ctx.notices.warn(`setting ${k} differs in the export: this vault's own is kept`);
+    }
+  });
+}
