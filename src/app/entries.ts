@@ -98,9 +98,19 @@ export function buildEntry(name: string, exchange: ExchangeId, meta: EntryMeta, 
   return entry;
 }
 
-export async function addEntry(ctx: AppContext, name: string, exchange: ExchangeId, meta: EntryMeta, secrets: Record<string, Secret>): Promise<Entry> {
+/** A warning when an expiry given now is already past: kept (a key may be recorded to be
+ *  rotated), but it will not be handed to programs. */
+function warnPastExpiry(ctx: AppContext, e: Entry, meta: EntryMeta): void {
+  if (meta.expires !== undefined && e.expires && e.expires < isoDay(ctx.clock.now())) {
+    ctx.notices.warn(`the expiry ${e.expires} is in the past: ${e.name} counts as expired, and exec and inject refuse it until it is rotated or the date corrected`);
+  }
+}
+
+/** `secretsChecked`: the caller has run validateSecrets and shown its warnings already. */
+export async function addEntry(ctx: AppContext, name: string, exchange: ExchangeId, meta: EntryMeta, secrets: Record<string, Secret>, secretsChecked = false): Promise<Entry> {
   const entry = buildEntry(name, exchange, meta, secrets, ctx.clock.now());
-  for (const w of validateSecrets(exchange, secrets)) ctx.notices.warn(w);
+  if (!secretsChecked) for (const w of validateSecrets(exchange, secrets)) ctx.notices.warn(w);
+  warnPastExpiry(ctx, entry, meta);
   return mutate(ctx, (s) => {
     if (s.doc.entries.has(name)) throw new UsageError(`an entry named "${name}" already exists`, ['change it with: vault edit, or pick another name']);
     s.doc.entries.set(name, entry);
@@ -113,6 +123,7 @@ export async function editEntry(ctx: AppContext, name: string, meta: EntryMeta):
     const e = findEntry(s.doc, name);
     const now = ctx.clock.now();
     applyMeta(e, meta, now);
+    warnPastExpiry(ctx, e, meta);
     e.updated = now.toISOString();
     return e;
   });

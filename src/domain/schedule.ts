@@ -37,6 +37,8 @@ function exchangeRules(e: Entry, since: Date): DueRule[] {
   return rules;
 }
 
+const dayStart = (d: Date) => Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+
 export function dueInfo(e: Entry, config: VaultConfig, now: Date, withinDays?: number): DueInfo {
   const since = new Date(e.rotated ?? e.created);
   const rules: DueRule[] = [];
@@ -46,8 +48,9 @@ export function dueInfo(e: Entry, config: VaultConfig, now: Date, withinDays?: n
   rules.push(...exchangeRules(e, since));
   if (rules.length === 0) return { state: 'ok', rule: null, days: null };
   const rule = rules.reduce((a, b) => (b.due < a.due ? b : a));
-  // Whole days, towards zero: 4.5 days late is "overdue 4d".
-  const days = Math.trunc((rule.due.getTime() - now.getTime()) / 86_400_000) || 0;
+  // Calendar days (UTC) between today and the due day: a key added with --expires 5d is "due
+  // in 5d", not 4 (counting whole 24-hour periods lost the part of today already gone).
+  const days = Math.round((dayStart(rule.due) - dayStart(now)) / 86_400_000) || 0;
   const warn = withinDays ?? e.rotation?.warnDays ?? config.warnBeforeDays ?? DEFAULT_WARN_DAYS;
   let state: DueState = 'ok';
   if (rule.due <= now) state = rule.expiry ? 'expired' : 'overdue';

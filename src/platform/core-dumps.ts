@@ -6,6 +6,7 @@
 // Called once, at start, from the composition root.
 
 import * as fs from 'node:fs';
+import * as tty from 'node:tty';
 
 const RLIMIT_CORE = 4; // Linux and macOS alike
 const PR_SET_DUMPABLE = 4; // Linux
@@ -52,7 +53,9 @@ export function detachStdioFromNativeExit(): void {
   if (!nativeLoaded) return;
   for (const fd of [2, 1]) {
     try {
-      if (!fs.fstatSync(fd).isCharacterDevice()) fs.closeSync(fd);
+      // A terminal only: /dev/null is a character device too, and its sync fails (EINVAL),
+      // which deadlocked `vault list >/dev/null` (README's cron line) in koffi's exit-time log.
+      if (!tty.isatty(fd)) fs.closeSync(fd);
     } catch {
       // Nothing more can be done this late; the exit status is already decided.
     }

@@ -42,8 +42,8 @@ it('records exec (with its exit status), get and inject, with names only, before
 
 it('audit shows a readable table and JSON; stats counts use and names unused entries', async () => {
   const t = await sb.run(['audit'], { env });
-  expect(t.stdout).toMatch(/^SEQ +TIME +COMMAND +PROGRAM +ENTRIES +RESULT$/m);
-  expect(t.stdout).toMatch(/^1 .* exec +node +okx-main\(apiKey,apiSecret,passphrase\) +exit 3$/m);
+  expect(t.stdout).toMatch(/^SEQ +TIME +COMMAND +PROGRAM +RESULT +ENTRIES$/m);
+  expect(t.stdout).toMatch(/^1 .* exec +node +exit 3 +okx-main\(apiKey,apiSecret,passphrase\)$/m);
   const j = JSON.parse((await sb.run(['audit', '--entry', 'okx-main', '--json'], { env })).stdout);
   expect(j.map((r: { cmd: string }) => r.cmd)).toEqual(['exec', 'get', 'inject']);
   const stats = JSON.parse((await sb.run(['audit', 'stats', '--json'], { env })).stdout);

@@ -213,3 +213,61 @@ describe('small habits', () => {
     expect(Array.isArray(JSON.parse((await sb.run(['list', '--json'], { env })).stdout))).toBe(true);
   });
 });
+
+describe('cosmetics', () => {
+  it('the audit table fits its columns: one exec of many entries does not widen every line', async () => {
+    const names = ['long-entry-name-number-one', 'long-entry-name-number-two', 'long-entry-name-number-three', 'long-entry-name-number-four'];
+    for (const n of names) expect((await sb.run(['add', n, '--exchange', 'okx'], { env, input: OKX_JSON })).code).toBe(0);
+    expect((await sb.run(['exec', ...names, '--', node, '-e', '0'], { env })).code).toBe(0);
+    expect((await sb.run(['get', 'okx-grid', 'apiKey'], { env, reveals: true })).code).toBe(0);
+    const lines = (await sb.run(['audit'], { env })).stdout.trimEnd().split('\n');
+    const exec = lines.find((l) => l.includes('long-entry-name-number-four'))!;
+    expect(exec.length).toBeGreaterThan(150);
+    const get = lines[lines.length - 1]!;
+    expect(get).toMatch(/ get /);
+    expect(get.length).toBeLessThan(90);
+  });
+
+  it('vault config shows the default in effect, and says it is the default', async () => {
+    const r = await sb.run(['config'], { env });
+    expect(r.stdout).toContain('warn-before = 14d (default)\n');
+    expect(r.stdout).toContain('keep-versions = 10 (default)\n');
+    expect(r.stdout).not.toContain('(not set)');
+    expect((await sb.run(['config', 'warn-before', '7d'], { env })).code).toBe(0);
+    expect((await sb.run(['config', 'warn-before'], { env })).stdout).toBe('warn-before = 7d\n');
+  });
+
+  it('--expires 5d is "due in 5d"', async () => {
+    expect((await sb.run(['add', 'five', '--exchange', 'okx', '--expires', '5d'], { env, input: OKX_JSON })).code).toBe(0);
+    const r = await sb.run(['list'], { env });
+    expect(r.stdout).toMatch(/^five .*due in 5d/m);
+  });
+
+  it('a past expiry is stored with a warning before the success line', async () => {
+    const r = await sb.run(['add', 'past', '--exchange', 'okx', '--expires', '2020-01-01'], { env, input: OKX_JSON });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^vault: warning: the expiry 2020-01-01 is in the past: past counts as expired[^\n]*\nadded past /m);
+    const e = await sb.run(['edit', 'five', '--expires', '2021-02-03'], { env });
+    expect(e.stderr).toMatch(/warning: the expiry 2021-02-03 is in the past/);
+  });
+
+  it('a shape warning comes before the entry is saved (and before the success line)', async () => {
+    const r = await sb.run(['add', 'shape', '--exchange', 'okx'], { env, input: JSON.stringify({ apiKey: 'not-a-uuid-at-all-x', apiSecret: 'ABCDEF0123456789ABCDEF0123456789', passphrase: 'pw-1' }) });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^vault: warning: apiKey does not match the usual OKX format[^\n]*\nadded shape /);
+  });
+
+  it('results into /dev/null (README\'s cron line) end instead of hanging', async () => {
+    const { spawn } = await import('node:child_process');
+    const { CLI } = await import('../helpers/cli');
+    for (const args of [['list', '--json'], ['get', 'okx-grid', 'apiKey']]) {
+      const devnull = fs.openSync('/dev/null', 'w');
+      const child = spawn(process.execPath, [CLI, ...args], { env: { ...sb.env, ...env }, stdio: ['ignore', devnull, devnull] });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+      const code = await new Promise((res) => child.on('close', (c, s) => res(c ?? s)));
+      clearTimeout(timer);
+      fs.closeSync(devnull);
+      expect(code).toBe(0);
+    }
+  });
+});

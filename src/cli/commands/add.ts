@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { addEntry } from '../../app/entries';
+import { addEntry, validateSecrets } from '../../app/entries';
 import { unlockForWrite } from '../../app/session';
 import { EXCHANGE_IDS, EXCHANGES, ExchangeId } from '../../domain/exchanges';
 import { generateSecret } from '../../app/generate';
@@ -50,6 +50,9 @@ Secret values are never taken from the command line: it is visible to other user
       if (secrets.passphrase) throw new UsageError('--generate-passphrase, but a passphrase was given too');
       secrets.passphrase = new Secret(generated);
     }
+    // Checked as soon as they are in: a shape warning comes before any further question and
+    // before the entry is saved, while the person can still stop (Ctrl-C) and fix the paste.
+    for (const w of validateSecrets(exchange, secrets)) ctx.notices.warn(w);
     // What the exchange needs (the key) first; then how it may be used.
     if (opts.permissions === undefined && prompter) {
       const terms = [...Object.keys(EXCHANGES[exchange].permissions), ...(Object.keys(EXCHANGES[exchange].permissions).length ? [] : ['read', 'trade', 'futures', 'margin', 'withdraw', 'transfer'])];
@@ -57,7 +60,7 @@ Secret values are never taken from the command line: it is visible to other user
       if (chosen.length) opts.permissions = chosen.join(',');
     }
     const meta = metaFromOptions(opts);
-    const entry = await addEntry(ctx, name, exchange, meta, secrets);
+    const entry = await addEntry(ctx, name, exchange, meta, secrets, true);
     if (opts.json) json(entryJson(entry));
     else done(`added ${entry.name} (${Object.keys(entry.secrets).sort().join(', ')})`);
     // Shown once, on request: the exchange asks for it when the key is created.

@@ -46,7 +46,9 @@ Examples:
       const shown = records.filter((r) => r.cmd !== 'exec-exit' && r.time >= since && (!opts.entry || r.entries?.some((e) => e.entry === opts.entry)));
       if (opts.json) json(shown.map((r) => ({ ...r, result: resultText(r, records) })));
       else if (!shown.length) line('no records');
-      else table(['SEQ', 'TIME', 'COMMAND', 'PROGRAM', 'ENTRIES', 'RESULT'], shown.map((r) => [String(r.seq), r.time.slice(0, 19).replace('T', ' '), r.cmd, r.program ?? '', entriesText(r), resultText(r, records)]));
+      // ENTRIES last: its width varies most (one exec of ten entries), and the last column is
+      // not padded, so one long record no longer widens every line to its length.
+      else table(['SEQ', 'TIME', 'COMMAND', 'PROGRAM', 'RESULT', 'ENTRIES'], shown.map((r) => [String(r.seq), r.time.slice(0, 19).replace('T', ' '), r.cmd, r.program ?? '', resultText(r, records), entriesText(r)]));
       if (problem) warn(`the log is damaged at line ${problem.line}; records after it are not shown (see: vault audit verify)`);
     });
 

@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { DEFAULT_WARN_DAYS } from '../../domain/schedule';
+import { DEFAULT_KEEP_VERSIONS } from '../../domain/versions';
 import { CONFIG_KEYS, configKey, readConfig, writeConfig } from '../../app/config';
 import { GlobalOptions, makeContext } from '../context';
 import { done, json, line } from '../render';
@@ -32,6 +34,9 @@ Examples:
       const config = await readConfig(ctx);
       const rows = Object.entries(CONFIG_KEYS).filter(([k]) => !key || k === configKey(key)).map(([k, field]) => [k, config[field] ?? null] as const);
       if (opts.json) return json(Object.fromEntries(rows));
-      for (const [k, v] of rows) line(`${k} = ${v === null ? '(not set)' : typeof v === 'number' && k !== 'keep-versions' ? `${v}d` : v}`);
+      const show = (k: string, v: string | number) => (typeof v === 'number' && k !== 'keep-versions' ? `${v}d` : `${v}`);
+      // An unset key shows what is in effect instead, and says it is the default.
+      const DEFAULTS: Record<string, string> = { 'warn-before': `${DEFAULT_WARN_DAYS}d (default)`, 'keep-versions': `${DEFAULT_KEEP_VERSIONS} (default)`, 'rotate-every': 'never (default: no schedule unless an entry has one)', 'alert-command': 'none (default: warnings go to standard error only)' };
+      for (const [k, v] of rows) line(`${k} = ${v === null ? DEFAULTS[k] : show(k, v)}`);
     });
 }

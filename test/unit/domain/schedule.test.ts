@@ -13,7 +13,8 @@ const day = (d: Date | undefined) => d?.toISOString().slice(0, 10);
 describe('due dates', () => {
   it('user period: ok, due soon within the warning, overdue after', () => {
     const e = entry({ rotation: { everyDays: 90 } });
-    expect(dueInfo(e, {}, at('2026-03-10'))).toMatchObject({ state: 'ok', days: 21 });
+    // Calendar days: from March 10 to April 1 is 22, whatever the hour.
+    expect(dueInfo(e, {}, at('2026-03-10'))).toMatchObject({ state: 'ok', days: 22 });
     expect(day(dueInfo(e, {}, at('2026-03-10')).rule?.due)).toBe('2026-04-01');
     expect(dueInfo(e, {}, at('2026-03-20')).state).toBe('due-soon');
     expect(dueInfo(e, {}, at('2026-04-02'))).toMatchObject({ state: 'overdue', rule: { reason: 'rotation every 90d' } });
