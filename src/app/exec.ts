@@ -5,6 +5,9 @@ import { childEnv, ExecPlan, ExecRequest, planExec, refuseNested } from '../doma
 import { isoDay } from '../domain/time';
 import { recordRelease } from './audit-log';
 import type { ChildRunner } from './ports';
+
+/** Writes secrets as private files (platform/secret-files.ts); returns their paths and their removal. */
+export type SecretFileMaker = (files: { name: string; value: string }[]) => { paths: Record<string, string>; remove(): void };
 import { findProfile } from './profiles';
 import { AppContext, openSession, Session } from './session';
 
@@ -24,6 +27,7 @@ export async function prepareExec(ctx: AppContext, input: ExecInput, parentEnv: 
       entries: [...new Set([...(p?.entries ?? []), ...input.entries])],
       // Command-line mappings win over the profile's.
       map: { ...(p?.map ?? {}), ...input.map },
+      ...(input.files && { files: input.files }),
       ...(input.envFile && { envFile: input.envFile }),
       pristine: input.pristine || Boolean(p?.pristine),
       keep: [...new Set([...(p?.keep ?? []), ...input.keep])],
@@ -39,7 +43,7 @@ export async function prepareExec(ctx: AppContext, input: ExecInput, parentEnv: 
 /** The entries and fields a plan releases, for the audit log (names only). */
 function released(plan: ExecPlan): { entry: string; fields: string[] }[] {
   const by = new Map<string, string[]>();
-  for (const v of plan.vars) by.set(v.entry, [...(by.get(v.entry) ?? []), v.field]);
+  for (const v of [...plan.vars, ...plan.files]) by.set(v.entry, [...(by.get(v.entry) ?? []), v.field]);
   return [...by].map(([entry, fields]) => ({ entry, fields: fields.sort() }));
 }
 
@@ -64,9 +68,17 @@ export type ExecEnd = { status: number; recorded: true } | { status: number; rec
  * failure to record the end never changes the status: the program has run, and its status
  * is what the caller needs; the caller is told the end is missing from the log.
  */
-export async function runExec(ctx: AppContext, s: Session, plan: ExecPlan, program: string, run: ChildRunner): Promise<ExecEnd> {
+export async function runExec(ctx: AppContext, s: Session, plan: ExecPlan, program: string, run: ChildRunner, files?: SecretFileMaker): Promise<ExecEnd> {
   const seq = await recordExecStart(ctx, s, plan, program);
-  const status = await run(childEnv(plan));
+  // Secret files exist only while the program runs: written after the start is recorded,
+  // removed as soon as it ends (before the end record, which may fail).
+  const made = plan.files.length && files ? files(plan.files.map((f) => ({ name: f.name, value: f.value.reveal() }))) : undefined;
+  let status: number;
+  try {
+    status = await run(childEnv(plan, made?.paths));
+  } finally {
+    made?.remove();
+  }
   try {
     await recordExecEnd(ctx, s, seq, program, status);
     return { status, recorded: true };

@@ -6,12 +6,12 @@ import { FieldRef, parseFieldRef } from '../domain/profile';
 export const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
 /** --map VAR=entry.field, repeated. */
-export function parseMaps(items: string[]): Record<string, FieldRef> {
+export function parseMaps(items: string[], flag = '--map'): Record<string, FieldRef> {
   const map: Record<string, FieldRef> = {};
   for (const item of items) {
     const m = /^([^=]+)=(.+)$/.exec(item);
     const ref = m && parseFieldRef(m[2]!);
-    if (!m || !ref) throw new UsageError('--map takes VAR=entry.field, e.g. BINANCE_KEY=binance-main.apiKey');
+    if (!m || !ref) throw new UsageError(`${flag} takes VAR=entry.field, e.g. BINANCE_KEY=binance-main.apiKey`);
     map[m[1]!] = ref;
   }
   return map;

@@ -17,6 +17,8 @@ export const PRISTINE_KEEP = ['PATH', 'HOME', 'USER', 'LANG', 'TERM', 'TZ'];
 export interface ExecRequest {
   entries: string[];
   map: Record<string, FieldRef>;
+  /** VAR -> entry.field given as a private file, VAR holding its path (--file). */
+  files?: Record<string, FieldRef>;
   envFile?: EnvFileLine[];
   pristine: boolean;
   keep: string[];
@@ -33,6 +35,8 @@ export interface PlannedVar {
 
 export interface ExecPlan {
   vars: PlannedVar[];
+  /** Secrets handed over as files: `name` receives the file's path. */
+  files: PlannedVar[];
   /** Plain (non-vault) values from an env file. */
   plain: { name: string; value: string }[];
   /** The child's environment without the secrets. */
@@ -73,7 +77,11 @@ export function planExec(doc: VaultDoc, req: ExecRequest, parentEnv: Record<stri
     const e = doc.entries.get(r.entry);
     return [v, { entry: r.entry, field: (e && storedField(e, r.field)) ?? r.field }];
   });
-  const renamed = new Set(explicit.map(([, r]) => `${r.entry}.${r.field}`));
+  const asFiles: [string, FieldRef][] = Object.entries(req.files ?? {}).map(([v, r]) => {
+    const e = doc.entries.get(r.entry);
+    return [v, { entry: r.entry, field: (e && storedField(e, r.field)) ?? r.field }];
+  });
+  const renamed = new Set([...explicit, ...asFiles].map(([, r]) => `${r.entry}.${r.field}`));
   for (const name of req.entries) {
     const e = entryFor(doc, name, req, today);
     for (const [field, value] of Object.entries(e.secrets).sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -87,7 +95,18 @@ export function planExec(doc: VaultDoc, req: ExecRequest, parentEnv: Record<stri
     if (!value) throw new NotFoundError(`entry "${e.name}" has no field "${printable(ref.field)}"`, [`its fields: ${Object.keys(e.secrets).join(', ')}`]);
     add({ name: varName, entry: e.name, field: ref.field, value });
   }
-  if (byName.size === 0) throw new UsageError('nothing to inject: name entries, a profile, --map or an env file');
+  const files: PlannedVar[] = [];
+  for (const [varName, ref] of asFiles) {
+    const e = entryFor(doc, ref.entry, req, today);
+    const value = e.secrets[ref.field];
+    if (!value) throw new NotFoundError(`entry "${e.name}" has no field "${printable(ref.field)}"`, [`its fields: ${Object.keys(e.secrets).join(', ')}`]);
+    const problem = envNameProblem(varName);
+    if (problem) throw new UsageError(problem);
+    refuseNul(e.name, ref.field, value);
+    if (byName.has(varName) || files.some((f) => f.name === varName)) throw new UsageError(`${varName} is given twice (--file and another source)`);
+    files.push({ name: varName, entry: e.name, field: ref.field, value });
+  }
+  if (byName.size === 0 && files.length === 0) throw new UsageError('nothing to inject: name entries, a profile, --map, --file or an env file');
 
   const plain: { name: string; value: string }[] = [];
   for (const l of req.envFile ?? []) {
@@ -108,19 +127,21 @@ export function planExec(doc: VaultDoc, req: ExecRequest, parentEnv: Record<stri
     if (req.pristine && !keep.has(k)) continue;
     baseEnv[k] = v;
   }
-  for (const name of [...byName.keys(), ...plain.map((p) => p.name)]) {
+  for (const name of [...byName.keys(), ...files.map((f) => f.name), ...plain.map((p) => p.name)]) {
     if (name in baseEnv && !req.override) {
       throw new UsageError(`${name} is already set in the environment`, ['pass --override to replace it, or map the secret to another name']);
     }
   }
-  return { vars: [...byName.values()], plain, baseEnv };
+  return { vars: [...byName.values()], files, plain, baseEnv };
 }
 
-/** The child's full environment: base, plain values, secrets, and the nesting marker. */
-export function childEnv(plan: ExecPlan): Record<string, string> {
+/** The child's full environment: base, plain values, secrets, the paths of secret files
+ *  (`filePaths`, VAR -> path), and the nesting marker. */
+export function childEnv(plan: ExecPlan, filePaths: Record<string, string> = {}): Record<string, string> {
   const env = { ...plan.baseEnv };
   for (const p of plan.plain) env[p.name] = p.value;
   for (const v of plan.vars) env[v.name] = v.value.reveal();
+  for (const f of plan.files) env[f.name] = filePaths[f.name]!;
   env[EXEC_MARKER] = '1';
   return env;
 }

@@ -1,9 +1,11 @@
 // Trader formats and habits through the built CLI: CCXT's field names, DEX wallets, dotenv's
 // own .env semantics, "-" for standard input, secrets as private files, and the small things
 // (hints, colour conventions, versioned JSON) a trader's scripts rely on.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FAST_KDF, OKX_JSON, Sandbox } from '../helpers/cli';
+import { CLI, FAST_KDF, OKX_JSON, Sandbox } from '../helpers/cli';
 import { CANARY } from '../helpers/canary';
 
 const CHILD = path.resolve(__dirname, '../fixtures/child.js');
@@ -258,8 +260,6 @@ describe('cosmetics', () => {
   });
 
   it('results into /dev/null (README\'s cron line) end instead of hanging', async () => {
-    const { spawn } = await import('node:child_process');
-    const { CLI } = await import('../helpers/cli');
     for (const args of [['list', '--json'], ['get', 'okx-grid', 'apiKey']]) {
       const devnull = fs.openSync('/dev/null', 'w');
       const child = spawn(process.execPath, [CLI, ...args], { env: { ...sb.env, ...env }, stdio: ['ignore', devnull, devnull] });
@@ -269,5 +269,72 @@ describe('cosmetics', () => {
       fs.closeSync(devnull);
       expect(code).toBe(0);
     }
+  });
+});
+
+describe('exec --file VAR=entry.field: the secret as a private file for the run', () => {
+  // Reports about the file, never its content: a digest to compare with.
+  const PROBE = `const fs=require('fs'),c=require('crypto'),p=process.env.K,o=process.argv[1];
+const st=fs.statSync(p),dst=fs.statSync(require('path').dirname(p));
+fs.writeFileSync(o+'.tmp',JSON.stringify({p,mode:st.mode&0o777,dirMode:dst.mode&0o777,sha:c.createHash('sha256').update(fs.readFileSync(p)).digest('hex'),envHasValue:Object.values(process.env).some(v=>v.includes(fs.readFileSync(p,'utf8')))}));
+fs.renameSync(o+'.tmp',o);
+if(process.argv[2]==='wait'){process.on('SIGTERM',()=>process.exit(0));process.on('SIGINT',()=>process.exit(0));setInterval(()=>{},1000);}`;
+  const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+  let runDir: string;
+  beforeAll(() => {
+    runDir = path.join(sb.root, 'run');
+    fs.mkdirSync(runDir, { mode: 0o700 });
+  });
+  const fenv = () => ({ ...env, XDG_RUNTIME_DIR: runDir });
+  const waitFor = async (f: string) => {
+    for (let i = 0; i < 2000 && !fs.existsSync(f); i++) await new Promise((r) => setTimeout(r, 20));
+    return JSON.parse(fs.readFileSync(f, 'utf8'));
+  };
+
+  it('VAR holds the path of a 0600 file in a 0700 folder under $XDG_RUNTIME_DIR, gone when the program ends', async () => {
+    const o = out('file-probe.json');
+    const r = await sb.run(['exec', '--file', 'K=okx-grid.secret', '--', node, '-e', PROBE, o], { env: fenv() });
+    expect({ code: r.code, err: r.stderr }).toEqual({ code: 0, err: '' });
+    const got = await waitFor(o);
+    expect(got).toMatchObject({ mode: 0o600, dirMode: 0o700, sha: sha(CANARY.apiSecret), envHasValue: false });
+    expect(path.dirname(path.dirname(got.p))).toBe(runDir);
+    expect(fs.existsSync(got.p)).toBe(false);
+    expect(fs.readdirSync(runDir)).toEqual([]);
+    fs.rmSync(o);
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('%s to vault: forwarded, and the file is removed when the program has ended', async (sig) => {
+    const o = out(`file-${sig}.json`);
+    const run = sb.start(['exec', '--file', 'K=okx-grid.apiKey', '--', node, '-e', PROBE, o, 'wait'], { env: fenv() });
+    const got = await waitFor(o);
+    expect(fs.existsSync(got.p)).toBe(true);
+    run.child.kill(sig);
+    const r = await run.done;
+    expect(r.code).toBe(0);
+    expect(fs.existsSync(got.p)).toBe(false);
+    expect(fs.readdirSync(runDir)).toEqual([]);
+    fs.rmSync(o);
+  });
+
+  it('after kill -9 of vault the folder stays (documented) and the next exec --file removes it', async () => {
+    const o = out('file-kill.json');
+    const run = sb.start(['exec', '--file', 'K=okx-grid.apiKey', '--', node, '-e', PROBE, o, 'wait'], { env: fenv() });
+    const got = await waitFor(o);
+    run.child.kill('SIGKILL');
+    await run.done;
+    expect(fs.existsSync(got.p)).toBe(true);
+    const o2 = out('file-kill2.json');
+    expect((await sb.run(['exec', '--file', 'K=okx-grid.apiKey', '--', node, '-e', PROBE, o2], { env: fenv() })).code).toBe(0);
+    expect(fs.existsSync(got.p)).toBe(false);
+    expect(fs.readdirSync(runDir)).toEqual([]);
+    fs.rmSync(o);
+    fs.rmSync(o2);
+  });
+
+  it('dry-run names the file; --no-wrapper refuses --file', async () => {
+    const d = await sb.run(['exec', '--file', 'K=okx-grid.apiKey', '--dry-run'], { env: fenv() });
+    expect(d.stdout).toMatch(/^K +file with okx-grid\.apiKey$/m);
+    const n = await sb.run(['exec', '--no-wrapper', '--file', 'K=okx-grid.apiKey', '--', node, '-e', '0'], { env: fenv() });
+    expect(n.code).toBe(2);
   });
 });

@@ -7,6 +7,7 @@ import { Masker } from '../../domain/masker';
 import { parseShortDurationMs } from '../../domain/time';
 import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, resolveCommand, runChild } from '../../platform/child';
 import { readCapped } from '../../platform/secret-input';
+import { writeSecretFiles } from '../../platform/secret-files';
 import { canReplaceProcess, REPLACE_NEEDS, replaceProcess } from '../../platform/replace-process';
 import { stderrIsTerminal, stdinIsTerminal, stdoutIsTerminal } from '../../platform/terminal';
 import { GlobalOptions, makeContext } from '../context';
@@ -33,6 +34,7 @@ export function registerExec(program: Command): void {
     .description('run a program with exactly the requested secrets as environment variables')
     .option('--profile <name>', 'use a saved profile (vault profile set)')
     .option('--map <VAR=entry.field>', 'inject a field under this name (repeatable)', collect)
+    .option('--file <VAR=entry.field>', 'write a field to a private file (0600, in a 0700 folder on a memory file system) for the run; VAR gets its path (repeatable)', collect)
     .option('--env-file <path>', 'lines VAR=vault://entry/field are resolved; other VAR=value lines pass through')
     .option('--pristine', 'start from an empty environment (PATH HOME USER LANG TERM TZ and --keep only)')
     .option('--keep <VAR>', 'with --pristine, also keep this variable (repeatable)', collect)
@@ -50,6 +52,7 @@ Examples:
   vault exec --profile grid -- freqtrade trade -c config.json
   vault exec okx-main --map OKX_KEY=okx-main.apiKey -- node bot.js
   vault exec --env-file bot.env --pristine -- ./bot
+  vault exec --file CB_KEY_FILE=cb.privateKey -- sh -c 'bot --key-file "$CB_KEY_FILE"'
   vault exec binance-main --dry-run
 
 Default names: <ENTRY>_API_KEY, <ENTRY>_API_SECRET, <ENTRY>_API_PASSPHRASE, <ENTRY>_PRIVATE_KEY.
@@ -69,12 +72,13 @@ there is no masking, no grace period, and the audit log records the start only.`
       if (!wrapper) {
         if (opts.mask) throw new UsageError('--no-wrapper cannot mask output: no process stays to read it', ['drop --mask, or --no-wrapper']);
         if (graceMs !== undefined) throw new UsageError('--no-wrapper has no --grace: no process stays to send SIGKILL', ['drop --grace, or --no-wrapper']);
+        if (opts.file) throw new UsageError('--no-wrapper cannot use --file: no process stays to remove the files', ['drop --file, or --no-wrapper']);
         if (!canReplaceProcess()) throw new UsageError(`--no-wrapper needs ${REPLACE_NEEDS}; this is ${process.version}`, ['run without --no-wrapper, or with a newer Node.js']);
       }
       const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
       const envFile = opts.envFile ? parseEnvFile(readCapped(opts.envFile, 1024 * 1024, 'env file', 'trusted').toString('utf8')) : undefined;
       const input = {
-        entries, map: parseMaps(opts.map ?? []), pristine: Boolean(opts.pristine), keep: opts.keep ?? [],
+        entries, map: parseMaps(opts.map ?? []), ...(opts.file && { files: parseMaps(opts.file, '--file') }), pristine: Boolean(opts.pristine), keep: opts.keep ?? [],
         allowWithdraw: Boolean(opts.allowWithdraw), override: Boolean(opts.override), ...(opts.profile && { profile: opts.profile }), ...(envFile && { envFile }),
       };
       // Find the program first: a typo should not cost an unlock.
@@ -86,14 +90,14 @@ there is no masking, no grace period, and the audit log records the start only.`
       }
       const { plan, session } = await prepareExec(ctx, input, process.env);
       if (opts.dryRun) {
-        const rows = [...plan.vars.map((v) => ({ name: v.name, source: `${v.entry}.${v.field}` })), ...plan.plain.map((p) => ({ name: p.name, source: 'plain value (env file)' }))];
+        const rows = [...plan.vars.map((v) => ({ name: v.name, source: `${v.entry}.${v.field}` })), ...plan.files.map((f) => ({ name: f.name, source: `file with ${f.entry}.${f.field}` })), ...plan.plain.map((p) => ({ name: p.name, source: 'plain value (env file)' }))];
         if (opts.json) return json(rows);
         return table(['VARIABLE', 'FROM'], rows.map((r) => [r.name, r.source]));
       }
       const program = path.basename(argv[0]!);
       const file = (resolved as { file: string }).file;
       if (!wrapper) return replaceWithProgram(ctx, session, plan, program, (env) => replaceProcess(file, argv, env));
-      const targets = plan.vars.map((v) => ({ name: v.name, value: v.value.reveal() }));
+      const targets = [...plan.vars, ...plan.files].map((v) => ({ name: v.name, value: v.value.reveal() }));
       const maskOf = (isTty: boolean) => ((opts.mask ?? !isTty) ? new Masker(targets) : undefined);
       const maskStdout = maskOf(stdoutIsTerminal());
       const maskStderr = maskOf(stderrIsTerminal());
@@ -111,7 +115,7 @@ there is no masking, no grace period, and the audit log records the start only.`
         });
         // The status is the program's from the moment it ends, whatever happens next.
         return run.then((status) => (process.exitCode = status));
-      });
+      }, (files) => writeSecretFiles(files, process.env));
       process.exitCode = end.status;
       if (!end.recorded) ctx.notices.warn(`the end of the program (exit status ${end.status}) was not recorded in the audit log: ${end.reason}`);
     });
