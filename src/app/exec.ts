@@ -69,12 +69,14 @@ export type ExecEnd = { status: number; recorded: true } | { status: number; rec
  * is what the caller needs; the caller is told the end is missing from the log.
  */
 export async function runExec(ctx: AppContext, s: Session, plan: ExecPlan, program: string, run: ChildRunner, files?: SecretFileMaker): Promise<ExecEnd> {
-  const seq = await recordExecStart(ctx, s, plan, program);
-  // Secret files exist only while the program runs: written after the start is recorded,
-  // removed as soon as it ends (before the end record, which may fail).
+  // Secret files exist only around the program's run: made first (a failure there is an error
+  // with nothing started and nothing logged; the folder is ours alone until the program gets
+  // its path), removed as soon as the program ends, before the end record (which may fail).
   const made = plan.files.length && files ? files(plan.files.map((f) => ({ name: f.name, value: f.value.reveal() }))) : undefined;
   let status: number;
+  let seq: number;
   try {
+    seq = await recordExecStart(ctx, s, plan, program);
     status = await run(childEnv(plan, made?.paths));
   } finally {
     made?.remove();

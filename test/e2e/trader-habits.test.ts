@@ -274,11 +274,12 @@ describe('cosmetics', () => {
 
 describe('exec --file VAR=entry.field: the secret as a private file for the run', () => {
   // Reports about the file, never its content: a digest to compare with.
+  // With "wait", its signal handlers are in before the report that the test waits for.
   const PROBE = `const fs=require('fs'),c=require('crypto'),p=process.env.K,o=process.argv[1];
+if(process.argv[2]==='wait'){process.on('SIGTERM',()=>process.exit(0));process.on('SIGINT',()=>process.exit(0));setInterval(()=>{},1000);}
 const st=fs.statSync(p),dst=fs.statSync(require('path').dirname(p));
 fs.writeFileSync(o+'.tmp',JSON.stringify({p,mode:st.mode&0o777,dirMode:dst.mode&0o777,sha:c.createHash('sha256').update(fs.readFileSync(p)).digest('hex'),envHasValue:Object.values(process.env).some(v=>v.includes(fs.readFileSync(p,'utf8')))}));
-fs.renameSync(o+'.tmp',o);
-if(process.argv[2]==='wait'){process.on('SIGTERM',()=>process.exit(0));process.on('SIGINT',()=>process.exit(0));setInterval(()=>{},1000);}`;
+fs.renameSync(o+'.tmp',o);`;
   const sha = (s: string) => createHash('sha256').update(s).digest('hex');
   let runDir: string;
   beforeAll(() => {
@@ -329,6 +330,22 @@ if(process.argv[2]==='wait'){process.on('SIGTERM',()=>process.exit(0));process.o
     expect(fs.readdirSync(runDir)).toEqual([]);
     fs.rmSync(o);
     fs.rmSync(o2);
+  });
+
+  it('an XDG_RUNTIME_DIR others may read is passed over for /dev/shm; the release is logged', async () => {
+    const open = path.join(sb.root, 'run-open');
+    fs.mkdirSync(open, { mode: 0o755 });
+    fs.chmodSync(open, 0o755);
+    const o = out('file-shm.json');
+    expect((await sb.run(['exec', '--file', 'K=okx-grid.passphrase', '--', node, '-e', PROBE, o], { env: { ...env, XDG_RUNTIME_DIR: open } })).code).toBe(0);
+    const got = await waitFor(o);
+    expect(got.p).toMatch(/^\/dev\/shm\/exvault-exec-\d+-[^/]+\/K$/);
+    expect(got.sha).toBe(sha(CANARY.passphrase));
+    expect(fs.existsSync(path.dirname(got.p))).toBe(false);
+    expect(fs.readdirSync(open)).toEqual([]);
+    const audit = JSON.parse((await sb.run(['audit', '--json'], { env })).stdout);
+    expect(audit[audit.length - 1]).toMatchObject({ cmd: 'exec', entries: [{ entry: 'okx-grid', fields: ['passphrase'] }] });
+    fs.rmSync(o);
   });
 
   it('dry-run names the file; --no-wrapper refuses --file', async () => {
