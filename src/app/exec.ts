@@ -1,6 +1,6 @@
 // vault exec: decide what the child gets (entries, a profile, --map, an env file), with every
 // refusal made before anything runs.
-import { StorageError, VaultError } from '../errors';
+import { StorageError, UsageError, VaultError } from '../errors';
 import { childEnv, ExecPlan, ExecRequest, planExec, refuseNested } from '../domain/exec-plan';
 import { isoDay } from '../domain/time';
 import { recordRelease } from './audit-log';
@@ -27,7 +27,7 @@ export async function prepareExec(ctx: AppContext, input: ExecInput, parentEnv: 
       entries: [...new Set([...(p?.entries ?? []), ...input.entries])],
       // Command-line mappings win over the profile's.
       map: { ...(p?.map ?? {}), ...input.map },
-      ...(input.files && { files: input.files }),
+      ...((p?.files || input.files) && { files: { ...(p?.files ?? {}), ...input.files } }),
       ...(input.envFile && { envFile: input.envFile }),
       pristine: input.pristine || Boolean(p?.pristine),
       keep: [...new Set([...(p?.keep ?? []), ...input.keep])],
@@ -93,6 +93,7 @@ export async function runExec(ctx: AppContext, s: Session, plan: ExecPlan, progr
 
 /** --no-wrapper: the start is recorded, then this process becomes the program; no end record. */
 export async function replaceWithProgram(ctx: AppContext, s: Session, plan: ExecPlan, program: string, replace: (env: Record<string, string>) => never): Promise<never> {
+  if (plan.files.length) throw new UsageError('--no-wrapper cannot hand over files (--file, or the profile\'s): no process stays to remove them', ['drop --no-wrapper']);
   await recordExecStart(ctx, s, plan, program, true);
   return replace(childEnv(plan));
 }

@@ -37,7 +37,7 @@ async function addAll(ctx: AppContext, entries: Entry[], profiles: Profile[], co
     const taken = profiles.filter((p) => s.doc.profiles.has(p.name)).map((p) => p.name);
     if (taken.length) throw new UsageError(`profiles already in the vault: ${taken.join(', ')}`, ['remove those first (vault profile rm); nothing was imported']);
     for (const p of profiles) {
-      const missing = [...p.entries, ...Object.values(p.map).map((r) => r.entry)].find((n) => !names.includes(n) && !s.doc.entries.has(n));
+      const missing = [...p.entries, ...[...Object.values(p.map), ...Object.values(p.files ?? {})].map((r) => r.entry)].find((n) => !names.includes(n) && !s.doc.entries.has(n));
       if (missing) throw new UsageError(`profile ${p.name} names ${missing}, which is neither in the import nor in the vault; nothing was imported`);
     }
     for (const e of entries) s.doc.entries.set(e.name, e);

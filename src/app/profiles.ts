@@ -10,7 +10,7 @@ import { AppContext, mutate, openSession } from './session';
 export async function setProfile(ctx: AppContext, p: Profile): Promise<Profile> {
   if (!PROFILE_NAME.test(p.name)) throw new UsageError(`invalid profile name "${printable(p.name)}"`, ['names are 1-64 of a-z 0-9 . _ -']);
   for (const e of p.entries) checkEntryName(e);
-  for (const v of Object.keys(p.map)) {
+  for (const v of [...Object.keys(p.map), ...Object.keys(p.files ?? {})]) {
     const problem = envNameProblem(v);
     if (problem) throw new UsageError(problem);
   }
@@ -18,7 +18,7 @@ export async function setProfile(ctx: AppContext, p: Profile): Promise<Profile> 
   // its form is checked (PYTHONPATH may be kept, though it may never receive a secret).
   for (const v of p.keep) if (!ENV_NAME.test(v)) throw new UsageError(`"${printable(v)}" is not a valid variable name (A-Z, 0-9, _; not starting with a digit)`);
   return mutate(ctx, (s) => {
-    for (const e of [...p.entries, ...Object.values(p.map).map((r) => r.entry)]) findEntry(s.doc, e);
+    for (const e of [...p.entries, ...[...Object.values(p.map), ...Object.values(p.files ?? {})].map((r) => r.entry)]) findEntry(s.doc, e);
     s.doc.profiles.set(p.name, p);
     return p;
   });

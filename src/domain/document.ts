@@ -61,7 +61,13 @@ export function profileFromPlain(x: unknown): Profile {
   if (typeof o.map !== 'object' || o.map === null || Array.isArray(o.map) || !Object.values(o.map).every(isRef)) throw bad();
   const map: Record<string, FieldRef> = {};
   for (const [k, r] of Object.entries(o.map as Record<string, FieldRef>)) map[k] = { entry: r.entry, field: r.field };
-  return { name: o.name, entries: o.entries, map, pristine: o.pristine, allowWithdraw: o.allowWithdraw, keep: o.keep };
+  const p: Profile = { name: o.name, entries: o.entries, map, pristine: o.pristine, allowWithdraw: o.allowWithdraw, keep: o.keep };
+  if (o.files !== undefined) {
+    if (typeof o.files !== 'object' || o.files === null || Array.isArray(o.files) || !Object.values(o.files).every(isRef)) throw bad();
+    p.files = {};
+    for (const [k, r] of Object.entries(o.files as Record<string, FieldRef>)) p.files[k] = { entry: r.entry, field: r.field };
+  }
+  return p;
 }
 
 export function configFromPlain(x: unknown): VaultConfig {

@@ -15,6 +15,8 @@ export interface Profile {
   allowWithdraw: boolean;
   /** Extra variables kept from the parent environment with pristine. */
   keep: string[];
+  /** VAR -> entry.field handed over as a private file (exec --file); absent when none. */
+  files?: Record<string, FieldRef>;
 }
 
 /** "binance-main.apiKey" -> { entry, field }; null when it is not of that form. */

@@ -348,6 +348,19 @@ fs.renameSync(o+'.tmp',o);`;
     fs.rmSync(o);
   });
 
+  it('a profile can carry --file mappings (and --no-wrapper refuses them)', async () => {
+    expect((await sb.run(['profile', 'set', 'files', '--file', 'K=okx-grid.apiKey'], { env })).code).toBe(0);
+    expect((await sb.run(['profile', 'list'], { env })).stdout).toMatch(/^files +- +K\(file\) /m);
+    const o = out('file-profile.json');
+    expect((await sb.run(['exec', '--profile', 'files', '--', node, '-e', PROBE, o], { env: fenv() })).code).toBe(0);
+    expect((await waitFor(o)).sha).toBe(sha(CANARY.apiKey));
+    fs.rmSync(o);
+    const n = await sb.run(['exec', '--no-wrapper', '--profile', 'files', '--', node, '-e', '0'], { env: fenv() });
+    expect(n.code).toBe(2);
+    // (On Node 20 --no-wrapper itself is refused first: either way nothing runs.)
+    expect(n.stderr).toMatch(/--no-wrapper (cannot hand over files|needs Node\.js)/);
+  });
+
   it('dry-run names the file; --no-wrapper refuses --file', async () => {
     const d = await sb.run(['exec', '--file', 'K=okx-grid.apiKey', '--dry-run'], { env: fenv() });
     expect(d.stdout).toMatch(/^K +file with okx-grid\.apiKey$/m);

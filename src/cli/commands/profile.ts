@@ -18,13 +18,14 @@ Examples:
     .command('set <name> [entries...]')
     .description('create or replace a profile')
     .option('--map <VAR=entry.field>', 'inject a field under this name (repeatable)', collect)
+    .option('--file <VAR=entry.field>', 'hand a field over as a private file, VAR holding its path (repeatable)', collect)
     .option('--pristine', 'start the program from an empty environment')
     .option('--keep <VAR>', 'with --pristine, also keep this variable (repeatable)', collect)
     .option('--allow-withdraw', 'allow keys that can withdraw or transfer funds')
     .addHelpText('after', '\nExample:\n  vault profile set grid binance-main --map BINANCE_KEY=binance-main.apiKey --pristine --keep PYTHONPATH')
     .action(async (name: string, entries: string[], opts, c: Command) => {
       const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
-      await setProfile(ctx, { name, entries, map: parseMaps(opts.map ?? []), pristine: Boolean(opts.pristine), allowWithdraw: Boolean(opts.allowWithdraw), keep: opts.keep ?? [] });
+      await setProfile(ctx, { name, entries, map: parseMaps(opts.map ?? []), ...(opts.file && { files: parseMaps(opts.file, '--file') }), pristine: Boolean(opts.pristine), allowWithdraw: Boolean(opts.allowWithdraw), keep: opts.keep ?? [] });
       done(`profile ${name} saved`);
     });
 
@@ -39,7 +40,7 @@ Examples:
       if (!profiles.length) return line('no profiles yet; create one with: vault profile set NAME ENTRY...');
       table(
         ['NAME', 'ENTRIES', 'MAPPED', 'OPTIONS', 'KEPT'],
-        profiles.map((p) => [p.name, p.entries.join(',') || '-', Object.keys(p.map).join(',') || '-', [p.pristine && 'pristine', p.allowWithdraw && 'allow-withdraw'].filter(Boolean).join(',') || '-', p.keep.join(',') || '-']),
+        profiles.map((p) => [p.name, p.entries.join(',') || '-', [...Object.keys(p.map), ...Object.keys(p.files ?? {}).map((v) => `${v}(file)`)].join(',') || '-', [p.pristine && 'pristine', p.allowWithdraw && 'allow-withdraw'].filter(Boolean).join(',') || '-', p.keep.join(',') || '-']),
       );
     });
 
