@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CLI, FAST_KDF, OKX_JSON, Sandbox } from '../helpers/cli';
+import { CLI, FAST_KDF, HANG_MS, OKX_JSON, Sandbox } from '../helpers/cli';
+import { Terminal } from '../helpers/tmux';
 import { CANARY } from '../helpers/canary';
 
 const CHILD = path.resolve(__dirname, '../fixtures/child.js');
@@ -203,6 +204,22 @@ describe('small habits', () => {
     expect((await sb.run(['--no-color', 'list'], { env: { ...env, FORCE_COLOR: '1' } })).stdout).not.toContain('\u001b[');
     const err = await sb.run(['show', 'nothing'], { env: { ...env, FORCE_COLOR: 'true' } });
     expect(err.stderr).toContain('vault: \u001b[31merror\u001b[39m: ');
+  });
+
+  it('on a terminal: colour, except with TERM=dumb (unless FORCE_COLOR)', async () => {
+    const screen = async (pre: string[]) => {
+      const t = new Terminal(sb.env);
+      try {
+        t.start(['env', ...pre, `EXVAULT_PASSPHRASE_FILE=${sb.passFile}`, node, CLI, 'show', 'nothing-here'], sb.root);
+        await t.exitCode(HANG_MS);
+        return t.screen(true);
+      } finally {
+        t.close();
+      }
+    };
+    expect(await screen([])).toMatch(/\u001b\[[0-9;]*m/);
+    expect(await screen(['TERM=dumb'])).not.toMatch(/\u001b\[[0-9;]*m/);
+    expect(await screen(['TERM=dumb', 'FORCE_COLOR=1'])).toMatch(/\u001b\[[0-9;]*m/);
   });
 
   it('--json objects carry a schema version; lists stay arrays', async () => {
