@@ -29,7 +29,7 @@ const ZERO_NONCE = new Uint8Array(12);
 type X25519 = typeof import('@noble/curves/ed25519').x25519;
 let curve: X25519 | undefined;
 /** Loaded on first use, like libsodium in sodium.ts: noble's ed25519 module computes its
- *  constants when loaded (about 6-13 ms here), which no command that never touches an age
+ *  constants when loaded (several milliseconds), which no command that never touches an age
  *  identity should pay, `vault exec` through the keychain least of all. */
 function x25519(): X25519 {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -37,18 +37,20 @@ function x25519(): X25519 {
   return curve;
 }
 const REDACTED = '[age identity]';
+/** Each identity's secret key, out of reach of any code outside this file (no getter, no
+ *  enumerable field for a logger or JSON to find). */
+const SECRETS = new WeakMap<AgeIdentity, Uint8Array>();
 
 /**
  * An X25519 secret key. It prints as "[age identity]" (toString, JSON, util.inspect) so it
  * cannot land in a log or message by accident; format() is the one explicit way to its text.
  */
 export class AgeIdentity {
-  readonly #secret: Uint8Array;
   /** The 32-byte X25519 public key: what a vault stores to wrap keys to this identity. */
   readonly publicKey: Uint8Array;
 
   private constructor(secret: Uint8Array) {
-    this.#secret = secret;
+    SECRETS.set(this, secret);
     this.publicKey = x25519().getPublicKey(secret);
   }
 
@@ -70,17 +72,12 @@ export class AgeIdentity {
 
   /** The secret key as age writes it: AGE-SECRET-KEY-1..., upper case. A secret: handle as one. */
   format(): string {
-    return bech32.encode(IDENTITY_HRP, bech32.toWords(this.#secret), false).toUpperCase();
-  }
-
-  /** The shared secret with an ephemeral share; throws (noble) for a low-order share. */
-  sharedSecret(share: Uint8Array): Uint8Array {
-    return x25519().getSharedSecret(this.#secret, share);
+    return bech32.encode(IDENTITY_HRP, bech32.toWords(SECRETS.get(this)!), false).toUpperCase();
   }
 
   /** Wipes the secret key; the identity is useless afterwards. */
   dispose(): void {
-    this.#secret.fill(0);
+    SECRETS.get(this)!.fill(0);
   }
 
   toString(): string {
@@ -99,8 +96,8 @@ export class AgeIdentity {
 /** bech32 data of exactly 32 bytes under the given prefix, or null; never throws library text. */
 function decode32(text: string, hrp: string): Uint8Array | null {
   try {
-    // age's own bech32 has no 90-character limit; these strings are 62 and 74 characters anyway.
-    const { prefix, words } = bech32.decode(text as `${string}1${string}`, false);
+    // 90 characters at most, as in age's bech32 (a recipient is 62, an identity 74).
+    const { prefix, words } = bech32.decode(text as `${string}1${string}`, 90);
     if (prefix !== hrp.toLowerCase()) return null;
     const bytes = bech32.fromWords(words);
     return bytes.length === X25519_BYTES ? bytes : null;
@@ -118,7 +115,7 @@ export function parseIdentity(text: string): AgeIdentity {
   // age compares the prefix with its original case: a lower-case identity is refused there too.
   const bytes = s.startsWith(`${IDENTITY_HRP}1`) && s === s.toUpperCase() ? decode32(s, IDENTITY_HRP) : null;
   if (!bytes) {
-    throw new UsageError('not a valid age identity (expected AGE-SECRET-KEY-1 and 59 more characters, with a valid checksum)');
+    throw new UsageError('not a valid age identity (expected AGE-SECRET-KEY-1 and 58 more characters, with a valid checksum)');
   }
   try {
     return AgeIdentity.fromSecretKey(bytes);
@@ -230,7 +227,7 @@ export function unwrapKey(identity: AgeIdentity, share: Uint8Array, body: Uint8A
   }
   let shared: Uint8Array;
   try {
-    shared = identity.sharedSecret(share);
+    shared = x25519().getSharedSecret(SECRETS.get(identity)!, share);
   } catch {
     throw new CorruptError('an age X25519 share is a low-order point');
   }

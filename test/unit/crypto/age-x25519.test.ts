@@ -442,6 +442,9 @@ describe('identities and recipients', () => {
   it('identity files: comments, blank lines and CRLF are skipped; none or two identities are refused without their text', () => {
     const a = AgeIdentity.generate();
     const b = AgeIdentity.generate();
+    // What the error says a valid one looks like is true.
+    expect(() => parseIdentity('x')).toThrow(`AGE-SECRET-KEY-1 and ${a.format().length - 16} more characters`);
+    expect(() => parseRecipient('x')).toThrow(`age1 and ${a.recipient().length - 4} more characters`);
     const file = `# created: 2026-12-02T04:05:06Z\r\n# public key: ${a.recipient()}\r\n\r\n${a.format()}\r\n`;
     expect(parseIdentityFile(file).recipient()).toBe(a.recipient());
     for (const [text, pattern] of [
