@@ -28,9 +28,9 @@ const ZERO_NONCE = new Uint8Array(12);
 
 type X25519 = typeof import('@noble/curves/ed25519').x25519;
 let curve: X25519 | undefined;
-/** Loaded on first use, like libsodium in sodium.ts: noble's ed25519 module computes its
- *  constants when loaded (several milliseconds), which no command that never touches an age
- *  identity should pay, `vault exec` through the keychain least of all. */
+/** Loaded on first use, like libsodium in sodium.ts: noble's ed25519 module builds its curves
+ *  when loaded (about 20M instructions, bench/age-x25519.mjs), which a command that never
+ *  touches an age identity should not pay, `vault exec` through the keychain least of all. */
 function x25519(): X25519 {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   curve ??= (require('@noble/curves/ed25519') as typeof import('@noble/curves/ed25519')).x25519;
