@@ -5,7 +5,7 @@ import { ExchangeId } from '../domain/exchanges';
 import { Secret } from '../domain/secret';
 import { isoDay, parseDateOrDuration, parseDurationDays } from '../domain/time';
 import { VaultConfig, VaultDoc } from '../domain/document';
-import { recordRelease } from './audit-log';
+import { recordRelease } from './audit-writer';
 import { AppContext, mutate, openSession } from './session';
 
 export interface EntryMeta {

@@ -3,7 +3,7 @@
 import { StorageError, VaultError } from '../errors';
 import { childEnv, ExecPlan, ExecRequest, planExec, refuseNested } from '../domain/exec-plan';
 import { isoDay } from '../domain/time';
-import { recordRelease } from './audit-log';
+import { recordRelease } from './audit-writer';
 import type { ChildRunner } from './ports';
 import { findProfile } from './profiles';
 import { AppContext, openSession, Session } from './session';

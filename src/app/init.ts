@@ -1,6 +1,6 @@
 // vault init: a new vault with a random data key wrapped by the passphrase.
 import { ready } from '../crypto/sodium';
-import { GENESIS_MAC } from '../domain/audit';
+import { GENESIS_MAC } from '../domain/audit-chain';
 import { emptyDoc, serializeDoc } from '../domain/document';
 import { KdfParams } from '../format/limits';
 import { newVault, sealFile } from '../format/seal';
@@ -9,7 +9,7 @@ import { lockPath } from '../storage/paths';
 import { createVaultFile, ensureVaultFolder, vaultExists } from '../storage/vault-store';
 import { UsageError } from '../errors';
 import { Keychain } from '../platform/keychain';
-import { writeGenesisHead } from './audit-log';
+import { writeGenesisHead } from './audit-writer';
 import { newKeychainSlot } from './keychain';
 import { newPassphrase } from './passphrase';
 import { PassphraseSource } from './ports';

@@ -5,7 +5,7 @@ import { fillTemplate, TemplateFormat } from '../domain/inject-format';
 import { templatePlaceholders } from '../domain/template';
 import { isoDay } from '../domain/time';
 import { findEntry } from './entries';
-import { recordRelease } from './audit-log';
+import { recordRelease } from './audit-writer';
 import { AppContext, openSession } from './session';
 
 /** The filled template, checked by parsing it back (see inject-format.ts); logged only then. */

@@ -7,7 +7,7 @@ import { decodeFile, Header, KeychainSlot } from '../format/header';
 import { keychainSlotOf, makeKeychainSlot } from '../format/seal';
 import { Keychain, KeychainUnavailable } from '../platform/keychain';
 import { readVaultBytes } from '../storage/vault-store';
-import { recordRelease } from './audit-log';
+import { recordRelease } from './audit-writer';
 import { keychainAccount } from './keychain-item';
 import { AppContext, mutate, openSession } from './session';
 

@@ -10,7 +10,7 @@ import { activate, DEFAULT_KEEP_VERSIONS, markRevoked } from '../domain/versions
 import { runHook } from '../platform/hook';
 import { acquireLock } from '../storage/lock';
 import { alert } from './alerts';
-import { recordRelease } from './audit-log';
+import { recordRelease } from './audit-writer';
 import { findEntry, validateSecrets } from './entries';
 import { AppContext, mutate, openSession, Session } from './session';
 

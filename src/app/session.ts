@@ -8,7 +8,7 @@ import { lockPath } from '../storage/paths';
 import { readVaultBytes, readVaultStart, StoreOptions, writeVaultBytes } from '../storage/vault-store';
 import { AuthError } from '../errors';
 import { alert } from './alerts';
-import { auditHead, chainPending, recordFailedUnlock } from './audit-log';
+import { auditHead, chainPending, recordFailedUnlock } from './audit-writer';
 import { Clock, Notices } from './ports';
 import { Unlocker } from './unlock';
 

@@ -13,7 +13,7 @@ import { acquireLock } from '../storage/lock';
 import { lockPath } from '../storage/paths';
 import { ensureVaultFolder, readVaultBytes, vaultExists, writeVaultBytes } from '../storage/vault-store';
 import { writeFileAtomic } from '../storage/atomic-write';
-import { recordRelease } from './audit-log';
+import { recordRelease } from './audit-writer';
 import { buildEntry, findEntry, validateSecrets } from './entries';
 import { AppContext, mutate, openSession } from './session';
 

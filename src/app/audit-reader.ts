@@ -1,10 +1,10 @@
 // Reading the audit log back: verify the chain, list records, usage statistics.
-import { AuditRecord, headMacInput, MacFn, Problem, walkChain } from '../domain/audit';
-import { readLogLines } from '../storage/audit-file';
-import { auditHeadPath, readHeadFile } from '../storage/audit-head';
+import { AuditRecord, headMacInput, MacFn, Problem, walkChain } from '../domain/audit-chain';
+import { readLogLines } from '../storage/audit-log-file';
+import { auditHeadPath, readHeadFile } from '../storage/audit-head-file';
 import { auditPath } from '../storage/paths';
 import { alert } from './alerts';
-import { auditMac, startNewChain } from './audit-log';
+import { auditMac, startNewChain } from './audit-writer';
 import { AppContext, openSession, saveSession, underWriteLock } from './session';
 
 export interface VerifyResult {

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { makeRecord, MacFn, walkChain } from '../../../src/domain/audit';
-import { appendLogLine, readChainTail, readLogLines } from '../../../src/storage/audit-file';
+import { makeRecord, MacFn, walkChain } from '../../../src/domain/audit-chain';
+import { appendLogLine, readChainTail, readLogLines } from '../../../src/storage/audit-log-file';
 import { hmac } from '../../../src/crypto/mac';
 
 const key = new Uint8Array(32).fill(7);

@@ -1,10 +1,10 @@
 // Writing the audit log: the record of a release goes in before the release happens;
-// failed unlocks go in without a MAC. (Reading and verifying: audit.ts.)
+// failed unlocks go in without a MAC. (Reading and verifying: audit-reader.ts.)
 import { subkey, hmac } from '../crypto/mac';
 import * as os from 'node:os';
-import { AuditEvent, AuditHead, AuditRecord, ChainState, coverResult, failedUnlockEvent, FUTURE_SKEW_MS, GENESIS_MAC, headMacInput, makeRecord, MacFn } from '../domain/audit';
-import { appendLogLine, cutLogBack, readChainTail } from '../storage/audit-file';
-import { auditHeadPath, readHeadFile, writeHeadFile } from '../storage/audit-head';
+import { AuditEvent, AuditHead, AuditRecord, ChainState, coverResult, failedUnlockEvent, FUTURE_SKEW_MS, GENESIS_MAC, headMacInput, makeRecord, MacFn } from '../domain/audit-chain';
+import { appendLogLine, cutLogBack, readChainTail } from '../storage/audit-log-file';
+import { auditHeadPath, readHeadFile, writeHeadFile } from '../storage/audit-head-file';
 import { swapAuditFiles } from '../storage/audit-swap';
 import { acquireLock } from '../storage/lock';
 import { auditPath } from '../storage/paths';
