@@ -1,11 +1,11 @@
 // vault keychain enable / disable / status: a keychain slot wraps the data key with a random
 // 32-byte key kept in the OS keychain, so the vault opens without typing the passphrase.
-import { KeychainError, UsageError } from '../errors';
+import { KeychainError, KeychainUnavailable, UsageError } from '../errors';
 import { memzero } from '../crypto/memzero';
 import { randomBytes } from '../crypto/random';
 import { decodeFile, Header, KeychainSlot } from '../format/header';
 import { keychainSlotOf, makeKeychainSlot } from '../format/seal';
-import { Keychain, KeychainUnavailable } from '../platform/keychain';
+import { Keychain } from '../platform/keychain';
 import { readVaultBytes } from '../storage/vault-store';
 import { recordRelease } from './audit-writer';
 import { keychainAccount } from './keychain-item';
@@ -94,7 +94,7 @@ export async function keychainStatus(ctx: AppContext, keychain: Keychain): Promi
     memzero(item);
   } catch (err) {
     if (!(err instanceof KeychainError)) throw err;
-    status.problem = err instanceof KeychainUnavailable ? err.message.replace(/^the OS keychain is unavailable: /, '') : err.message;
+    status.problem = err instanceof KeychainUnavailable ? err.reason : err.message;
   }
   return status;
 }

@@ -1,7 +1,7 @@
 // Rotation: by hand (new fields typed or read), or unattended through the entry's hooks.
 // Order that never loses the only working key: the new key is stored first; the old one is
 // revoked on the exchange only after, and marked revoked only when that succeeded.
-import { UsageError, VaultError } from '../errors';
+import { RotationError, UsageError, VaultError } from '../errors';
 import { Entry, Version } from '../domain/entry';
 import { Masker } from '../domain/masker';
 import { checkStatus, dueInfo, DueState, rotateNow } from '../domain/schedule';
@@ -13,9 +13,6 @@ import { alert } from './alerts';
 import { recordRelease } from './audit-writer';
 import { findEntry, validateSecrets } from './entries';
 import { AppContext, mutate, openSession, Session } from './session';
-
-/** A hook failed; the vault is as it was before that step. */
-export class RotationError extends VaultError {}
 
 /** How long a second `rotate --due` waits for the first (hooks can be slow). */
 export const ROTATE_LOCK_TIMEOUT_MS = 15 * 60_000;

@@ -1,11 +1,11 @@
 import { Command } from 'commander';
 import { prepareExec, replaceWithProgram, runExec } from '../../app/exec';
 import * as path from 'node:path';
-import { UsageError, VaultError } from '../../errors';
+import { EXIT, ProgramNotRunnableError, UsageError } from '../../errors';
 import { parseEnvFile } from '../../domain/env-file';
 import { Masker } from '../../domain/masker';
 import { parseShortDurationMs } from '../../domain/time';
-import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, resolveCommand, runChild } from '../../platform/child';
+import { resolveCommand, runChild } from '../../platform/child';
 import { readCapped } from '../../platform/secret-input';
 import { canReplaceProcess, REPLACE_NEEDS, replaceProcess } from '../../platform/replace-process';
 import { stderrIsTerminal, stdinIsTerminal, stdoutIsTerminal } from '../../platform/terminal';
@@ -18,12 +18,6 @@ import { json, keepRunningOnBrokenPipe, table } from '../render';
 let childArgv: string[] | undefined;
 export function setChildArgv(argv: string[] | undefined): void {
   childArgv = argv;
-}
-
-class CommandStatus extends VaultError {
-  constructor(message: string, override readonly exitCode: number) {
-    super(message);
-  }
 }
 
 export function registerExec(program: Command): void {
@@ -81,8 +75,8 @@ there is no masking, no grace period, and the audit log records the start only.`
       const resolved = argv.length ? resolveCommand(argv[0]!, process.env.PATH) : undefined;
       if (resolved && 'problem' in resolved) {
         throw resolved.problem === 'not-found'
-          ? new CommandStatus(`command not found: ${argv[0]}`, EXIT_NOT_FOUND)
-          : new CommandStatus(`not executable: ${resolved.file}`, EXIT_NOT_EXECUTABLE);
+          ? new ProgramNotRunnableError(`command not found: ${argv[0]}`, EXIT.commandNotFound)
+          : new ProgramNotRunnableError(`not executable: ${resolved.file}`, EXIT.notExecutable);
       }
       const { plan, session } = await prepareExec(ctx, input, process.env);
       if (opts.dryRun) {
