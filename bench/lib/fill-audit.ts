@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   await ready();
   const parsed = decodeFile(new Uint8Array(fs.readFileSync(vaultFile!)));
   const dataKey = unwrapWithPassphrase(parsed, fs.readFileSync(passFile!, 'utf8').replace(/\n$/, ''));
-  const mac = auditMac(dataKey);
+  const mac = auditMac(dataKey).sign;
   const log = auditPath(vaultFile!);
   let state = readChainTail(log);
   const lines: string[] = [];
