@@ -6,7 +6,8 @@ import { auditHeadPath, readHeadFile } from '../storage/audit-head-file';
 import { auditPath } from '../storage/paths';
 import { alert } from './alerts';
 import { auditMac, startNewChain } from './audit-writer';
-import { AppContext, openSession, saveSession, underWriteLock } from './session';
+import type { AppContext } from './ports';
+import { openSession, saveSession, underWriteLock } from './session';
 
 export interface VerifyResult {
   records: number;

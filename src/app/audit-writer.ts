@@ -8,7 +8,10 @@ import { auditHeadPath, readHeadFile, writeHeadFile } from '../storage/audit-hea
 import { swapAuditFiles } from '../storage/audit-swap';
 import { acquireLock } from '../storage/lock';
 import { auditPath } from '../storage/paths';
-import type { AppContext } from './session';
+import type { AppContext, AuditLog, Clock } from './ports';
+
+/** What writing the log needs to know: where it is, and the time. */
+type LogPlace = Pick<AppContext, 'vaultPath' | 'clock'>;
 
 const AUDIT_KEY_INFO = 'exvault audit mac v1';
 
@@ -27,7 +30,7 @@ function storedHead(h: AuditHead, macFn: MacFn) {
 }
 
 /** Appends under the log's lock; an authenticated record also moves the head file to it. */
-function appendLocked(ctx: AppContext, event: AuditEvent, mac: AuditMac | null): AuditRecord {
+function appendLocked(ctx: LogPlace, event: AuditEvent, mac: AuditMac | null): AuditRecord {
   const macFn = mac?.sign ?? null;
   const file = auditPath(ctx.vaultPath);
   const state: ChainState = readChainTail(file);
@@ -45,7 +48,7 @@ function appendLocked(ctx: AppContext, event: AuditEvent, mac: AuditMac | null):
   return record;
 }
 
-async function withAuditLock<T>(ctx: AppContext, fn: () => T | Promise<T>): Promise<T> {
+async function withAuditLock<T>(ctx: LogPlace, fn: () => T | Promise<T>): Promise<T> {
   const lock = await acquireLock(`${auditPath(ctx.vaultPath)}.lock`, undefined, 'nothing was released');
   try {
     return await fn();
@@ -54,7 +57,7 @@ async function withAuditLock<T>(ctx: AppContext, fn: () => T | Promise<T>): Prom
   }
 }
 
-async function append(ctx: AppContext, event: AuditEvent, mac: AuditMac | null): Promise<AuditRecord> {
+async function append(ctx: LogPlace, event: AuditEvent, mac: AuditMac | null): Promise<AuditRecord> {
   return withAuditLock(ctx, () => appendLocked(ctx, event, mac));
 }
 
@@ -105,12 +108,17 @@ export async function startNewChain(
   });
 }
 
+/** The audit log file beside the vault, as the AuditLog port (app/ports.ts). */
+export function fileAuditLog(vaultPath: string, clock: Clock): AuditLog {
+  return { recordRelease: async (dataKey, event) => (await append({ vaultPath, clock }, event, auditMac(dataKey))).seq };
+}
+
 /**
- * Writes (and fsyncs) the record of a release. Call it before the secret leaves the process:
- * when it throws (AuditError), nothing may be released.
+ * Writes (and fsyncs) the record of a release through the context's audit log. Call it before
+ * the secret leaves the process: when it throws (AuditError), nothing may be released.
  */
-export async function recordRelease(ctx: AppContext, dataKey: Uint8Array, event: AuditEvent): Promise<number> {
-  return (await append(ctx, event, auditMac(dataKey))).seq;
+export function recordRelease(ctx: AppContext, dataKey: Uint8Array, event: AuditEvent): Promise<number> {
+  return ctx.audit.recordRelease(dataKey, event);
 }
 
 /** Without the data key there is no MAC: the next authenticated record covers this one. */

@@ -6,7 +6,8 @@ import { Secret } from '../domain/secret';
 import { isoDay, parseDateOrDuration, parseDurationDays } from '../domain/time';
 import { VaultConfig, VaultDoc } from '../domain/document';
 import { recordRelease } from './audit-writer';
-import { AppContext, mutate, openSession } from './session';
+import type { AppContext } from './ports';
+import { mutate, openSession } from './session';
 
 export interface EntryMeta {
   label?: string;

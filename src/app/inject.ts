@@ -6,7 +6,8 @@ import { templatePlaceholders } from '../domain/template';
 import { isoDay } from '../domain/time';
 import { findEntry } from './entries';
 import { recordRelease } from './audit-writer';
-import { AppContext, openSession } from './session';
+import type { AppContext } from './ports';
+import { openSession } from './session';
 
 /** The filled template, checked by parsing it back (see inject-format.ts); logged only then. */
 export async function renderInjected(ctx: AppContext, template: string, format: TemplateFormat, allowWithdraw: boolean): Promise<{ text: string; count: number }> {

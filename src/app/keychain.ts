@@ -5,11 +5,11 @@ import { memzero } from '../crypto/memzero';
 import { randomBytes } from '../crypto/random';
 import { decodeFile, Header, KeychainSlot } from '../format/header';
 import { keychainSlotOf, makeKeychainSlot } from '../format/seal';
-import { Keychain } from '../platform/keychain';
 import { readVaultBytes } from '../storage/vault-store';
 import { recordRelease } from './audit-writer';
 import { keychainAccount } from './keychain-item';
-import { AppContext, mutate, openSession } from './session';
+import type { AppContext, Keychain } from './ports';
+import { mutate, openSession } from './session';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 

@@ -1,7 +1,7 @@
 // Rotation: by hand (new fields typed or read), or unattended through the entry's hooks.
 // Order that never loses the only working key: the new key is stored first; the old one is
 // revoked on the exchange only after, and marked revoked only when that succeeded.
-import { RotationError, UsageError, VaultError } from '../errors';
+import { EXIT, RotationError, UsageError, VaultError } from '../errors';
 import { Entry, Version } from '../domain/entry';
 import { Masker } from '../domain/masker';
 import { checkStatus, dueInfo, DueState, rotateNow } from '../domain/schedule';
@@ -12,7 +12,8 @@ import { acquireLock } from '../storage/lock';
 import { alert } from './alerts';
 import { recordRelease } from './audit-writer';
 import { findEntry, validateSecrets } from './entries';
-import { AppContext, mutate, openSession, Session } from './session';
+import type { AppContext } from './ports';
+import { mutate, openSession, Session } from './session';
 
 /** How long a second `rotate --due` waits for the first (hooks can be slow). */
 export const ROTATE_LOCK_TIMEOUT_MS = 15 * 60_000;
@@ -112,12 +113,15 @@ export interface DueReport {
   /** Due but without a hook: a person must rotate them. */
   manual: { name: string; state: DueState; reason: string }[];
   failed: { name: string; message: string }[];
-  /** Exit status as `vault check` after the run. */
+  /** As `vault check` would report after the run: 0, 10 or 11. */
   status: 0 | 10 | 11;
 }
 
-/** Rotates what is due and has a hook, and retries revocations left pending. Serialised between runs. */
-export async function rotateDue(ctx: AppContext): Promise<DueReport> {
+/**
+ * Rotates what is due and has a hook, and retries revocations left pending. Serialised between
+ * runs. Its exit status is check's after the run, and at least 1 when a rotation failed.
+ */
+export async function rotateDue(ctx: AppContext): Promise<{ report: DueReport; status: number }> {
   const lock = await acquireLock(`${ctx.vaultPath}.rotate.lock`, ROTATE_LOCK_TIMEOUT_MS);
   try {
     const report: DueReport = { rotated: [], manual: [], failed: [], status: 0 };
@@ -145,7 +149,7 @@ export async function rotateDue(ctx: AppContext): Promise<DueReport> {
     }
     const after = await openSession(ctx);
     report.status = checkStatus([...after.doc.entries.values()].map((e) => dueInfo(e, after.doc.config, ctx.clock.now()).state));
-    return report;
+    return { report, status: report.failed.length ? Math.max(report.status, EXIT.failure) : report.status };
   } finally {
     lock.release();
   }

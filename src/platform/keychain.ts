@@ -17,15 +17,6 @@ const PROBLEM_TEXT: Record<KeychainProblem, string> = {
 
 const unavailable = (problem: KeychainProblem) => new KeychainUnavailable(problem, PROBLEM_TEXT[problem]);
 
-export interface Keychain {
-  readonly backend: string;
-  /** The stored key, or null when there is no such item. Throws KeychainUnavailable. */
-  read(account: string): Promise<Uint8Array | null>;
-  write(account: string, key: Uint8Array): Promise<void>;
-  /** True when an item was deleted, false when there was none. */
-  remove(account: string): Promise<boolean>;
-}
-
 /** Sorts a library failure into a problem we can explain; the text itself is never shown. */
 function classify(err: unknown): KeychainProblem {
   const text = String((err as Error)?.message ?? '');
@@ -45,7 +36,8 @@ function backendName(): string {
   return 'secret-service';
 }
 
-class OsKeychain implements Keychain {
+/** Satisfies the Keychain port of app/ports.ts. Reads return null when there is no such item; failures throw KeychainUnavailable. */
+export class OsKeychain {
   readonly backend = backendName();
 
   private entry(account: string) {
@@ -95,6 +87,6 @@ class OsKeychain implements Keychain {
   }
 }
 
-export function osKeychain(): Keychain {
+export function osKeychain(): OsKeychain {
   return new OsKeychain();
 }

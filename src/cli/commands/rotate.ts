@@ -4,11 +4,11 @@ import { markVersionRevoked, rotateDue, rotateManual, rotateWithHook } from '../
 import { UsageError } from '../../errors';
 import { confirmOrYes } from '../prompt';
 import { EXCHANGES, ROTATE_STEPS } from '../../domain/exchanges';
-import { GlobalOptions, makeContext } from '../context';
+import { GlobalOptions, Invocation, makeContext } from '../context';
 import { done, info, json, line, warn } from '../render';
 import { readSecretFields } from '../secret-fields';
 
-export function registerRotate(program: Command): void {
+export function registerRotate(program: Command, invocation: Invocation): void {
   program
     .command('rotate [name]')
     .description('replace a key: by hand (guided), through its hooks, or every due one with --due')
@@ -34,14 +34,14 @@ standard input, never on the command line; the rotate hook prints the new one as
       if (opts.due) {
         if (name) throw new UsageError('give an entry or --due, not both');
         await confirmOrYes(ctx.unlocker.prompter, Boolean(opts.yes), 'Rotate every due key that has a hook?', 'rotate --due runs hooks that change keys on exchanges');
-        const r = await rotateDue(ctx);
+        const { report: r, status } = await rotateDue(ctx);
+        invocation.status = status;
         if (opts.json) json(r);
         else {
           for (const n of r.rotated) line(`rotated ${n}`);
           for (const m of r.manual) line(`needs a person: ${m.name} (${m.state}: ${m.reason}); run: vault rotate ${m.name}`);
           for (const f of r.failed) warn(f.message);
         }
-        process.exitCode = r.failed.length ? Math.max(r.status, 1) : r.status;
         return;
       }
       if (!name) throw new UsageError('which entry? give a name, or --due');
