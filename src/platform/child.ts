@@ -185,7 +185,7 @@ function started(o: RunOptions): Promise<number> {
       if (child.pid === undefined) void end(err.code === 'ENOENT' ? EXIT.commandNotFound : EXIT.notExecutable);
     });
     child.on('exit', (code, signal) => {
-      void end(signal ? EXIT.signalBase + (os.constants.signals[signal] ?? 0) : (code ?? 1));
+      void end(signal ? EXIT.signalBase + (os.constants.signals[signal] ?? 0) : (code ?? EXIT.failure));
     });
   });
 }
