@@ -3,6 +3,7 @@
 // revoked on the exchange only after, and marked revoked only when that succeeded.
 import { EXIT, RotationError, UsageError, VaultError } from '../errors';
 import { Entry, Version } from '../domain/entry';
+import { EXCHANGES, ROTATE_STEPS } from '../domain/exchanges';
 import { Masker } from '../domain/masker';
 import { checkStatus, dueInfo, DueState, rotateNow } from '../domain/schedule';
 import { Secret } from '../domain/secret';
@@ -106,6 +107,22 @@ export async function rotateWithHook(ctx: AppContext, name: string, opened?: Ses
   }, s.dataKey);
   await revokeOld(ctx, s, entry, retired);
   return { version: entry.version ?? 1, revoked: revokeHook };
+}
+
+export type RotateOutcome = { via: 'hook'; version: number; revoked: boolean } | { via: 'hand'; retired: Version };
+
+/**
+ * vault rotate NAME: through the entry's rotate hook when it has one (unless `byHand`); else by
+ * hand: what to do on the exchange is shown, then `readFields` gives the new fields.
+ */
+export async function rotateEntry(ctx: AppContext, name: string, byHand: boolean, readFields: (e: Entry) => Promise<Record<string, Secret>>): Promise<RotateOutcome> {
+  const s = await openSession(ctx);
+  const e = findEntry(s.doc, name);
+  if (e.rotation?.hook && !byHand) return { via: 'hook', ...(await rotateWithHook(ctx, name, s)) };
+  ctx.notices.info(`${EXCHANGES[e.exchange].title}: ${ROTATE_STEPS[e.exchange]}`);
+  if (e.ips.length) ctx.notices.info(`IP allow-list to set: ${e.ips.join(', ')}`);
+  if (e.permissions.length) ctx.notices.info(`permissions to copy: ${e.permissions.join(', ')}`);
+  return { via: 'hand', retired: await rotateManual(ctx, name, await readFields(e)) };
 }
 
 export interface DueReport {

@@ -1,7 +1,7 @@
 // rotate --due as a use case: its status is check's after the run (0, 10, 11), and at least 1
 // when a rotation or revocation failed. Hooks are real shell commands (platform/hook.ts).
 import { addEntry, editEntry, getEntry } from '../../../src/app/entries';
-import { rotateDue, rotateWithHook } from '../../../src/app/rotate';
+import { rotateDue, rotateEntry, rotateWithHook } from '../../../src/app/rotate';
 import { EXIT } from '../../../src/errors';
 import { Secret } from '../../../src/domain/secret';
 import { CANARY, findCanary } from '../../helpers/canary';
@@ -66,4 +66,21 @@ it('a revocation that fails again makes the status 1 although nothing is due', a
   await editEntry(v.ctx, 'bot', { revokeHook: 'cat >/dev/null' });
   expect((await rotateDue(v.ctx)).status).toBe(EXIT.ok);
   expect((await getEntry(v.ctx, 'bot')).history?.[0]?.revokePending).toBeFalsy();
+});
+
+it('rotate NAME: through the hook when there is one, by hand (steps shown, then the fields asked for) otherwise or when asked', async () => {
+  await addEntry(v.ctx, 'hooked', 'binance', { ...meta, rotateHook: ROTATE_HOOK }, secrets());
+  const asked: string[] = [];
+  const readFields = async (e: { name: string }) => {
+    asked.push(e.name);
+    return { apiKey: new Secret('H'.repeat(64)), apiSecret: new Secret('J'.repeat(64)) };
+  };
+  expect(await rotateEntry(v.ctx, 'hooked', false, readFields)).toEqual({ via: 'hook', version: 2, revoked: false });
+  expect(asked).toEqual([]);
+  const byHand = await rotateEntry(v.ctx, 'hooked', true, readFields);
+  expect(byHand).toMatchObject({ via: 'hand', retired: { n: 2 } });
+  expect(asked).toEqual(['hooked']);
+  expect(v.notices.infos).toEqual([expect.stringMatching(/^Binance: API Management/), 'IP allow-list to set: 203.0.113.7', 'permissions to copy: reading']);
+  expect((await getEntry(v.ctx, 'hooked')).secrets.apiKey!.reveal()).toBe('H'.repeat(64));
+  expect(v.audit.events.map((e) => e.event.cmd)).toEqual(['rotate', 'rotate']);
 });
