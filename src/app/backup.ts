@@ -10,7 +10,8 @@ import { acquireLock } from '../storage/lock';
 import { lockPath } from '../storage/paths';
 import { ensureVaultFolder, readVaultBytes, vaultExists, writeVaultBytes } from '../storage/vault-store';
 import { writeFileAtomic } from '../storage/atomic-write';
-import { AppContext, openSession } from './session';
+import type { AppContext } from './ports';
+import { openSession } from './session';
 
 /** Copies the encrypted vault after checking that it opens, then checks the copy. */
 export async function backupVault(ctx: AppContext, target: string, force: boolean): Promise<void> {

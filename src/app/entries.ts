@@ -6,8 +6,9 @@ import { Secret } from '../domain/secret';
 import { isoDay, parseDateOrDuration, parseDurationDays } from '../domain/time';
 import { VaultConfig, VaultDoc } from '../domain/document';
 import { unknownNameHints } from '../domain/suggest';
-import { recordRelease } from './audit-log';
-import { AppContext, mutate, openSession } from './session';
+import { recordRelease } from './audit-writer';
+import type { AppContext } from './ports';
+import { mutate, openSession } from './session';
 
 export interface EntryMeta {
   label?: string;

@@ -2,9 +2,10 @@
 import { UsageError } from '../errors';
 import { refuseNul } from '../domain/entry';
 import { ExportBundle } from '../domain/export-format';
-import { recordRelease } from './audit-log';
+import { recordRelease } from './audit-writer';
 import { findEntry } from './entries';
-import { AppContext, openSession } from './session';
+import type { AppContext } from './ports';
+import { openSession } from './session';
 
 /** The entries rendered by `render` (which may refuse a value), logged only once it has
  *  succeeded. A whole-vault export (all) carries the profiles and settings too. */

@@ -7,7 +7,8 @@ import { VaultConfig } from '../domain/document';
 import { ImportedEntry } from '../domain/export-format';
 import { Profile } from '../domain/profile';
 import { buildEntry, validateSecrets } from './entries';
-import { AppContext, mutate } from './session';
+import type { AppContext } from './ports';
+import { mutate } from './session';
 
 /** Adds every entry, or none: all are checked before the vault is written. */
 export async function importEntries(ctx: AppContext, items: ImportedEntry[]): Promise<string[]> {
