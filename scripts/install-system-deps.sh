@@ -4,7 +4,9 @@
 # terminal for prompt tests), zsh and fish (completion tests in the real shells), git (scan
 # tests), strace (fault injection; holding renames in the hostile-neighbour suite), util-linux and
 # passwd (setpriv, useradd: a second OS user for the hostile-neighbour suites), dash and
-# python3-yaml (secret-shape tests). Installs only what is missing; needs root and apt-get.
+# python3-yaml (secret-shape tests), argon2 (the reference Argon2 CLI the native Argon2id is
+# checked against), keyutils (keyctl, to inspect the kernel keyring `vault unlock --for` uses).
+# Installs only what is missing; needs root and apt-get.
 set -euo pipefail
 need=()
 command -v dbus-run-session >/dev/null || need+=(dbus dbus-x11)
@@ -21,6 +23,8 @@ command -v useradd >/dev/null || need+=(passwd)
 # Python 3.11+ (json, tomllib) with PyYAML.
 command -v dash >/dev/null || need+=(dash)
 /usr/bin/python3 -c 'import tomllib, yaml' 2>/dev/null || need+=(python3 python3-yaml)
+command -v argon2 >/dev/null || need+=(argon2)
+command -v keyctl >/dev/null || need+=(keyutils)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "missing system packages: ${need[*]} (install them, e.g. with apt-get, then run the tests again)" >&2

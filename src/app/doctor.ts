@@ -1,6 +1,7 @@
 // vault doctor: checks what makes unlocking work or fail, and says what to do about each.
 import * as fs from 'node:fs';
 import { VaultError } from '../errors';
+import { kdfImplementation } from '../crypto/kdf';
 import { decodeFile } from '../format/header';
 import { describeKdf, KDF_PRESETS, presetName } from '../format/limits';
 import { passphraseSlotOf } from '../format/seal';
@@ -38,6 +39,12 @@ export async function runDoctor(ctx: AppContext, keychain: Keychain, passFile: P
     if (!(err instanceof VaultError)) throw err;
     checks.push({ name: 'vault file', status: 'fail', detail: err.message, ...(err.hints[0] && { fix: err.hints[0] }) });
   }
+  // Which Argon2id derives here: both give the same key for one lane; only native does more.
+  checks.push(
+    (await kdfImplementation()) === 'native'
+      ? { name: 'argon2id', status: 'ok', detail: 'native (@node-rs/argon2)' }
+      : { name: 'argon2id', status: 'warn', detail: 'WebAssembly (libsodium): the native module did not load here, so unlocking is slower and a vault with more than one lane cannot be opened', fix: 'reinstall exvault with npm (its optional dependency for this platform, @node-rs/argon2-*, is missing or broken)' },
+  );
   if (opened && fs.existsSync(backupPath(ctx.vaultPath))) {
     try {
       decodeFile(readVaultBytes(backupPath(ctx.vaultPath), ctx.store));

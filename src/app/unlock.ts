@@ -2,11 +2,10 @@
 // then a prompt on a terminal. With none of them it fails at once, naming all three ways.
 import { CorruptError, KeychainError, NeedTerminalError } from '../errors';
 import { memzero } from '../crypto/memzero';
-import { ready } from '../crypto/sodium';
+import { argon2idInWorker, kdfReady } from '../crypto/kdf';
 import { FileHead } from '../format/header';
 import { describeKdf, kdfProblem, unusuallyExpensive } from '../format/limits';
 import { keychainSlotOf, passphraseSlotOf, unwrapWithKeychainKey, unwrapWithPassphrase, unwrapWithPassphraseUsing } from '../format/seal';
-import { argon2idInWorker } from '../crypto/kdf';
 import { Keychain } from '../platform/keychain';
 import { keychainAccount } from './keychain-item';
 import { Notices, PassphraseSource, Prompter } from './ports';
@@ -84,7 +83,7 @@ export class Unlocker {
     if (this.opts.prompter) {
       key = await this.opts.prompter.busy('Unlocking the vault', () => unwrapWithPassphraseUsing(parsed, pass, argon2idInWorker));
     } else {
-      await ready();
+      await kdfReady();
       key = unwrapWithPassphrase(parsed, pass);
     }
     this.known.set(id, key);
