@@ -55,6 +55,9 @@ export class KeychainError extends VaultError {
   override readonly exitCode = EXIT.keychain;
 }
 
+/** The Linux kernel keyring of `vault unlock --for`: unavailable or failing (exit 6, as the keychain). */
+export class KeyringError extends KeychainError {}
+
 export class NeedTerminalError extends VaultError {
   override readonly code = 'need-terminal';
   override readonly exitCode = EXIT.needTerminal;

@@ -43,3 +43,16 @@ export interface Notices {
  * exit status (128+N for signal N). Masking, signals and grace are the runner's business.
  */
 export type ChildRunner = (env: Record<string, string>) => Promise<number>;
+
+/**
+ * Keys unlocked by `vault unlock --for`, kept outside the process (the Linux kernel keyring)
+ * until a timeout the store itself enforces. Keyed by vault id (hex); the bytes are whatever
+ * the unlocker produced. Reads answer null when there is nothing usable (or no such store here).
+ */
+export interface UnlockCache {
+  readonly where: string;
+  read(vaultIdHex: string): Uint8Array | null;
+  /** Throws KeychainError (exit 6) when the store is unavailable. */
+  store(vaultIdHex: string, key: Uint8Array, seconds: number): void;
+  drop(vaultIdHex: string): boolean;
+}

@@ -4,6 +4,7 @@ import { UsageError } from '../errors';
 import { AppContext } from '../app/session';
 import { PassphraseSource, systemClock } from '../app/ports';
 import { Unlocker } from '../app/unlock';
+import { kernelUnlockCache } from '../app/unlock-cache';
 import { resolveVaultPath } from '../storage/paths';
 import { osKeychain } from '../platform/keychain';
 import { readPassphrase } from '../platform/secret-input';
@@ -54,7 +55,7 @@ export function makeContext(g: GlobalOptions, opts: { interactive?: boolean } = 
     vaultPath: resolveVaultPath(g.vault, process.env),
     ...(commandName && { command: commandName }),
     store: { allowSymlink: Boolean(g.allowSymlink) },
-    unlocker: new Unlocker({ ...(explicit && { explicit }), ...(prompter && { prompter }), keychain: osKeychain(), notices }),
+    unlocker: new Unlocker({ ...(explicit && { explicit }), ...(prompter && { prompter }), keychain: osKeychain(), notices, cache: kernelUnlockCache }),
     clock: systemClock,
     notices,
   };

@@ -27,6 +27,7 @@ import { registerProfile } from './commands/profile';
 import { registerRename } from './commands/rename';
 import { registerRm } from './commands/rm';
 import { registerShow } from './commands/show';
+import { registerUnlock } from './commands/unlock';
 import { setCommandName } from './context';
 import { configureOutput, exitsOnBrokenPipe, renderError, syncStdout } from './render';
 import { moduleLoadError, storageError } from '../storage/io-error';
@@ -62,7 +63,7 @@ export function buildProgram(): Command {
     for (let c: Command | null = action; c && c !== program; c = c.parent) names.unshift(c.name());
     setCommandName(names.join(' '));
   });
-  for (const register of [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerDoctor, registerExec, registerProfile, registerInject, registerAudit, registerConfig, registerCheck, registerRotate, registerVersions, registerGenerate, registerExport, registerImport, registerBackup, registerScan, registerCompletion]) {
+  for (const register of [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerUnlock, registerDoctor, registerExec, registerProfile, registerInject, registerAudit, registerConfig, registerCheck, registerRotate, registerVersions, registerGenerate, registerExport, registerImport, registerBackup, registerScan, registerCompletion]) {
     register(program);
   }
   const quiet = (c: Command): void => {
