@@ -6,6 +6,7 @@
 // Called once, at start, from the composition root.
 
 import * as fs from 'node:fs';
+import { isatty } from 'node:tty';
 
 const RLIMIT_CORE = 4; // Linux and macOS alike
 const PR_SET_DUMPABLE = 4; // Linux
@@ -46,13 +47,15 @@ let nativeLoaded = false;
  * to stderr: on stderr's own failure it logs under the lock it already holds (a deadlock:
  * the process hangs), on stdout's it prints its own raw text. With fds 1 and 2 closed its
  * sync fails with EBADF, its log cannot be written, and it gives up quietly. Terminals are
- * left open: Node restores their modes after this, and their sync cannot fail for real.
+ * left open: Node restores their modes after this, and their sync cannot fail for real. Other
+ * character devices are closed: fsync of /dev/null fails (EINVAL), and with stdout there and
+ * stderr a pipe the process hung at exit.
  */
 export function detachStdioFromNativeExit(): void {
   if (!nativeLoaded) return;
   for (const fd of [2, 1]) {
     try {
-      if (!fs.fstatSync(fd).isCharacterDevice()) fs.closeSync(fd);
+      if (!isatty(fd)) fs.closeSync(fd);
     } catch {
       // Nothing more can be done this late; the exit status is already decided.
     }
