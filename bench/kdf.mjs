@@ -42,6 +42,7 @@ export async function run({ quick = false } = {}) {
       rows.push([`v1 ${p.name}: ${p.mib} MiB, t=${p.ops}, 1 lane`, 'WebAssembly', cost(p.mib, p.ops), ms(t.b), ms(wasmBare), `${rss([CLI, 'list'], wasmEnv).toFixed(0)} MiB`, `${rss(bareArgs('wasm', p.ops, p.mib, 1), home.env).toFixed(0)} MiB`]);
       rows.push([`v1 ${p.name}: ${p.mib} MiB, t=${p.ops}, 1 lane`, 'native', cost(p.mib, p.ops), ms(t.a), ms(nativeBare), `${rss([CLI, 'list'], home.env).toFixed(0)} MiB`, `${rss(bareArgs('native', p.ops, p.mib, 1), home.env).toFixed(0)} MiB`]);
       rows.push([`v2 ${p.name}: ${p.mib} MiB, t=${p.v2.ops}, ${p.v2.lanes} lanes`, 'native', cost(p.mib, p.v2.ops), '(needs format v2)', ms(v2Bare), '', `${rss(bareArgs('native', p.v2.ops, p.mib, p.v2.lanes), home.env).toFixed(0)} MiB`]);
+      checks.push({ what: `open at ${p.name} (native) vs bare native Argon2id (our own bar)`, value: ratio(t.a / nativeBare), target: '≤ 1.3×', ok: t.a / nativeBare <= 1.3 });
       checks.push({ what: `v2 ${p.name} (native, ${p.v2.lanes} lanes) vs v1 ${p.name} through WebAssembly, bare derivation`, value: ratio(v2Bare / wasmBare), target: '≤ 1.0×', ok: v2Bare <= wasmBare });
       checks.push({ what: `attacker cost, v2 ${p.name} vs v1 (memory × passes)`, value: ratio(p.v2.ops / p.ops), target: '≥ 2×', ok: p.v2.ops / p.ops >= 2 });
     } finally {
