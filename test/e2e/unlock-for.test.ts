@@ -151,6 +151,16 @@ d('vault unlock --for', () => {
     expect(itemSerial(sb)).toBeNull();
   });
 
+  it("a kernel without keys or a seccomp filter that refuses add_key: exit 6, one line, nothing else changes", () => {
+    for (const errno of ['ENOSYS', 'EPERM']) {
+      const r = spawnSync(STRACE, ['-f', '-qq', '-o', '/dev/null', '-e', 'trace=add_key', '-e', `inject=add_key:error=${errno}`, process.execPath, CLI, '--passphrase-file', sb.passFile, 'unlock', '--for', '1h'], { env: sb.env, encoding: 'utf8', timeout: HANG_MS });
+      expect({ errno, code: r.status }).toEqual({ errno, code: 6 });
+      expect(r.stderr).toMatch(/^vault: error: the kernel keyring is not available here \(add_key refused/);
+      expect(r.stderr).not.toMatch(/\n\s+at |koffi|unexpected/);
+    }
+    expect(itemSerial(sb)).toBeNull();
+  });
+
   (canCreateUsers() ? it : it.skip)('another OS user can neither read the item nor see it', async () => {
     expect((await sb.vaultCmd(['unlock', '--for', '1h'])).code).toBe(0);
     const serial = itemSerial(sb)!;
