@@ -26,6 +26,12 @@ export async function runDoctor(ctx: AppContext, keychain: Keychain, passFile: P
     const header = decodeFile(readVaultBytes(ctx.vaultPath, ctx.store)).header;
     opened = true;
     checks.push({ name: 'vault file', status: 'ok', detail: `${ctx.vaultPath} (private, format 1)` });
+    // An unlock kept by `vault unlock --for`: the vault opens for any process of this user now.
+    const cached = ctx.unlocker.cache?.read(Buffer.from(header.vaultId).toString('hex'));
+    if (cached) {
+      cached.fill(0);
+      checks.push({ name: 'unlocked for a while', status: 'info', detail: `by vault unlock --for, in ${ctx.unlocker.cache!.where}: commands of this user need no passphrase until it expires`, fix: 'end it now with: vault lock' });
+    }
     const kdf = passphraseSlotOf(header).kdf;
     const preset = presetName(kdf);
     const weak = kdf.memKiB < KDF_PRESETS.moderate.memKiB;

@@ -108,6 +108,15 @@ d('vault unlock --for', () => {
     expect(bytes.toString('latin1')).not.toContain(fs.readFileSync(sb.passFile, 'utf8').trim());
   });
 
+  it('vault doctor says the vault is unlocked for a while, and no longer after lock', async () => {
+    expect(itemSerial(sb)).not.toBeNull();
+    const d = await sb.run(['doctor', '--json']);
+    expect(JSON.stringify(JSON.parse(d.stdout))).toMatch(/unlocked for a while/);
+    expect((await sb.run(['lock'])).code).toBe(0);
+    expect((await sb.run(['doctor', '--json'])).stdout).not.toMatch(/unlocked for a while/);
+    expect((await sb.vaultCmd(['unlock', '--for', '2h'])).code).toBe(0);
+  });
+
   it('vault lock drops it at once; a second lock says there was nothing', async () => {
     expect(itemSerial(sb)).not.toBeNull();
     const l = await sb.run(['lock']);
