@@ -66,9 +66,10 @@ d('vault unlock --for', () => {
   });
 
   it('unlocks for a while: later commands need no passphrase; then the kernel drops it and they need one again', async () => {
-    const u = await sb.vaultCmd(['unlock', '--for', '3s']);
+    // 5 s: long enough for the next command to start on a loaded 2-core machine.
+    const u = await sb.vaultCmd(['unlock', '--for', '5s']);
     expect(u.code).toBe(0);
-    expect(u.stdout + u.stderr).toMatch(/unlocked until .* \(3s\)/);
+    expect(u.stdout + u.stderr).toMatch(/unlocked until .* \(5s\)/);
     // Right after: no passphrase source, no terminal, no keychain slot.
     const l = await sb.run(['list', '--json']);
     expect({ code: l.code, stderr: l.stderr }).toEqual({ code: 0, stderr: '' });
