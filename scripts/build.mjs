@@ -18,7 +18,7 @@ await build({
   // libsodium (1.2 MB of JavaScript around its WASM) is for Argon2id only, never on the
   // keychain path of `vault exec`; zxcvbn-ts and its dictionaries are for init and passwd only;
   // the YAML and TOML parsers (140 KB) are for `vault inject`.
-  external: ['@napi-rs/keyring', 'libsodium-wrappers-sumo', '@zxcvbn-ts/core', '@zxcvbn-ts/language-common', 'yaml', 'smol-toml'],
+  external: ['@napi-rs/keyring', '@node-rs/argon2', 'libsodium-wrappers-sumo', '@zxcvbn-ts/core', '@zxcvbn-ts/language-common', 'yaml', 'smol-toml'],
   define: { EXVAULT_VERSION: JSON.stringify(pkg.version) },
   // Smaller source compiles faster at every start; names are kept for error classes.
   minify: true,

@@ -5,7 +5,9 @@
 # tests), strace (fault injection; holding renames in the hostile-neighbour suite), util-linux and
 # passwd (setpriv, useradd: a second OS user for the hostile-neighbour suites), dash and
 # python3-yaml (secret-shape tests), age (the reference age and age-keygen, that the X25519
-# key-slot tests interoperate with). Installs only what is missing; needs root and apt-get.
+# key-slot tests interoperate with), argon2 (the reference Argon2 CLI the native Argon2id is
+# checked against), keyutils (keyctl, to inspect the kernel keyring `vault unlock --for` uses).
+# Installs only what is missing; needs root and apt-get.
 set -euo pipefail
 need=()
 command -v dbus-run-session >/dev/null || need+=(dbus dbus-x11)
@@ -25,6 +27,8 @@ command -v dash >/dev/null || need+=(dash)
 # age and age-keygen (one package): files and identities made by the real age, for
 # test/unit/crypto/age-x25519.test.ts.
 command -v age-keygen >/dev/null || need+=(age)
+command -v argon2 >/dev/null || need+=(argon2)
+command -v keyctl >/dev/null || need+=(keyutils)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "missing system packages: ${need[*]} (install them, e.g. with apt-get, then run the tests again)" >&2

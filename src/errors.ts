@@ -78,6 +78,8 @@ export class KeychainUnavailable extends KeychainError {
     super(`the OS keychain is unavailable: ${reason}`);
   }
 }
+/** The Linux kernel keyring of `vault unlock --for`: unavailable or failing (exit 6, as the keychain). */
+export class KeyringError extends KeychainError {}
 
 export class NeedTerminalError extends VaultError {
   override readonly code = 'need-terminal';

@@ -1,6 +1,7 @@
 // vault doctor: checks what makes unlocking work or fail, and says what to do about each.
 import * as fs from 'node:fs';
 import { EXIT, VaultError } from '../errors';
+import { kdfImplementation } from '../crypto/kdf';
 import { decodeFile } from '../format/header';
 import { describeKdf, KDF_PRESETS, presetName } from '../format/limits';
 import { passphraseSlotOf } from '../format/seal';
@@ -24,6 +25,12 @@ export async function runDoctor(ctx: AppContext, keychain: Keychain, passFile: P
     const header = decodeFile(readVaultBytes(ctx.vaultPath, ctx.store)).header;
     opened = true;
     checks.push({ name: 'vault file', status: 'ok', detail: `${ctx.vaultPath} (private, format 1)` });
+    // An unlock kept by `vault unlock --for`: the vault opens for any process of this user now.
+    const cached = ctx.unlocker.cache?.read(Buffer.from(header.vaultId).toString('hex'));
+    if (cached) {
+      cached.fill(0);
+      checks.push({ name: 'unlocked for a while', status: 'info', detail: `by vault unlock --for, in ${ctx.unlocker.cache!.where}: commands of this user need no passphrase until it expires`, fix: 'end it now with: vault lock' });
+    }
     const kdf = passphraseSlotOf(header).kdf;
     const preset = presetName(kdf);
     const weak = kdf.memKiB < KDF_PRESETS.moderate.memKiB;
@@ -37,6 +44,12 @@ export async function runDoctor(ctx: AppContext, keychain: Keychain, passFile: P
     if (!(err instanceof VaultError)) throw err;
     checks.push({ name: 'vault file', status: 'fail', detail: err.message, ...(err.hints[0] && { fix: err.hints[0] }) });
   }
+  // Which Argon2id derives here: both give the same key for one lane; only native does more.
+  checks.push(
+    (await kdfImplementation()) === 'native'
+      ? { name: 'argon2id', status: 'ok', detail: 'native (@node-rs/argon2)' }
+      : { name: 'argon2id', status: 'warn', detail: 'WebAssembly (libsodium): the native module did not load here, so unlocking is slower and a vault with more than one lane cannot be opened', fix: 'reinstall exvault with npm (its optional dependency for this platform, @node-rs/argon2-*, is missing or broken)' },
+  );
   if (opened && fs.existsSync(backupPath(ctx.vaultPath))) {
     try {
       decodeFile(readVaultBytes(backupPath(ctx.vaultPath), ctx.store));

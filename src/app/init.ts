@@ -1,5 +1,5 @@
 // vault init: a new vault with a random data key wrapped by the passphrase.
-import { ready } from '../crypto/sodium';
+import { kdfReady } from '../crypto/kdf';
 import { GENESIS_MAC } from '../domain/audit-chain';
 import { emptyDoc, serializeDoc } from '../domain/document';
 import { KdfParams } from '../format/limits';
@@ -16,7 +16,7 @@ import { AppContext, Keychain, PassphraseSource } from './ports';
 export async function initVault(ctx: AppContext, kdf: KdfParams, source: PassphraseSource | undefined, keychain?: Keychain, opts: { allowWeakPassphrase?: boolean } = {}): Promise<void> {
   if (vaultExists(ctx.vaultPath)) throw new UsageError(`a vault already exists at ${ctx.vaultPath}`, ['use --vault PATH for a second vault']);
   const pass = await newPassphrase(source, ctx.unlocker.prompter, ctx.notices, { allowWeak: Boolean(opts.allowWeakPassphrase) });
-  await ready();
+  await kdfReady();
   const make = () => newVault(pass, kdf);
   const { header, dataKey } = ctx.unlocker.prompter ? await ctx.unlocker.prompter.busy('Deriving the key', make) : make();
   // With --keychain the key goes into the keychain first: if that fails, no vault is created.

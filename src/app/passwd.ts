@@ -1,6 +1,6 @@
 // vault passwd: a new passphrase and/or stronger KDF. Only the passphrase slot is rewrapped;
 // the data key, and so the body and any keychain slot, stay as they are.
-import { ready } from '../crypto/sodium';
+import { kdfReady } from '../crypto/kdf';
 import { KdfParams } from '../format/limits';
 import { makePassphraseSlot, passphraseSlotOf } from '../format/seal';
 import { newPassphrase } from './passphrase';
@@ -22,7 +22,7 @@ export async function changePassphrase(ctx: AppContext, input: PasswdInput): Pro
   const pinned = { ...ctx, unlocker: ctx.unlocker.withPassphrase(current) };
   // Check the current passphrase before asking for a new one.
   const { dataKey } = await openSession(pinned);
-  await ready();
+  await kdfReady();
   const next = input.keepPassphrase ? current : await newPassphrase(input.newSource, ctx.unlocker.prompter, ctx.notices, { allowWeak: Boolean(input.allowWeakPassphrase), flags: ['--new-passphrase-file', '--new-passphrase-fd'] });
   return mutate(pinned, (s) => {
     const old = passphraseSlotOf(s.header);

@@ -97,3 +97,16 @@ export interface ChildRunner {
    *  their paths by variable, and their removal. */
   secretFiles?(files: { name: string; value: string }[]): { paths: Record<string, string>; remove(): void };
 }
+
+/**
+ * Keys unlocked by `vault unlock --for`, kept outside the process (the Linux kernel keyring)
+ * until a timeout the store itself enforces. Keyed by vault id (hex); the bytes are whatever
+ * the unlocker produced. Reads answer null when there is nothing usable (or no such store here).
+ */
+export interface UnlockCache {
+  readonly where: string;
+  read(vaultIdHex: string): Uint8Array | null;
+  /** Throws KeychainError (exit 6) when the store is unavailable. */
+  store(vaultIdHex: string, key: Uint8Array, seconds: number): void;
+  drop(vaultIdHex: string): boolean;
+}

@@ -1,14 +1,14 @@
-// The unlock ladder (DESIGN.md): an explicit passphrase source, then the OS keychain slot,
-// then a prompt on a terminal. With none of them it fails at once, naming all three ways.
+// The unlock ladder (DESIGN.md): an explicit passphrase source, then an unlock cached by
+// `vault unlock --for` (kernel keyring), then the OS keychain slot, then a prompt on a
+// terminal. With none of them it fails at once, naming the ways.
 import { CorruptError, KeychainError, NeedTerminalError } from '../errors';
 import { memzero } from '../crypto/memzero';
-import { ready } from '../crypto/sodium';
+import { argon2idInWorker, kdfReady } from '../crypto/kdf';
 import { FileHead } from '../format/header';
 import { describeKdf, kdfProblem, unusuallyExpensive } from '../format/limits';
 import { keychainSlotOf, passphraseSlotOf, unwrapWithKeychainKey, unwrapWithPassphrase, unwrapWithPassphraseUsing } from '../format/seal';
-import { argon2idInWorker } from '../crypto/kdf';
 import { keychainAccount } from './keychain-item';
-import { Keychain, Notices, PassphraseSource, Prompter } from './ports';
+import { Keychain, Notices, PassphraseSource, Prompter, UnlockCache } from './ports';
 
 const PASSPHRASE_HINT = 'give the passphrase with --passphrase-file PATH, --passphrase-fd N or EXVAULT_PASSPHRASE_FILE';
 
@@ -18,6 +18,7 @@ export const UNLOCK_HINTS = [
   PASSPHRASE_HINT,
   'or enable the OS keychain once with: vault keychain enable',
   'or run the command in a terminal to be asked for it',
+  'or unlock for a while with: vault unlock --for 8h',
 ];
 
 export interface UnlockOptions {
@@ -25,6 +26,8 @@ export interface UnlockOptions {
   prompter?: Prompter;
   keychain?: Keychain;
   notices?: Notices;
+  /** Unlocks cached by `vault unlock --for`; consulted when no passphrase source was given. */
+  cache?: UnlockCache;
 }
 
 export class Unlocker {
@@ -37,6 +40,16 @@ export class Unlocker {
   /** The same ladder with the passphrase already known (read once, used twice). */
   withPassphrase(passphrase: string): Unlocker {
     return new Unlocker({ ...this.opts, explicit: { describe: 'the passphrase given', read: () => passphrase } });
+  }
+
+  /** The same ladder without the cached unlock (for `vault unlock --for` itself). */
+  withoutCache(): Unlocker {
+    const { cache: _cache, ...rest } = this.opts;
+    return new Unlocker(rest);
+  }
+
+  get cache(): UnlockCache | undefined {
+    return this.opts.cache;
   }
 
   get keychain(): Keychain | undefined {
@@ -63,6 +76,12 @@ export class Unlocker {
     const cached = this.known.get(id);
     if (cached) return cached;
     if (!this.opts.explicit) {
+      // Before the keychain: someone unlocked for a while on purpose, and it answers without D-Bus.
+      const fromCache = this.opts.cache?.read(id);
+      if (fromCache) {
+        this.known.set(id, fromCache);
+        return fromCache;
+      }
       const fromKeychain = await this.viaKeychain(parsed);
       if (fromKeychain) {
         this.known.set(id, fromKeychain);
@@ -83,7 +102,7 @@ export class Unlocker {
     if (this.opts.prompter) {
       key = await this.opts.prompter.busy('Unlocking the vault', () => unwrapWithPassphraseUsing(parsed, pass, argon2idInWorker));
     } else {
-      await ready();
+      await kdfReady();
       key = unwrapWithPassphrase(parsed, pass);
     }
     this.known.set(id, key);

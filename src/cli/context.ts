@@ -4,6 +4,7 @@ import { UsageError } from '../errors';
 import { AppContext, PassphraseSource, systemClock } from '../app/ports';
 import { Unlocker } from '../app/unlock';
 import { fileAuditLog } from '../app/audit-writer';
+import { kernelUnlockCache } from '../app/unlock-cache';
 import { resolveVaultPath } from '../storage/paths';
 import { osKeychain } from '../platform/keychain';
 import { readPassphrase } from '../platform/secret-input';
@@ -61,7 +62,7 @@ export function makeContext(g: GlobalOptions, opts: { interactive?: boolean } = 
   return {
     vaultPath,
     store: { allowSymlink: Boolean(g.allowSymlink) },
-    unlocker: new Unlocker({ ...(explicit && { explicit }), ...(prompter && { prompter }), keychain: osKeychain(), notices }),
+    unlocker: new Unlocker({ ...(explicit && { explicit }), ...(prompter && { prompter }), keychain: osKeychain(), notices, cache: kernelUnlockCache }),
     clock: systemClock,
     notices,
     audit: fileAuditLog(vaultPath, systemClock),

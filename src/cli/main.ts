@@ -28,6 +28,7 @@ import { registerProfile } from './commands/profile';
 import { registerRename } from './commands/rename';
 import { registerRm } from './commands/rm';
 import { registerShow } from './commands/show';
+import { registerUnlock } from './commands/unlock';
 import { Invocation } from './context';
 import { configureOutput, exitsOnBrokenPipe, renderError, syncStdout } from './render';
 import { moduleLoadError, storageError } from '../storage/io-error';
@@ -63,7 +64,7 @@ export function buildProgram(invocation: Invocation = { childArgv: [], status: E
     const dashes = [...action.args, ...Object.values(action.opts()), g.passphraseFile].filter((v) => v === '-').length;
     if (dashes > 1) throw new UsageError('"-" (standard input) is given twice, and it can be read only once', ['give one of them a file']);
   });
-  for (const register of [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerDoctor, registerExec, registerProfile, registerInject, registerAudit, registerConfig, registerCheck, registerRotate, registerVersions, registerGenerate, registerExport, registerImport, registerBackup, registerScan, registerCompletion]) {
+  for (const register of [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerUnlock, registerDoctor, registerExec, registerProfile, registerInject, registerAudit, registerConfig, registerCheck, registerRotate, registerVersions, registerGenerate, registerExport, registerImport, registerBackup, registerScan, registerCompletion]) {
     register(program, invocation);
   }
   const quiet = (c: Command): void => {

@@ -13,10 +13,10 @@ export function hmac(key: Uint8Array, ...parts: (Uint8Array | string)[]): Buffer
   return h.digest();
 }
 
-/** Two MACs (hex text) compared in constant time: no early exit tells a forger how much matched. */
-export function macEquals(a: string, b: string): boolean {
-  if (typeof a !== 'string' || typeof b !== 'string') return false;
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
+/** Two MACs (hex text or bytes) compared in constant time: no early exit tells a forger how much matched. */
+export function macEquals(a: string | Uint8Array, b: string | Uint8Array): boolean {
+  if (!(typeof a === 'string' || a instanceof Uint8Array) || !(typeof b === 'string' || b instanceof Uint8Array)) return false;
+  const x = typeof a === 'string' ? Buffer.from(a, 'utf8') : a;
+  const y = typeof b === 'string' ? Buffer.from(b, 'utf8') : b;
   return x.length === y.length && timingSafeEqual(x, y);
 }

@@ -51,6 +51,8 @@ export function slotPayload(slot: Slot): Uint8Array {
   if (slot.type === 'keychain') return slot.itemId;
   const p = new Uint8Array(PASSPHRASE_PAYLOAD_BYTES);
   const v = new DataView(p.buffer);
+  // v1 has no lane count: a vault it could not open again is never written.
+  if ((slot.kdf.lanes ?? 1) !== 1) throw new Error('format v1 stores one-lane key derivation only');
   p[0] = slot.kdf.alg;
   v.setUint32(1, slot.kdf.opsLimit);
   v.setUint32(5, slot.kdf.memKiB);

@@ -18,6 +18,14 @@ export interface KdfParams {
   opsLimit: number;
   /** Memory in KiB, as stored in the header. */
   memKiB: number;
+  /** Argon2id lanes (parallelism). Absent means 1: format v1 has no field for it, and only
+   *  the native implementation computes more than one (format v2 stores it). */
+  lanes?: number;
+}
+
+/** The lane count of parameters that may predate the field. */
+export function lanesOf(p: KdfParams): number {
+  return p.lanes ?? 1;
 }
 
 /** libsodium's presets: interactive, moderate, sensitive. */
@@ -29,17 +37,36 @@ export const KDF_PRESETS = {
 export type KdfPreset = keyof typeof KDF_PRESETS;
 export const DEFAULT_KDF: KdfPreset = 'moderate';
 
+/**
+ * The presets for format v2, whose passphrase slot stores the lane count (v1 cannot: a v1
+ * vault is always one lane). Same memory as v1's, twice the passes or more, in 4 lanes that
+ * the native Argon2id computes in parallel: each guess costs an attacker at least twice the
+ * memory x passes of v1's preset of the same name, while the unlock on a 2-core machine takes
+ * no longer than v1's through WebAssembly (bench/kdf.mjs measures it; figures in
+ * BENCHMARKS.md). MERGER: switch KDF_PRESETS to these once format v2 writes `lanes`.
+ */
+export const KDF_PRESETS_V2 = {
+  interactive: { alg: KDF_ARGON2ID13, opsLimit: 4, memKiB: (64 * MiB) / 1024, lanes: 4 },
+  moderate: { alg: KDF_ARGON2ID13, opsLimit: 6, memKiB: (256 * MiB) / 1024, lanes: 4 },
+  sensitive: { alg: KDF_ARGON2ID13, opsLimit: 8, memKiB: (1024 * MiB) / 1024, lanes: 4 },
+} as const satisfies Record<KdfPreset, KdfParams>;
+
 /** OWASP's minimum for Argon2id. */
 export const KDF_FLOOR = { opsLimit: 2, memKiB: 19 * 1024 };
 /** The sensitive preset is the most memory accepted (the WASM build cannot allocate 2 GiB);
  *  ten passes bound the time a hostile header can cost. */
 export const KDF_CAP = { opsLimit: 10, memKiB: 1024 * 1024 };
+/** RFC 9106 allows up to 2^24 - 1 lanes; more than 16 helps no machine this runs on, and each
+ *  lane needs at least 8 KiB of the memory (far below the floor here). */
+export const MAX_LANES = 16;
 
 /** Returns why the parameters are unacceptable, or null when they are within bounds. */
 export function kdfProblem(p: KdfParams): string | null {
   if (p.alg !== KDF_ARGON2ID13) return `unknown kdf algorithm ${p.alg}`;
   if (p.opsLimit < KDF_FLOOR.opsLimit || p.memKiB < KDF_FLOOR.memKiB) return 'kdf parameters below the minimum (19 MiB, 2 passes)';
   if (p.opsLimit > KDF_CAP.opsLimit || p.memKiB > KDF_CAP.memKiB) return 'kdf parameters above the maximum (1024 MiB, 10 passes)';
+  const lanes = lanesOf(p);
+  if (!Number.isInteger(lanes) || lanes < 1 || lanes > MAX_LANES) return `kdf lane count ${lanes} outside 1 to ${MAX_LANES}`;
   return null;
 }
 
@@ -57,12 +84,13 @@ export function weakKdf(p: KdfParams): boolean {
 }
 
 export function describeKdf(p: KdfParams): string {
-  return `argon2id, ${p.memKiB / 1024} MiB, ${p.opsLimit} passes`;
+  const lanes = lanesOf(p);
+  return `argon2id, ${p.memKiB / 1024} MiB, ${p.opsLimit} passes${lanes > 1 ? `, ${lanes} lanes` : ''}`;
 }
 
 export function presetName(p: KdfParams): KdfPreset | null {
   for (const [name, q] of Object.entries(KDF_PRESETS)) {
-    if (q.alg === p.alg && q.opsLimit === p.opsLimit && q.memKiB === p.memKiB) return name as KdfPreset;
+    if (q.alg === p.alg && q.opsLimit === p.opsLimit && q.memKiB === p.memKiB && lanesOf(p) === 1) return name as KdfPreset;
   }
   return null;
 }

@@ -6,7 +6,7 @@ import { argon2id, KEY_BYTES, SALT_BYTES } from '../crypto/kdf';
 import { memzero } from '../crypto/memzero';
 import { randomBytes } from '../crypto/random';
 import { decodeFile, encodeHeader, FileHead, Header, ITEM_ID_BYTES, KeychainSlot, ParsedFile, PassphraseSlot, Slot, slotPayload, slotTypeCode, VAULT_ID_BYTES } from './header';
-import { KdfParams, kdfProblem } from './limits';
+import { KdfParams, kdfProblem, lanesOf } from './limits';
 
 /** Source of random bytes; fixed only by the test-vector generator. */
 export type Rng = (n: number) => Uint8Array;
@@ -43,7 +43,7 @@ export function derivePassphraseKey(passphrase: string, kdf: KdfParams, salt: Ui
   if (problem) throw new CorruptError(problem);
   const pw = passphraseBytes(passphrase);
   try {
-    return argon2id(pw, salt, kdf.opsLimit, kdf.memKiB * 1024);
+    return argon2id(pw, salt, kdf.opsLimit, kdf.memKiB * 1024, lanesOf(kdf));
   } finally {
     memzero(pw);
   }
@@ -97,7 +97,7 @@ export function keychainSlotOf(header: Header): KeychainSlot | undefined {
   return header.slots.find((s): s is KeychainSlot => s.type === 'keychain');
 }
 
-export type AsyncArgon = (password: Uint8Array, salt: Uint8Array, ops: number, memBytes: number) => Promise<Uint8Array>;
+export type AsyncArgon = (password: Uint8Array, salt: Uint8Array, ops: number, memBytes: number, lanes: number) => Promise<Uint8Array>;
 
 /** The data key from the passphrase slot, given the key derived for it; wipes that key. */
 function openPassphraseSlot(parsed: FileHead, kek: Uint8Array): Uint8Array {
@@ -118,7 +118,7 @@ export async function unwrapWithPassphraseUsing(parsed: FileHead, passphrase: st
   const pw = passphraseBytes(passphrase);
   let kek: Uint8Array;
   try {
-    kek = await argon(pw, salt, kdf.opsLimit, kdf.memKiB * 1024);
+    kek = await argon(pw, salt, kdf.opsLimit, kdf.memKiB * 1024, lanesOf(kdf));
   } finally {
     memzero(pw);
   }

@@ -47,7 +47,9 @@ let nativeLoaded = false;
  * to stderr: on stderr's own failure it logs under the lock it already holds (a deadlock:
  * the process hangs), on stdout's it prints its own raw text. With fds 1 and 2 closed its
  * sync fails with EBADF, its log cannot be written, and it gives up quietly. Terminals are
- * left open: Node restores their modes after this, and their sync cannot fail for real.
+ * left open: Node restores their modes after this, and their sync cannot fail for real. Other
+ * character devices are closed: fsync of /dev/null fails (EINVAL), and with stdout there and
+ * stderr a pipe the process hung at exit.
  */
 export function detachStdioFromNativeExit(): void {
   if (!nativeLoaded) return;

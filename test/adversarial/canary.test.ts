@@ -141,6 +141,9 @@ function cases(dir: string): Case[] {
     { args: ['import', 'dotenv', envFile, '--entry', 'imported', '--exchange', 'binance'] },
     { args: ['completion', 'bash'], code: 0 },
     { args: ['keychain', 'status'] },
+    { args: ['unlock', '--for', '10m'], code: 0 },
+    { args: ['unlock', '--for', 'forever'], code: 2 },
+    { args: ['lock'], code: 0 },
     // Failure paths, most of them with a canary in the bad input.
     { args: ['add', 'broken', '--exchange', 'okx'], input: canaryJsonBroken, code: 2 },
     { args: ['add', 'okx', '--exchange', 'okx'], input: OKX_JSON, code: 2 },

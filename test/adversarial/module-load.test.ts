@@ -19,10 +19,20 @@ afterAll(() => {
 
 const ROOT = path.resolve(__dirname, '../..');
 const LIBSODIUM = path.join(ROOT, 'node_modules/libsodium-sumo/dist/modules-sumo/libsodium-sumo.js');
+const NATIVE_ARGON2 = path.join(ROOT, `node_modules/@node-rs/argon2-linux-x64-gnu/argon2.linux-x64-gnu.node`);
+// libsodium is the fallback, loaded only when the native Argon2id does not load: made
+// unloadable here (napi-rs's loader then tries only this path).
+const NO_NATIVE = { NAPI_RS_NATIVE_LIBRARY_PATH: '/nonexistent/argon2.node' };
+
+const itLinuxX64 = process.platform === 'linux' && process.arch === 'x64' ? it : it.skip;
+itLinuxX64.each(['EACCES', 'EIO'])('the native Argon2id failing to load with %s: the WebAssembly fallback opens the vault', (errno) => {
+  const r = spawnSync(STRACE, ['-f', '-qq', '-o', '/dev/null', '-P', NATIVE_ARGON2, '-e', 'trace=openat', '-e', `inject=openat:error=${errno}`, process.execPath, CLI, '--passphrase-file', sb.passFile, 'list'], { env: { ...sb.env, EXVAULT_NO_CODE_CACHE: '1' }, encoding: 'utf8', timeout: 90_000 });
+  expect({ errno, code: r.status, stderr: r.stderr }).toEqual({ errno, code: 0, stderr: '' });
+}, 300_000);
 
 it.each([['EACCES', /permission/], ['EDQUOT', /quota/], ['EIO', /input\/output/], ['EMFILE', /too many open files/]])('libsodium failing to load with %s: one line naming the package, exit 9', (errno, text) => {
   for (const extra of [[], ['--debug']]) {
-    const r = spawnSync(STRACE, ['-f', '-qq', '-o', '/dev/null', '-P', LIBSODIUM, '-e', 'trace=openat', '-e', `inject=openat:error=${errno}`, process.execPath, CLI, '--passphrase-file', sb.passFile, ...extra, 'list'], { env: { ...sb.env, EXVAULT_NO_CODE_CACHE: '1' }, encoding: 'utf8', timeout: 90_000 });
+    const r = spawnSync(STRACE, ['-f', '-qq', '-o', '/dev/null', '-P', LIBSODIUM, '-e', 'trace=openat', '-e', `inject=openat:error=${errno}`, process.execPath, CLI, '--passphrase-file', sb.passFile, ...extra, 'list'], { env: { ...sb.env, ...NO_NATIVE, EXVAULT_NO_CODE_CACHE: '1' }, encoding: 'utf8', timeout: 90_000 });
     expect({ errno, extra, code: r.status }).toEqual({ errno, extra, code: 9 });
     expect(r.stderr).toMatch(/^vault: error: could not load the package libsodium-sumo \(/);
     expect(r.stderr).toMatch(text);

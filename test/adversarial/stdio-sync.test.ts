@@ -86,3 +86,24 @@ it.each(CASES)('%s: a failed sync of stdout or stderr at exit neither hangs nor 
   if (name === 'add') await sb.vaultCmd(['rm', 'k2', '--yes']);
   expect({ timedOut: all.timedOut, code: all.code, raw: /Failed to sync|Error:/.test(all.err) }).toEqual({ timedOut: false, code: 9, raw: false });
 }, 600_000);
+
+// fsync of /dev/null fails (EINVAL): with stdout there and stderr a pipe (`vault list >/dev/null`
+// under a supervisor that reads stderr) koffi's exit-time sync used to deadlock the process.
+it.each([
+  ['stdout /dev/null, stderr a pipe', ['ignore', 'ignore', 'pipe']],
+  ['stdout a pipe, stderr /dev/null', ['ignore', 'pipe', 'ignore']],
+  ['both /dev/null', ['ignore', 'ignore', 'ignore']],
+] as const)('%s: the command exits (no hang at exit)', async (_name, stdio) => {
+  const child = spawn(process.execPath, [CLI, '--passphrase-file', sb.passFile, 'list'], { env: sb.env, cwd: sb.root, stdio: [...stdio] });
+  child.stdout?.resume();
+  child.stderr?.resume();
+  const code = await new Promise<number | null>((resolve) => {
+    // Only a real hang reaches this.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+    child.on('close', (c) => {
+      clearTimeout(timer);
+      resolve(c);
+    });
+  });
+  expect(code).toBe(0);
+}, 60_000);
