@@ -42,12 +42,12 @@ function clone(name: string): string {
 }
 
 /** Uses an installed `vault` (or `node bin/vault.js`) for real: init, add, list, get. */
-function useVault(vault: string[]): void {
+function useVault([cmd, ...pre]: [string, ...string[]]): void {
   const home = fs.mkdtempSync(path.join(root, 'home-'));
   const pass = path.join(home, 'pass');
   fs.writeFileSync(pass, `${CANARY.vaultPassphrase}\n`, { mode: 0o600 });
   const env = { PATH: process.env.PATH, HOME: home, XDG_DATA_HOME: home, XDG_CONFIG_HOME: home, XDG_CACHE_HOME: home, TMPDIR: home, LANG: 'C.UTF-8' };
-  const v = (args: string[], input = '') => spawnSync(vault[0], [...vault.slice(1), '--vault', path.join(home, 'v.exv'), '--passphrase-file', pass, ...args], { env, input, encoding: 'utf8', timeout: STEP_MS });
+  const v = (args: string[], input = '') => spawnSync(cmd, [...pre, '--vault', path.join(home, 'v.exv'), '--passphrase-file', pass, ...args], { env, input, encoding: 'utf8', timeout: STEP_MS });
   for (const args of [['init', ...FAST_KDF], ['add', 'bot', '--exchange', 'binance'], ['list']]) {
     const r = v(args, JSON.stringify({ apiKey: CANARY.apiKey, apiSecret: CANARY.apiSecret }));
     outputs.push(r.stdout, r.stderr);
@@ -92,12 +92,13 @@ it('npm install -g . from a fresh clone', () => {
 it('npm pack from a fresh clone lists only what a user needs, and its tarball installs with npm install -g', () => {
   const src = clone('pack');
   const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', root], { cwd: src })) as { filename: string; files: { path: string }[] }[];
-  const files = packed[0].files.map((f) => f.path).sort();
+  const [tarball] = packed;
+  const files = tarball!.files.map((f) => f.path).sort();
   expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'bin/vault.js', 'dist/cli.js', 'dist/cli.js.cache', 'docs/FORMAT.md', 'completions/vault.bash']));
   expect(files.filter((f) => !/^(LICENSE|README\.md|package\.json|bin\/vault\.js|dist\/cli\.js(\.cache)?|docs\/[^/]+\.md|completions\/[^/]+|examples\/[^/]+)$/.test(f))).toEqual([]);
   expect(run('git', ['status', '--porcelain'], { cwd: src })).toBe('');
   const prefix = path.join(root, 'prefix-pack');
-  run('npm', ['install', '-g', path.join(root, packed[0].filename), '--prefix', prefix], { cwd: root });
+  run('npm', ['install', '-g', path.join(root, tarball!.filename), '--prefix', prefix], { cwd: root });
   checkGlobal(prefix);
 });
 
@@ -107,7 +108,7 @@ it('npm pack git+file://... (no clone of your own), then npm install -g of the t
   fs.mkdirSync(out);
   const packed = JSON.parse(run('npm', ['pack', '--json', `git+file://${src}`], { cwd: out })) as { filename: string }[];
   const prefix = path.join(root, 'prefix-git');
-  run('npm', ['install', '-g', path.join(out, packed[0].filename), '--prefix', prefix], { cwd: out });
+  run('npm', ['install', '-g', path.join(out, packed[0]!.filename), '--prefix', prefix], { cwd: out });
   checkGlobal(prefix);
 });
 
