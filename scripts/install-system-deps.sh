@@ -4,7 +4,8 @@
 # terminal for prompt tests), zsh and fish (completion tests in the real shells), git (scan
 # tests), strace (fault injection; holding renames in the hostile-neighbour suite), util-linux and
 # passwd (setpriv, useradd: a second OS user for the hostile-neighbour suites), dash and
-# python3-yaml (secret-shape tests). Installs only what is missing; needs root and apt-get.
+# python3-yaml (secret-shape tests), age (the reference age and age-keygen, that the X25519
+# key-slot tests interoperate with). Installs only what is missing; needs root and apt-get.
 set -euo pipefail
 need=()
 command -v dbus-run-session >/dev/null || need+=(dbus dbus-x11)
@@ -21,6 +22,9 @@ command -v useradd >/dev/null || need+=(passwd)
 # Python 3.11+ (json, tomllib) with PyYAML.
 command -v dash >/dev/null || need+=(dash)
 /usr/bin/python3 -c 'import tomllib, yaml' 2>/dev/null || need+=(python3 python3-yaml)
+# age and age-keygen (one package): files and identities made by the real age, for
+# test/unit/crypto/age-x25519.test.ts.
+command -v age-keygen >/dev/null || need+=(age)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "missing system packages: ${need[*]} (install them, e.g. with apt-get, then run the tests again)" >&2

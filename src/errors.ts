@@ -12,6 +12,18 @@ export const EXIT = {
   needTerminal: 7,
   busy: 8,
   storage: 9,
+  /** vault check, rotate --due: a key is due soon. */
+  dueSoon: 10,
+  /** vault check, rotate --due: a key is overdue or expired. */
+  overdue: 11,
+  /** vault exec: the program exists but cannot be executed. */
+  notExecutable: 126,
+  /** vault exec: no such program. */
+  commandNotFound: 127,
+  /** vault exec: the program was killed by signal N, status 128 + N. */
+  signalBase: 128,
+  /** Ctrl-C or Esc at a prompt (128 + SIGINT). */
+  cancelled: 130,
 } as const;
 
 export class VaultError extends Error {
@@ -55,6 +67,18 @@ export class KeychainError extends VaultError {
   override readonly exitCode = EXIT.keychain;
 }
 
+export type KeychainProblem = 'no-session' | 'not-running' | 'locked' | 'timeout' | 'failed';
+
+/** The keychain could not be asked at all; `reason` says why in words (platform/keychain.ts). */
+export class KeychainUnavailable extends KeychainError {
+  constructor(
+    readonly problem: KeychainProblem,
+    readonly reason: string,
+  ) {
+    super(`the OS keychain is unavailable: ${reason}`);
+  }
+}
+
 export class NeedTerminalError extends VaultError {
   override readonly code = 'need-terminal';
   override readonly exitCode = EXIT.needTerminal;
@@ -87,10 +111,26 @@ export class AuditError extends VaultError {
   override readonly exitCode = EXIT.failure;
 }
 
+/** A rotate or revoke hook failed; the vault is as it was before that step. */
+export class RotationError extends VaultError {
+  override readonly code = 'rotation';
+}
+
+/** vault exec: the program cannot be started; the status is the one a shell would give. */
+export class ProgramNotRunnableError extends VaultError {
+  override readonly code = 'program';
+  constructor(
+    message: string,
+    override readonly exitCode: typeof EXIT.commandNotFound | typeof EXIT.notExecutable,
+  ) {
+    super(message);
+  }
+}
+
 /** The person pressed Ctrl-C or Esc at a prompt. */
 export class CancelledError extends VaultError {
   override readonly code = 'cancelled';
-  override readonly exitCode = 130;
+  override readonly exitCode = EXIT.cancelled;
   constructor() {
     super('cancelled');
   }

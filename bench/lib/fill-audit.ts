@@ -3,12 +3,12 @@
 // (each one fsync) would take hours. Bundled and run by bench/scale.mjs.
 // Usage: node fill-audit.cjs VAULT_FILE PASSPHRASE_FILE N
 import * as fs from 'node:fs';
-import { auditMac } from '../../src/app/audit-log';
+import { auditMac } from '../../src/app/audit-writer';
 import { ready } from '../../src/crypto/sodium';
-import { makeRecord } from '../../src/domain/audit';
+import { makeRecord } from '../../src/domain/audit-chain';
 import { decodeFile } from '../../src/format/header';
 import { unwrapWithPassphrase } from '../../src/format/seal';
-import { readChainTail } from '../../src/storage/audit-file';
+import { readChainTail } from '../../src/storage/audit-log-file';
 import { auditPath } from '../../src/storage/paths';
 
 async function main(): Promise<void> {
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   await ready();
   const parsed = decodeFile(new Uint8Array(fs.readFileSync(vaultFile!)));
   const dataKey = unwrapWithPassphrase(parsed, fs.readFileSync(passFile!, 'utf8').replace(/\n$/, ''));
-  const mac = auditMac(dataKey);
+  const mac = auditMac(dataKey).sign;
   const log = auditPath(vaultFile!);
   let state = readChainTail(log);
   const lines: string[] = [];

@@ -1,6 +1,7 @@
 // Alerts: the vault's alert command, told about events that need a person.
 import { runAlert } from '../platform/alert';
-import type { AppContext, Session } from './session';
+import type { AppContext } from './ports';
+import type { Session } from './session';
 
 export type AlertEvent = 'unlock-failed' | 'audit-verify-failed' | 'rotation-failed' | 'keys-overdue';
 

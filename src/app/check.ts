@@ -1,7 +1,8 @@
 // vault check: which keys are due soon, overdue or expired, and why.
 import { checkStatus, dueInfo, DueInfo } from '../domain/schedule';
 import { alert } from './alerts';
-import { AppContext, openSession } from './session';
+import type { AppContext } from './ports';
+import { openSession } from './session';
 
 export interface CheckRow extends DueInfo {
   name: string;

@@ -2,7 +2,8 @@
 import { UsageError } from '../errors';
 import { VaultConfig } from '../domain/document';
 import { parseDurationDays } from '../domain/time';
-import { AppContext, mutate, openSession } from './session';
+import type { AppContext } from './ports';
+import { mutate, openSession } from './session';
 
 export const CONFIG_KEYS = {
   'alert-command': 'alertCommand',

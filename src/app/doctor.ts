@@ -1,15 +1,13 @@
 // vault doctor: checks what makes unlocking work or fail, and says what to do about each.
 import * as fs from 'node:fs';
-import { VaultError } from '../errors';
+import { EXIT, VaultError } from '../errors';
 import { decodeFile } from '../format/header';
 import { describeKdf, KDF_PRESETS, presetName } from '../format/limits';
 import { passphraseSlotOf } from '../format/seal';
-import { Keychain } from '../platform/keychain';
 import { backupPath } from '../storage/paths';
 import { readVaultBytes } from '../storage/vault-store';
 import { keychainStatus } from './keychain';
-import { PassphraseSource } from './ports';
-import { AppContext } from './session';
+import { AppContext, Keychain, PassphraseSource } from './ports';
 
 export interface Check {
   name: string;
@@ -18,7 +16,8 @@ export interface Check {
   fix?: string;
 }
 
-export async function runDoctor(ctx: AppContext, keychain: Keychain, passFile: PassphraseSource | undefined): Promise<Check[]> {
+/** Every check, and the status: 1 when any failed (a warning alone is not a failure). */
+export async function runDoctor(ctx: AppContext, keychain: Keychain, passFile: PassphraseSource | undefined): Promise<{ checks: Check[]; status: number }> {
   const checks: Check[] = [];
   let opened = false;
   try {
@@ -81,5 +80,5 @@ export async function runDoctor(ctx: AppContext, keychain: Keychain, passFile: P
       checks.push({ name: 'passphrase file', status: 'fail', detail: `${passPath} cannot be read` });
     }
   }
-  return checks;
+  return { checks, status: checks.some((x) => x.status === 'fail') ? EXIT.failure : EXIT.ok };
 }

@@ -5,8 +5,9 @@ import { ExchangeId } from '../domain/exchanges';
 import { Secret } from '../domain/secret';
 import { isoDay, parseDateOrDuration, parseDurationDays } from '../domain/time';
 import { VaultConfig, VaultDoc } from '../domain/document';
-import { recordRelease } from './audit-log';
-import { AppContext, mutate, openSession } from './session';
+import { recordRelease } from './audit-writer';
+import type { AppContext } from './ports';
+import { mutate, openSession } from './session';
 
 export interface EntryMeta {
   label?: string;

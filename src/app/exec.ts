@@ -1,19 +1,20 @@
 // vault exec: decide what the child gets (entries, a profile, --map, an env file), with every
-// refusal made before anything runs.
-import { StorageError, VaultError } from '../errors';
+// refusal made before anything runs; record the start, run the program, record its end.
+import * as path from 'node:path';
+import { EXIT, ProgramNotRunnableError, StorageError, UsageError, VaultError } from '../errors';
 import { childEnv, ExecPlan, ExecRequest, planExec, refuseNested } from '../domain/exec-plan';
 import { isoDay } from '../domain/time';
-import { recordRelease } from './audit-log';
-import type { ChildRunner } from './ports';
+import { recordRelease } from './audit-writer';
+import type { AppContext, ChildRunner } from './ports';
 import { findProfile } from './profiles';
-import { AppContext, openSession, Session } from './session';
+import { openSession, Session } from './session';
 
 /** A request as given on the command line, optionally on top of a saved profile. */
 export interface ExecInput extends ExecRequest {
   profile?: string;
 }
 
-export async function prepareExec(ctx: AppContext, input: ExecInput, parentEnv: Record<string, string | undefined>): Promise<{ plan: ExecPlan; session: Session }> {
+async function prepareExec(ctx: AppContext, input: ExecInput, parentEnv: Record<string, string | undefined>): Promise<{ plan: ExecPlan; session: Session }> {
   refuseNested(parentEnv);
   const session = await openSession(ctx);
   const { doc } = session;
@@ -47,38 +48,70 @@ function released(plan: ExecPlan): { entry: string; fields: string[] }[] {
 export const NO_WRAPPER = 'no-wrapper';
 
 /** Logged before the program starts; if it cannot be written, the program must not start. */
-export function recordExecStart(ctx: AppContext, s: Session, plan: ExecPlan, program: string, replaced = false): Promise<number> {
+function recordExecStart(ctx: AppContext, s: Session, plan: ExecPlan, program: string, replaced = false): Promise<number> {
   // A start that will have no end record says so (result: no-wrapper), so it does not read as a crash.
   return recordRelease(ctx, s.dataKey, { cmd: 'exec', program, entries: released(plan), ...(replaced && { result: NO_WRAPPER }) });
 }
 
-export async function recordExecEnd(ctx: AppContext, s: Session, startSeq: number, program: string, status: number): Promise<void> {
+async function recordExecEnd(ctx: AppContext, s: Session, startSeq: number, program: string, status: number): Promise<void> {
   await recordRelease(ctx, s.dataKey, { cmd: 'exec-exit', program, ref: startSeq, result: status });
 }
 
-/** How a run ended: the program's status, and whether its end made it into the audit log. */
-export type ExecEnd = { status: number; recorded: true } | { status: number; recorded: false; reason: string };
+/** vault exec, as given: what to release, and the program (everything after "--"). */
+export interface ExecCommand extends ExecInput {
+  argv: string[];
+  /** --dry-run: plan only; nothing is released or run. */
+  dryRun: boolean;
+  /** false with --no-wrapper: this process becomes the program (no end record). */
+  wrapper: boolean;
+}
+
+/** A variable the child would get, and where it comes from (names only). */
+export interface PlannedRow {
+  name: string;
+  source: string;
+}
+
+export type ExecResult =
+  | { dryRun: true; rows: PlannedRow[]; status: typeof EXIT.ok }
+  /** The program ran: its status, and whether its end made it into the audit log. */
+  | { dryRun: false; status: number; endRecorded: boolean };
 
 /**
- * Records the start (nothing runs if that fails), runs the program, records its end. A
- * failure to record the end never changes the status: the program has run, and its status
- * is what the caller needs; the caller is told the end is missing from the log.
+ * vault exec from start to end: find the program (a typo costs no unlock), plan what it gets
+ * (every refusal before anything runs), record the start (nothing runs if that fails), run
+ * it through the runner, record its end. A failure to record the end never changes the
+ * status: the program has run, and its status is what the caller needs; a notice says the
+ * end is missing from the log.
  */
-export async function runExec(ctx: AppContext, s: Session, plan: ExecPlan, program: string, run: ChildRunner): Promise<ExecEnd> {
-  const seq = await recordExecStart(ctx, s, plan, program);
-  const status = await run(childEnv(plan));
+export async function execProgram(ctx: AppContext, cmd: ExecCommand, runner: ChildRunner, parentEnv: Record<string, string | undefined>): Promise<ExecResult> {
+  if (!cmd.dryRun && cmd.argv.length === 0) throw new UsageError('no program to run', ['put it after --, e.g. vault exec binance-main -- python bot.py']);
+  const found = cmd.argv.length ? runner.find(cmd.argv[0]!) : undefined;
+  if (found && 'problem' in found) {
+    throw found.problem === 'not-found'
+      ? new ProgramNotRunnableError(`command not found: ${cmd.argv[0]}`, EXIT.commandNotFound)
+      : new ProgramNotRunnableError(`not executable: ${found.file}`, EXIT.notExecutable);
+  }
+  const { plan, session } = await prepareExec(ctx, cmd, parentEnv);
+  if (cmd.dryRun) {
+    const rows = [...plan.vars.map((v) => ({ name: v.name, source: `${v.entry}.${v.field}` })), ...plan.plain.map((p) => ({ name: p.name, source: 'plain value (env file)' }))];
+    return { dryRun: true, rows, status: EXIT.ok };
+  }
+  const program = { file: found!.file, argv: cmd.argv };
+  const name = path.basename(cmd.argv[0]!);
+  if (!cmd.wrapper) {
+    await recordExecStart(ctx, session, plan, name, true);
+    return runner.replace(program, childEnv(plan));
+  }
+  const seq = await recordExecStart(ctx, session, plan, name);
+  const status = await runner.run(program, childEnv(plan), plan.vars.map((v) => v.name));
   try {
-    await recordExecEnd(ctx, s, seq, program, status);
-    return { status, recorded: true };
+    await recordExecEnd(ctx, session, seq, name, status);
+    return { dryRun: false, status, endRecorded: true };
   } catch (err) {
     // "nothing was released" would be wrong here: the program has run. Only what failed is said.
     const reason = err instanceof StorageError ? err.problem : err instanceof VaultError ? err.message : 'an unexpected error';
-    return { status, recorded: false, reason };
+    ctx.notices.warn(`the end of the program (exit status ${status}) was not recorded in the audit log: ${reason}`);
+    return { dryRun: false, status, endRecorded: false };
   }
-}
-
-/** --no-wrapper: the start is recorded, then this process becomes the program; no end record. */
-export async function replaceWithProgram(ctx: AppContext, s: Session, plan: ExecPlan, program: string, replace: (env: Record<string, string>) => never): Promise<never> {
-  await recordExecStart(ctx, s, plan, program, true);
-  return replace(childEnv(plan));
 }

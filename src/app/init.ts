@@ -1,6 +1,6 @@
 // vault init: a new vault with a random data key wrapped by the passphrase.
 import { ready } from '../crypto/sodium';
-import { GENESIS_MAC } from '../domain/audit';
+import { GENESIS_MAC } from '../domain/audit-chain';
 import { emptyDoc, serializeDoc } from '../domain/document';
 import { KdfParams } from '../format/limits';
 import { newVault, sealFile } from '../format/seal';
@@ -8,12 +8,10 @@ import { acquireLock } from '../storage/lock';
 import { lockPath } from '../storage/paths';
 import { createVaultFile, ensureVaultFolder, vaultExists } from '../storage/vault-store';
 import { UsageError } from '../errors';
-import { Keychain } from '../platform/keychain';
-import { writeGenesisHead } from './audit-log';
+import { writeGenesisHead } from './audit-writer';
 import { newKeychainSlot } from './keychain';
 import { newPassphrase } from './passphrase';
-import { PassphraseSource } from './ports';
-import { AppContext } from './session';
+import { AppContext, Keychain, PassphraseSource } from './ports';
 
 export async function initVault(ctx: AppContext, kdf: KdfParams, source: PassphraseSource | undefined, keychain?: Keychain, opts: { allowWeakPassphrase?: boolean } = {}): Promise<void> {
   if (vaultExists(ctx.vaultPath)) throw new UsageError(`a vault already exists at ${ctx.vaultPath}`, ['use --vault PATH for a second vault']);

@@ -5,8 +5,9 @@ import { fillTemplate, TemplateFormat } from '../domain/inject-format';
 import { templatePlaceholders } from '../domain/template';
 import { isoDay } from '../domain/time';
 import { findEntry } from './entries';
-import { recordRelease } from './audit-log';
-import { AppContext, openSession } from './session';
+import { recordRelease } from './audit-writer';
+import type { AppContext } from './ports';
+import { openSession } from './session';
 
 /** The filled template, checked by parsing it back (see inject-format.ts); logged only then. */
 export async function renderInjected(ctx: AppContext, template: string, format: TemplateFormat, allowWithdraw: boolean): Promise<{ text: string; count: number }> {

@@ -1,15 +1,15 @@
 // vault keychain enable / disable / status: a keychain slot wraps the data key with a random
 // 32-byte key kept in the OS keychain, so the vault opens without typing the passphrase.
-import { KeychainError, UsageError } from '../errors';
+import { KeychainError, KeychainUnavailable, UsageError } from '../errors';
 import { memzero } from '../crypto/memzero';
 import { randomBytes } from '../crypto/random';
 import { decodeFile, Header, KeychainSlot } from '../format/header';
 import { keychainSlotOf, makeKeychainSlot } from '../format/seal';
-import { Keychain, KeychainUnavailable } from '../platform/keychain';
 import { readVaultBytes } from '../storage/vault-store';
-import { recordRelease } from './audit-log';
+import { recordRelease } from './audit-writer';
 import { keychainAccount } from './keychain-item';
-import { AppContext, mutate, openSession } from './session';
+import type { AppContext, Keychain } from './ports';
+import { mutate, openSession } from './session';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -94,7 +94,7 @@ export async function keychainStatus(ctx: AppContext, keychain: Keychain): Promi
     memzero(item);
   } catch (err) {
     if (!(err instanceof KeychainError)) throw err;
-    status.problem = err instanceof KeychainUnavailable ? err.message.replace(/^the OS keychain is unavailable: /, '') : err.message;
+    status.problem = err instanceof KeychainUnavailable ? err.reason : err.message;
   }
   return status;
 }

@@ -4,8 +4,8 @@ import { ready } from '../crypto/sodium';
 import { KdfParams } from '../format/limits';
 import { makePassphraseSlot, passphraseSlotOf } from '../format/seal';
 import { newPassphrase } from './passphrase';
-import { PassphraseSource } from './ports';
-import { AppContext, mutate, openSession } from './session';
+import { AppContext, PassphraseSource } from './ports';
+import { mutate, openSession } from './session';
 
 export interface PasswdInput {
   /** New KDF parameters; the current ones when absent. */

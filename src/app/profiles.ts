@@ -4,7 +4,8 @@ import { checkEntryName, printable } from '../domain/entry';
 import { envNameProblem } from '../domain/env-names';
 import { Profile, PROFILE_NAME } from '../domain/profile';
 import { findEntry } from './entries';
-import { AppContext, mutate, openSession } from './session';
+import type { AppContext } from './ports';
+import { mutate, openSession } from './session';
 
 export async function setProfile(ctx: AppContext, p: Profile): Promise<Profile> {
   if (!PROFILE_NAME.test(p.name)) throw new UsageError(`invalid profile name "${printable(p.name)}"`, ['names are 1-64 of a-z 0-9 . _ -']);

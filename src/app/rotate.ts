@@ -1,8 +1,9 @@
 // Rotation: by hand (new fields typed or read), or unattended through the entry's hooks.
 // Order that never loses the only working key: the new key is stored first; the old one is
 // revoked on the exchange only after, and marked revoked only when that succeeded.
-import { UsageError, VaultError } from '../errors';
+import { EXIT, RotationError, UsageError, VaultError } from '../errors';
 import { Entry, Version } from '../domain/entry';
+import { EXCHANGES, ROTATE_STEPS } from '../domain/exchanges';
 import { Masker } from '../domain/masker';
 import { checkStatus, dueInfo, DueState, rotateNow } from '../domain/schedule';
 import { Secret } from '../domain/secret';
@@ -10,12 +11,10 @@ import { activate, DEFAULT_KEEP_VERSIONS, markRevoked } from '../domain/versions
 import { runHook } from '../platform/hook';
 import { acquireLock } from '../storage/lock';
 import { alert } from './alerts';
-import { recordRelease } from './audit-log';
+import { recordRelease } from './audit-writer';
 import { findEntry, validateSecrets } from './entries';
-import { AppContext, mutate, openSession, Session } from './session';
-
-/** A hook failed; the vault is as it was before that step. */
-export class RotationError extends VaultError {}
+import type { AppContext } from './ports';
+import { mutate, openSession, Session } from './session';
 
 /** How long a second `rotate --due` waits for the first (hooks can be slow). */
 export const ROTATE_LOCK_TIMEOUT_MS = 15 * 60_000;
@@ -110,17 +109,36 @@ export async function rotateWithHook(ctx: AppContext, name: string, opened?: Ses
   return { version: entry.version ?? 1, revoked: revokeHook };
 }
 
+export type RotateOutcome = { via: 'hook'; version: number; revoked: boolean } | { via: 'hand'; retired: Version };
+
+/**
+ * vault rotate NAME: through the entry's rotate hook when it has one (unless `byHand`); else by
+ * hand: what to do on the exchange is shown, then `readFields` gives the new fields.
+ */
+export async function rotateEntry(ctx: AppContext, name: string, byHand: boolean, readFields: (e: Entry) => Promise<Record<string, Secret>>): Promise<RotateOutcome> {
+  const s = await openSession(ctx);
+  const e = findEntry(s.doc, name);
+  if (e.rotation?.hook && !byHand) return { via: 'hook', ...(await rotateWithHook(ctx, name, s)) };
+  ctx.notices.info(`${EXCHANGES[e.exchange].title}: ${ROTATE_STEPS[e.exchange]}`);
+  if (e.ips.length) ctx.notices.info(`IP allow-list to set: ${e.ips.join(', ')}`);
+  if (e.permissions.length) ctx.notices.info(`permissions to copy: ${e.permissions.join(', ')}`);
+  return { via: 'hand', retired: await rotateManual(ctx, name, await readFields(e)) };
+}
+
 export interface DueReport {
   rotated: string[];
   /** Due but without a hook: a person must rotate them. */
   manual: { name: string; state: DueState; reason: string }[];
   failed: { name: string; message: string }[];
-  /** Exit status as `vault check` after the run. */
+  /** As `vault check` would report after the run: 0, 10 or 11. */
   status: 0 | 10 | 11;
 }
 
-/** Rotates what is due and has a hook, and retries revocations left pending. Serialised between runs. */
-export async function rotateDue(ctx: AppContext): Promise<DueReport> {
+/**
+ * Rotates what is due and has a hook, and retries revocations left pending. Serialised between
+ * runs. Its exit status is check's after the run, and at least 1 when a rotation failed.
+ */
+export async function rotateDue(ctx: AppContext): Promise<{ report: DueReport; status: number }> {
   const lock = await acquireLock(`${ctx.vaultPath}.rotate.lock`, ROTATE_LOCK_TIMEOUT_MS);
   try {
     const report: DueReport = { rotated: [], manual: [], failed: [], status: 0 };
@@ -148,7 +166,7 @@ export async function rotateDue(ctx: AppContext): Promise<DueReport> {
     }
     const after = await openSession(ctx);
     report.status = checkStatus([...after.doc.entries.values()].map((e) => dueInfo(e, after.doc.config, ctx.clock.now()).state));
-    return report;
+    return { report, status: report.failed.length ? Math.max(report.status, EXIT.failure) : report.status };
   } finally {
     lock.release();
   }

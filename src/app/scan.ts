@@ -2,12 +2,13 @@
 // repository's whole history. Reports name the entry and field, never the value.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UsageError } from '../errors';
+import { EXIT, UsageError } from '../errors';
 import { Hit, NeedleMatcher } from '../domain/needle-matcher';
 import { needlesFor } from '../domain/secret-encodings';
 import { MAX_SCAN_FILE_BYTES, walkFiles } from '../platform/files';
 import { allBlobs, hooksDir, isGitRepo, readObjects, stagedPaths, whereBlobAdded } from '../platform/git';
-import { AppContext, openSession } from './session';
+import type { AppContext } from './ports';
+import { openSession } from './session';
 
 export interface Finding extends Hit {
   file: string;
@@ -31,7 +32,13 @@ export interface ScanOptions {
   progress?: Progress;
 }
 
-export async function scan(ctx: AppContext, o: ScanOptions): Promise<ScanResult> {
+/** What was found, and the status: 1 when anything was (a commit hook then refuses). */
+export async function scan(ctx: AppContext, o: ScanOptions): Promise<{ result: ScanResult; status: number }> {
+  const result = await search(ctx, o);
+  return { result, status: result.findings.length ? EXIT.failure : EXIT.ok };
+}
+
+async function search(ctx: AppContext, o: ScanOptions): Promise<ScanResult> {
   const s = await openSession(ctx);
   const { needles, skipped } = needlesFor([...s.doc.entries.values()]);
   const matcher = new NeedleMatcher(needles);

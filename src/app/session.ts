@@ -5,22 +5,11 @@ import { openBody, sealFile } from '../format/seal';
 import { parseDoc, serializeDoc, VaultDoc } from '../domain/document';
 import { acquireLock } from '../storage/lock';
 import { lockPath } from '../storage/paths';
-import { readVaultBytes, readVaultStart, StoreOptions, writeVaultBytes } from '../storage/vault-store';
+import { readVaultBytes, readVaultStart, writeVaultBytes } from '../storage/vault-store';
 import { AuthError } from '../errors';
 import { alert } from './alerts';
-import { auditHead, chainPending, recordFailedUnlock } from './audit-log';
-import { Clock, Notices } from './ports';
-import { Unlocker } from './unlock';
-
-export interface AppContext {
-  vaultPath: string;
-  /** The command being run ("exec", "keychain enable"), for the audit log. */
-  command?: string;
-  store: StoreOptions;
-  unlocker: Unlocker;
-  clock: Clock;
-  notices: Notices;
-}
+import { auditHead, chainPending, recordFailedUnlock } from './audit-writer';
+import type { AppContext } from './ports';
 
 export interface Session {
   header: Header;

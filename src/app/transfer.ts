@@ -13,9 +13,10 @@ import { acquireLock } from '../storage/lock';
 import { lockPath } from '../storage/paths';
 import { ensureVaultFolder, readVaultBytes, vaultExists, writeVaultBytes } from '../storage/vault-store';
 import { writeFileAtomic } from '../storage/atomic-write';
-import { recordRelease } from './audit-log';
+import { recordRelease } from './audit-writer';
 import { buildEntry, findEntry, validateSecrets } from './entries';
-import { AppContext, mutate, openSession } from './session';
+import type { AppContext } from './ports';
+import { mutate, openSession } from './session';
 
 /** The entries rendered by `render` (which may refuse a value), logged only once it has succeeded. */
 export async function exportEntries(ctx: AppContext, names: string[], all: boolean, render: (entries: Entry[]) => string): Promise<{ entries: Entry[]; text: string }> {

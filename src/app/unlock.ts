@@ -7,9 +7,8 @@ import { FileHead } from '../format/header';
 import { describeKdf, kdfProblem, unusuallyExpensive } from '../format/limits';
 import { keychainSlotOf, passphraseSlotOf, unwrapWithKeychainKey, unwrapWithPassphrase, unwrapWithPassphraseUsing } from '../format/seal';
 import { argon2idInWorker } from '../crypto/kdf';
-import { Keychain } from '../platform/keychain';
 import { keychainAccount } from './keychain-item';
-import { Notices, PassphraseSource, Prompter } from './ports';
+import { Keychain, Notices, PassphraseSource, Prompter } from './ports';
 
 const PASSPHRASE_HINT = 'give the passphrase with --passphrase-file PATH, --passphrase-fd N or EXVAULT_PASSPHRASE_FILE';
 

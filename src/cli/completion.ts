@@ -3,7 +3,7 @@
 import { Command, Option } from 'commander';
 import { listEntries } from '../app/entries';
 import { listProfiles } from '../app/profiles';
-import { AppContext } from '../app/session';
+import type { AppContext } from '../app/ports';
 import { CONFIG_KEYS } from '../app/config';
 import { makeContext } from './context';
 

@@ -1,9 +1,9 @@
 // Turns the global options into the use cases' context: where the vault is, how to unlock it,
 // whether a person can be asked. Nothing here is passed through process.env.
 import { UsageError } from '../errors';
-import { AppContext } from '../app/session';
-import { PassphraseSource, systemClock } from '../app/ports';
+import { AppContext, PassphraseSource, systemClock } from '../app/ports';
 import { Unlocker } from '../app/unlock';
+import { fileAuditLog } from '../app/audit-writer';
 import { resolveVaultPath } from '../storage/paths';
 import { osKeychain } from '../platform/keychain';
 import { readPassphrase } from '../platform/secret-input';
@@ -40,22 +40,25 @@ export function passphraseSource(file: string | undefined, fd: string | undefine
   return undefined;
 }
 
-let commandName: string | undefined;
-/** Set once by the composition root before the command's action runs. */
-export function setCommandName(name: string): void {
-  commandName = name;
+/** One run of the CLI, handed to the commands as a value by the composition root (main.ts). */
+export interface Invocation {
+  /** vault exec's program and its arguments: everything after "--", split off before option parsing. */
+  childArgv: string[];
+  /** The exit status the command's use case returned (exec, check, rotate --due, doctor, scan); 0 otherwise. */
+  status: number;
 }
 
 export function makeContext(g: GlobalOptions, opts: { interactive?: boolean } = {}): AppContext {
   const explicit = passphraseSource(g.passphraseFile, g.passphraseFd, ['--passphrase-file', '--passphrase-fd'], process.env.EXVAULT_PASSPHRASE_FILE || undefined);
   const prompter = opts.interactive !== false && stdinIsTerminal() ? new TerminalPrompter() : undefined;
   const notices = opts.interactive === false ? { warn: () => undefined, info: () => undefined } : { warn, info };
+  const vaultPath = resolveVaultPath(g.vault, process.env);
   return {
-    vaultPath: resolveVaultPath(g.vault, process.env),
-    ...(commandName && { command: commandName }),
+    vaultPath,
     store: { allowSymlink: Boolean(g.allowSymlink) },
     unlocker: new Unlocker({ ...(explicit && { explicit }), ...(prompter && { prompter }), keychain: osKeychain(), notices }),
     clock: systemClock,
     notices,
+    audit: fileAuditLog(vaultPath, systemClock),
   };
 }

@@ -5,14 +5,14 @@ import { registerAdd } from './commands/add';
 import { registerAudit } from './commands/audit';
 import { registerCheck } from './commands/check';
 import { registerRotate } from './commands/rotate';
-import { registerVersions } from './commands/versions';
+import { registerVersions } from './commands/history-rollback';
 import { registerConfig } from './commands/config';
 import { registerEdit } from './commands/edit';
-import { registerExec, setChildArgv } from './commands/exec';
+import { registerExec } from './commands/exec';
 import { registerGenerate } from './commands/generate';
 import { registerExport } from './commands/export';
 import { registerImport } from './commands/import';
-import { registerBackup } from './commands/backup';
+import { registerBackup } from './commands/backup-restore';
 import { registerCompletion } from './commands/completion';
 import { runComplete } from './completion';
 import { registerScan } from './commands/scan';
@@ -27,7 +27,7 @@ import { registerProfile } from './commands/profile';
 import { registerRename } from './commands/rename';
 import { registerRm } from './commands/rm';
 import { registerShow } from './commands/show';
-import { setCommandName } from './context';
+import { Invocation } from './context';
 import { configureOutput, exitsOnBrokenPipe, renderError, syncStdout } from './render';
 import { moduleLoadError, storageError } from '../storage/io-error';
 import { detachStdioFromNativeExit, disableCoreDumps } from '../platform/core-dumps';
@@ -40,7 +40,7 @@ process.on('exit', detachStdioFromNativeExit);
 
 declare const EXVAULT_VERSION: string;
 
-export function buildProgram(): Command {
+export function buildProgram(invocation: Invocation = { childArgv: [], status: EXIT.ok }): Command {
   const program = new Command('vault')
     .description('exvault: an encrypted vault for crypto-exchange API keys')
     .version(typeof EXVAULT_VERSION === 'string' ? EXVAULT_VERSION : 'dev', '-V, --version')
@@ -58,12 +58,9 @@ export function buildProgram(): Command {
     // commander turns --no-color into color: false.
     const g = action.optsWithGlobals<{ color?: boolean; quiet?: boolean }>();
     configureOutput({ noColor: g.color === false, quiet: Boolean(g.quiet) });
-    const names: string[] = [];
-    for (let c: Command | null = action; c && c !== program; c = c.parent) names.unshift(c.name());
-    setCommandName(names.join(' '));
   });
   for (const register of [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerDoctor, registerExec, registerProfile, registerInject, registerAudit, registerConfig, registerCheck, registerRotate, registerVersions, registerGenerate, registerExport, registerImport, registerBackup, registerScan, registerCompletion]) {
-    register(program);
+    register(program, invocation);
   }
   const quiet = (c: Command): void => {
     c.exitOverride().configureOutput({ writeErr: () => undefined, outputError: () => undefined });
@@ -79,7 +76,8 @@ function usageMessage(err: CommanderError): string {
   return msg.replace(/'(--?[A-Za-z0-9-]+)=[^']*'/g, "'$1'");
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** Runs one command and returns the process's exit status; `invocation` carries it meanwhile. */
+export async function main(argv: string[], invocation: Invocation): Promise<number> {
   if (argv[0] === '__complete') {
     await runComplete(buildProgram(), argv.slice(1));
     return EXIT.ok;
@@ -87,17 +85,17 @@ export async function main(argv: string[]): Promise<number> {
   // "vault exec ... -- cmd args": the program's own arguments never go through our option parser.
   const dd = argv.indexOf('--');
   if (dd >= 0) {
-    setChildArgv(argv.slice(dd + 1));
+    invocation.childArgv = argv.slice(dd + 1);
     argv = argv.slice(0, dd);
   }
-  const program = buildProgram();
+  const program = buildProgram(invocation);
   const debug = argv.includes('--debug');
   configureOutput({ noColor: argv.includes('--no-color'), quiet: argv.includes('--quiet') || argv.includes('-q') });
   try {
     await program.parseAsync(argv, { from: 'user' });
     syncStdout();
-    // A command may report a status of its own (doctor, check) by setting process.exitCode.
-    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+    // The status the command's use case returned (exec, check, rotate --due, doctor, scan).
+    return invocation.status;
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
@@ -110,6 +108,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+const invocation: Invocation = { childArgv: [], status: EXIT.ok };
+
 // A reader that goes away (vault list | head) is not an error; anything thrown outside the
 // normal path still gets the one-line treatment, never a raw stack or library text.
 // Any other failure to write the results (a full disk, an I/O error) is the storage error, exit
@@ -118,7 +118,7 @@ for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') {
       // vault exec turns this off: there the reader's going away reaches the program, whose status wins.
-      if (exitsOnBrokenPipe()) process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok);
+      if (exitsOnBrokenPipe()) process.exit(invocation.status);
       return;
     }
     // (vault exec adds its own listener: there the program's status must win, so it stays silent.)
@@ -136,11 +136,9 @@ const fatal = (thrown: unknown) => {
 process.on('uncaughtException', fatal);
 process.on('unhandledRejection', fatal);
 
-main(process.argv.slice(2)).then(
-  (code) => {
+// The one place the process's status is set: from the status main returns.
+main(process.argv.slice(2), invocation)
+  .catch(() => EXIT.failure)
+  .then((code) => {
     process.exitCode = code;
-  },
-  () => {
-    process.exitCode = EXIT.failure;
-  },
-);
+  });

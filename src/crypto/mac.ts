@@ -13,6 +13,10 @@ export function hmac(key: Uint8Array, ...parts: (Uint8Array | string)[]): Buffer
   return h.digest();
 }
 
-export function macEquals(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
+/** Two MACs (hex text) compared in constant time: no early exit tells a forger how much matched. */
+export function macEquals(a: string, b: string): boolean {
+  if (typeof a !== 'string' || typeof b !== 'string') return false;
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
 }

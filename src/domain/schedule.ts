@@ -1,5 +1,6 @@
 // When a key must be replaced: the earliest of the user's rotation period, the user's own
 // expiry date, and the expiry an exchange imposes (shared EXCHANGES.md). Pure: `now` is given.
+import { EXIT } from '../errors';
 import { VaultConfig } from './document';
 import { Entry, scopesOfEntry } from './entry';
 import { addDays, isoDay } from './time';
@@ -76,7 +77,7 @@ export function rotateNow(d: DueInfo): boolean {
 
 /** The exit status `vault check` reports: 0 nothing due, 10 due soon, 11 overdue or expired. */
 export function checkStatus(states: DueState[]): 0 | 10 | 11 {
-  if (states.some((s) => s === 'overdue' || s === 'expired')) return 11;
-  if (states.includes('due-soon')) return 10;
-  return 0;
+  if (states.some((s) => s === 'overdue' || s === 'expired')) return EXIT.overdue;
+  if (states.includes('due-soon')) return EXIT.dueSoon;
+  return EXIT.ok;
 }

@@ -5,12 +5,11 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { EXIT } from '../errors';
 import { Masker } from '../domain/masker';
 import { MaskedOutput } from './child-output';
 import { descendants, groupAlive, signalQuietly } from './process-tree';
 
-export const EXIT_NOT_EXECUTABLE = 126;
-export const EXIT_NOT_FOUND = 127;
 
 /** Forwarded as they arrive. */
 const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'];
@@ -183,10 +182,10 @@ function started(o: RunOptions): Promise<number> {
     };
     child.on('error', (err: NodeJS.ErrnoException) => {
       // Only a failed start: the child never ran.
-      if (child.pid === undefined) void end(err.code === 'ENOENT' ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE);
+      if (child.pid === undefined) void end(err.code === 'ENOENT' ? EXIT.commandNotFound : EXIT.notExecutable);
     });
     child.on('exit', (code, signal) => {
-      void end(signal ? 128 + (os.constants.signals[signal] ?? 0) : (code ?? 1));
+      void end(signal ? EXIT.signalBase + (os.constants.signals[signal] ?? 0) : (code ?? EXIT.failure));
     });
   });
 }

@@ -2,6 +2,7 @@
 // stdout captured (the new credential), its stderr passed through with secrets masked.
 import { spawn } from 'node:child_process';
 import * as os from 'node:os';
+import { EXIT } from '../errors';
 import { Masker } from '../domain/masker';
 
 export const HOOK_TIMEOUT_MS = 5 * 60_000;
@@ -35,7 +36,7 @@ export function runHook(command: string, input: string, masker: Masker, timeoutM
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       process.stderr.write(masker.flush());
-      const status = signal ? 128 + (os.constants.signals[signal] ?? 0) : code;
+      const status = signal ? EXIT.signalBase + (os.constants.signals[signal] ?? 0) : code;
       resolve({ status, stdout: size > MAX_OUTPUT ? '' : Buffer.concat(out).toString('utf8'), timedOut });
     });
     child.stdin.on('error', () => undefined);

@@ -2,12 +2,10 @@
 // default falls back to the kernel keyring, and can write there even when it throws),
 // Keychain on macOS, Credential Manager on Windows. The only file that loads @napi-rs/keyring.
 // Every call is bounded in time, and a library's error text never leaves this file.
-import { KeychainError } from '../errors';
+import { KeychainProblem, KeychainUnavailable } from '../errors';
 
 export const KEYCHAIN_SERVICE = 'exvault';
 export const KEYCHAIN_TIMEOUT_MS = 3000;
-
-export type KeychainProblem = 'no-session' | 'not-running' | 'locked' | 'timeout' | 'failed';
 
 const PROBLEM_TEXT: Record<KeychainProblem, string> = {
   'no-session': 'there is no D-Bus session (DBUS_SESSION_BUS_ADDRESS is not set), so the Secret Service cannot be reached',
@@ -17,20 +15,7 @@ const PROBLEM_TEXT: Record<KeychainProblem, string> = {
   failed: 'the keychain refused the request',
 };
 
-export class KeychainUnavailable extends KeychainError {
-  constructor(readonly problem: KeychainProblem) {
-    super(`the OS keychain is unavailable: ${PROBLEM_TEXT[problem]}`);
-  }
-}
-
-export interface Keychain {
-  readonly backend: string;
-  /** The stored key, or null when there is no such item. Throws KeychainUnavailable. */
-  read(account: string): Promise<Uint8Array | null>;
-  write(account: string, key: Uint8Array): Promise<void>;
-  /** True when an item was deleted, false when there was none. */
-  remove(account: string): Promise<boolean>;
-}
+const unavailable = (problem: KeychainProblem) => new KeychainUnavailable(problem, PROBLEM_TEXT[problem]);
 
 /** Sorts a library failure into a problem we can explain; the text itself is never shown. */
 function classify(err: unknown): KeychainProblem {
@@ -51,18 +36,19 @@ function backendName(): string {
   return 'secret-service';
 }
 
-class OsKeychain implements Keychain {
+/** Satisfies the Keychain port of app/ports.ts. Reads return null when there is no such item; failures throw KeychainUnavailable. */
+export class OsKeychain {
   readonly backend = backendName();
 
   private entry(account: string) {
-    if (this.backend === 'secret-service' && !process.env.DBUS_SESSION_BUS_ADDRESS) throw new KeychainUnavailable('no-session');
+    if (this.backend === 'secret-service' && !process.env.DBUS_SESSION_BUS_ADDRESS) throw unavailable('no-session');
     // Loaded on first use: commands that never touch the keychain do not pay for the addon.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     keyring ??= require('@napi-rs/keyring') as KeyringModule;
     try {
       return new keyring.AsyncEntry(KEYCHAIN_SERVICE, account, { linux: { store: 'secret-service' } });
     } catch (err) {
-      throw new KeychainUnavailable(classify(err));
+      throw unavailable(classify(err));
     }
   }
 
@@ -71,14 +57,14 @@ class OsKeychain implements Keychain {
     let timer: NodeJS.Timeout | undefined;
     // The signal asks the library to stop; the race guarantees we stop waiting either way.
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new KeychainUnavailable('timeout')), KEYCHAIN_TIMEOUT_MS + 200);
+      timer = setTimeout(() => reject(unavailable('timeout')), KEYCHAIN_TIMEOUT_MS + 200);
       timer.unref();
     });
     try {
       return await Promise.race([work(signal), deadline]);
     } catch (err) {
       if (err instanceof KeychainUnavailable) throw err;
-      throw new KeychainUnavailable(classify(err));
+      throw unavailable(classify(err));
     } finally {
       clearTimeout(timer);
     }
@@ -101,6 +87,6 @@ class OsKeychain implements Keychain {
   }
 }
 
-export function osKeychain(): Keychain {
+export function osKeychain(): OsKeychain {
   return new OsKeychain();
 }

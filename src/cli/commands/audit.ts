@@ -1,8 +1,8 @@
 import { Command } from 'commander';
-import { auditStats, newChain, readAudit, verifyAudit } from '../../app/audit';
+import { auditStats, newChain, readAudit, verifyAudit } from '../../app/audit-reader';
 import { NO_WRAPPER } from '../../app/exec';
 import { CorruptError, UsageError } from '../../errors';
-import { AuditRecord } from '../../domain/audit';
+import { AuditRecord } from '../../domain/audit-chain';
 import { parseDurationDays } from '../../domain/time';
 import { GlobalOptions, makeContext } from '../context';
 import { done, json, line, table, warn } from '../render';

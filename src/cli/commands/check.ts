@@ -3,10 +3,10 @@ import { checkDue } from '../../app/check';
 import { UsageError } from '../../errors';
 import { dueText } from '../../domain/schedule';
 import { isoDay, parseDurationDays } from '../../domain/time';
-import { GlobalOptions, makeContext } from '../context';
+import { GlobalOptions, Invocation, makeContext } from '../context';
 import { json, line } from '../render';
 
-export function registerCheck(program: Command): void {
+export function registerCheck(program: Command, invocation: Invocation): void {
   program
     .command('check')
     .description('report keys due for rotation soon, overdue, or expired (for cron and monitoring)')
@@ -23,8 +23,8 @@ Examples:
       const within = opts.within === undefined ? undefined : parseDurationDays(opts.within);
       if (within === null) throw new UsageError('--within takes a duration such as 7d, 2w or 1m');
       const { rows, status } = await checkDue(makeContext(c.optsWithGlobals<GlobalOptions>()), within);
+      invocation.status = status;
       if (opts.json) json(rows.map((r) => ({ name: r.name, state: r.state, due: r.rule ? isoDay(r.rule.due) : null, days: r.days, reason: r.rule?.reason ?? null })));
       else for (const r of rows) line(`${r.name}: ${dueText(r)} (${r.rule!.reason})`);
-      process.exitCode = status;
     });
 }

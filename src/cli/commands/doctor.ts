@@ -1,11 +1,11 @@
 import { Command } from 'commander';
 import { runDoctor } from '../../app/doctor';
-import { GlobalOptions, makeContext } from '../context';
+import { GlobalOptions, Invocation, makeContext } from '../context';
 import { json, line, paint, Style } from '../render';
 
 const MARK: Record<string, [string, Style]> = { ok: ['ok  ', 'green'], warn: ['warn', 'yellow'], fail: ['FAIL', 'red'], info: ['info', 'dim'] };
 
-export function registerDoctor(program: Command): void {
+export function registerDoctor(program: Command, invocation: Invocation): void {
   program
     .command('doctor')
     .description('check the vault file, key derivation, D-Bus session and keychain, and say what to do')
@@ -13,9 +13,9 @@ export function registerDoctor(program: Command): void {
     .addHelpText('after', '\nExamples:\n  vault doctor\n  EXVAULT_PASSPHRASE_FILE=/run/credentials/bot.service/vault vault doctor --json')
     .action(async (opts, c: Command) => {
       const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
-      const checks = await runDoctor(ctx, ctx.unlocker.keychain!, ctx.unlocker.explicitSource);
-      const failed = checks.some((x) => x.status === 'fail');
-      if (opts.json) json({ ok: !failed, checks });
+      const { checks, status } = await runDoctor(ctx, ctx.unlocker.keychain!, ctx.unlocker.explicitSource);
+      invocation.status = status;
+      if (opts.json) json({ ok: status === 0, checks });
       else {
         for (const x of checks) {
           const [mark, style] = MARK[x.status]!;
@@ -23,6 +23,5 @@ export function registerDoctor(program: Command): void {
           if (x.fix) line(`      ${''.padEnd(16)} -> ${x.fix}`);
         }
       }
-      if (failed) process.exitCode = 1;
     });
 }

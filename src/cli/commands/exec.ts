@@ -1,32 +1,45 @@
 import { Command } from 'commander';
-import { prepareExec, replaceWithProgram, runExec } from '../../app/exec';
-import * as path from 'node:path';
-import { UsageError, VaultError } from '../../errors';
+import { execProgram } from '../../app/exec';
+import type { ChildRunner } from '../../app/ports';
+import { UsageError } from '../../errors';
 import { parseEnvFile } from '../../domain/env-file';
 import { Masker } from '../../domain/masker';
 import { parseShortDurationMs } from '../../domain/time';
-import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, resolveCommand, runChild } from '../../platform/child';
+import { resolveCommand, runChild } from '../../platform/child';
 import { readCapped } from '../../platform/secret-input';
 import { canReplaceProcess, REPLACE_NEEDS, replaceProcess } from '../../platform/replace-process';
 import { stderrIsTerminal, stdinIsTerminal, stdoutIsTerminal } from '../../platform/terminal';
-import { GlobalOptions, makeContext } from '../context';
+import { GlobalOptions, Invocation, makeContext } from '../context';
 import { collect, parseMaps } from '../option-helpers';
 import { json, keepRunningOnBrokenPipe, table } from '../render';
 
-
-/** The program and its arguments: everything after "--", split off before option parsing. */
-let childArgv: string[] | undefined;
-export function setChildArgv(argv: string[] | undefined): void {
-  childArgv = argv;
+/** The child processes of this machine, as the exec use case's ChildRunner port. */
+function processRunner(opts: { mask?: boolean; graceMs?: number }): ChildRunner {
+  return {
+    find: (command) => resolveCommand(command, process.env.PATH),
+    run: (program, env, secretVars) => {
+      const targets = secretVars.map((name) => ({ name, value: env[name]! }));
+      // Masked by default when the output is not a terminal (a log file, a pipe).
+      const maskOf = (isTty: boolean) => ((opts.mask ?? !isTty) ? new Masker(targets) : undefined);
+      const maskStdout = maskOf(stdoutIsTerminal());
+      const maskStderr = maskOf(stderrIsTerminal());
+      keepRunningOnBrokenPipe();
+      return runChild({
+        file: program.file,
+        args: program.argv.slice(1),
+        argv0: program.argv[0]!,
+        env,
+        ...(maskStdout && { maskStdout }),
+        ...(maskStderr && { maskStderr }),
+        ...(opts.graceMs !== undefined && { graceMs: opts.graceMs }),
+        terminal: stdinIsTerminal(),
+      });
+    },
+    replace: (program, env) => replaceProcess(program.file, program.argv, env),
+  };
 }
 
-class CommandStatus extends VaultError {
-  constructor(message: string, override readonly exitCode: number) {
-    super(message);
-  }
-}
-
-export function registerExec(program: Command): void {
+export function registerExec(program: Command, invocation: Invocation): void {
   program
     .command('exec [entries...]')
     .usage('[options] [ENTRY...] -- COMMAND [ARGS...]')
@@ -61,8 +74,6 @@ and are not forwarded; a SIGUSR1 before the program starts is dropped. The wrapp
 most 2 s more. --no-wrapper leaves no process behind: the vault becomes the program, so
 there is no masking, no grace period, and the audit log records the start only.`)
     .action(async (entries: string[], opts, c: Command) => {
-      const argv = childArgv ?? [];
-      if (!opts.dryRun && argv.length === 0) throw new UsageError('no program to run', ['put it after --, e.g. vault exec binance-main -- python bot.py']);
       const graceMs = opts.grace === undefined ? undefined : parseShortDurationMs(opts.grace);
       if (graceMs === null) throw new UsageError('--grace takes a duration such as 30s, 2m or 500ms');
       const wrapper = opts.wrapper !== false;
@@ -73,46 +84,16 @@ there is no masking, no grace period, and the audit log records the start only.`
       }
       const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
       const envFile = opts.envFile ? parseEnvFile(readCapped(opts.envFile, 1024 * 1024, 'env file', 'trusted').toString('utf8')) : undefined;
-      const input = {
+      const cmd = {
         entries, map: parseMaps(opts.map ?? []), pristine: Boolean(opts.pristine), keep: opts.keep ?? [],
         allowWithdraw: Boolean(opts.allowWithdraw), override: Boolean(opts.override), ...(opts.profile && { profile: opts.profile }), ...(envFile && { envFile }),
+        argv: invocation.childArgv, dryRun: Boolean(opts.dryRun), wrapper,
       };
-      // Find the program first: a typo should not cost an unlock.
-      const resolved = argv.length ? resolveCommand(argv[0]!, process.env.PATH) : undefined;
-      if (resolved && 'problem' in resolved) {
-        throw resolved.problem === 'not-found'
-          ? new CommandStatus(`command not found: ${argv[0]}`, EXIT_NOT_FOUND)
-          : new CommandStatus(`not executable: ${resolved.file}`, EXIT_NOT_EXECUTABLE);
+      const r = await execProgram(ctx, cmd, processRunner({ ...(opts.mask !== undefined && { mask: opts.mask }), ...(graceMs !== undefined && { graceMs }) }), process.env);
+      invocation.status = r.status;
+      if (r.dryRun) {
+        if (opts.json) return json(r.rows);
+        return table(['VARIABLE', 'FROM'], r.rows.map((row) => [row.name, row.source]));
       }
-      const { plan, session } = await prepareExec(ctx, input, process.env);
-      if (opts.dryRun) {
-        const rows = [...plan.vars.map((v) => ({ name: v.name, source: `${v.entry}.${v.field}` })), ...plan.plain.map((p) => ({ name: p.name, source: 'plain value (env file)' }))];
-        if (opts.json) return json(rows);
-        return table(['VARIABLE', 'FROM'], rows.map((r) => [r.name, r.source]));
-      }
-      const program = path.basename(argv[0]!);
-      const file = (resolved as { file: string }).file;
-      if (!wrapper) return replaceWithProgram(ctx, session, plan, program, (env) => replaceProcess(file, argv, env));
-      const targets = plan.vars.map((v) => ({ name: v.name, value: v.value.reveal() }));
-      const maskOf = (isTty: boolean) => ((opts.mask ?? !isTty) ? new Masker(targets) : undefined);
-      const maskStdout = maskOf(stdoutIsTerminal());
-      const maskStderr = maskOf(stderrIsTerminal());
-      keepRunningOnBrokenPipe();
-      const end = await runExec(ctx, session, plan, program, (env) => {
-        const run = runChild({
-          file,
-          args: argv.slice(1),
-          argv0: argv[0]!,
-          env,
-          ...(maskStdout && { maskStdout }),
-          ...(maskStderr && { maskStderr }),
-          ...(graceMs !== undefined && { graceMs }),
-          terminal: stdinIsTerminal(),
-        });
-        // The status is the program's from the moment it ends, whatever happens next.
-        return run.then((status) => (process.exitCode = status));
-      });
-      process.exitCode = end.status;
-      if (!end.recorded) ctx.notices.warn(`the end of the program (exit status ${end.status}) was not recorded in the audit log: ${end.reason}`);
     });
 }

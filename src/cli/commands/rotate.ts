@@ -1,14 +1,12 @@
 import { Command } from 'commander';
-import { getEntry } from '../../app/entries';
-import { markVersionRevoked, rotateDue, rotateManual, rotateWithHook } from '../../app/rotate';
+import { markVersionRevoked, rotateDue, rotateEntry } from '../../app/rotate';
 import { UsageError } from '../../errors';
 import { confirmOrYes } from '../prompt';
-import { EXCHANGES, ROTATE_STEPS } from '../../domain/exchanges';
-import { GlobalOptions, makeContext } from '../context';
+import { GlobalOptions, Invocation, makeContext } from '../context';
 import { done, info, json, line, warn } from '../render';
 import { readSecretFields } from '../secret-fields';
 
-export function registerRotate(program: Command): void {
+export function registerRotate(program: Command, invocation: Invocation): void {
   program
     .command('rotate [name]')
     .description('replace a key: by hand (guided), through its hooks, or every due one with --due')
@@ -34,14 +32,14 @@ standard input, never on the command line; the rotate hook prints the new one as
       if (opts.due) {
         if (name) throw new UsageError('give an entry or --due, not both');
         await confirmOrYes(ctx.unlocker.prompter, Boolean(opts.yes), 'Rotate every due key that has a hook?', 'rotate --due runs hooks that change keys on exchanges');
-        const r = await rotateDue(ctx);
+        const { report: r, status } = await rotateDue(ctx);
+        invocation.status = status;
         if (opts.json) json(r);
         else {
           for (const n of r.rotated) line(`rotated ${n}`);
           for (const m of r.manual) line(`needs a person: ${m.name} (${m.state}: ${m.reason}); run: vault rotate ${m.name}`);
           for (const f of r.failed) warn(f.message);
         }
-        process.exitCode = r.failed.length ? Math.max(r.status, 1) : r.status;
         return;
       }
       if (!name) throw new UsageError('which entry? give a name, or --due');
@@ -49,17 +47,10 @@ standard input, never on the command line; the rotate hook prints the new one as
         const v = await markVersionRevoked(ctx, name, opts.version === undefined ? undefined : Number(opts.version));
         return done(`${name}: version ${v.n} recorded as revoked`);
       }
-      const e = await getEntry(ctx, name);
-      if (e.rotation?.hook && !opts.manual && !opts.fromFile && !opts.privateKeyFile) {
-        const r = await rotateWithHook(ctx, name);
-        return done(`${name}: version ${r.version} is active${r.revoked ? '; the old key was revoked' : ''}`);
-      }
-      info(`${EXCHANGES[e.exchange].title}: ${ROTATE_STEPS[e.exchange]}`);
-      if (e.ips.length) info(`IP allow-list to set: ${e.ips.join(', ')}`);
-      if (e.permissions.length) info(`permissions to copy: ${e.permissions.join(', ')}`);
-      const secrets = await readSecretFields(e.exchange, opts, ctx.unlocker.prompter);
-      const old = await rotateManual(ctx, name, secrets);
-      done(`${name}: the new key is active; version ${old.n} is kept as previous`);
+      const byHand = Boolean(opts.manual || opts.fromFile || opts.privateKeyFile);
+      const r = await rotateEntry(ctx, name, byHand, (e) => readSecretFields(e.exchange, opts, ctx.unlocker.prompter));
+      if (r.via === 'hook') return done(`${name}: version ${r.version} is active${r.revoked ? '; the old key was revoked' : ''}`);
+      done(`${name}: the new key is active; version ${r.retired.n} is kept as previous`);
       info(`once you have deleted the old key on the exchange: vault rotate ${name} --revoked`);
     });
 }

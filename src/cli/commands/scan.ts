@@ -1,11 +1,11 @@
 import { Command } from 'commander';
 import { installPreCommitHook, scan } from '../../app/scan';
-import { GlobalOptions, makeContext } from '../context';
+import { GlobalOptions, Invocation, makeContext } from '../context';
 import { done, json, line, warn } from '../render';
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
 
-export function registerScan(program: Command): void {
+export function registerScan(program: Command, invocation: Invocation): void {
   program
     .command('scan [paths...]')
     .description('find keys stored in the vault (any version; raw, line by line, JSON-escaped, URL-encoded, base64) in files or git history')
@@ -31,7 +31,8 @@ Findings name the entry, field and version, never the value.`)
       }
       const tty = process.stderr.isTTY === true;
       const progress = tty ? (n: number, total: number | null) => process.stderr.write(`\r\u001b[Kscanning: ${n}${total ? ` of ${total}` : ''} files`) : undefined;
-      const r = await scan(ctx, { paths, gitHistory: Boolean(opts.gitHistory), staged: Boolean(opts.staged), ...(progress && { progress }) });
+      const { result: r, status } = await scan(ctx, { paths, gitHistory: Boolean(opts.gitHistory), staged: Boolean(opts.staged), ...(progress && { progress }) });
+      invocation.status = status;
       if (tty) process.stderr.write('\r\u001b[K');
       if (opts.json) json(r);
       else {
@@ -42,6 +43,5 @@ Findings name the entry, field and version, never the value.`)
         const where = new Set(r.findings.map((f) => `${f.commit ?? ''}:${f.file}`)).size;
         done(r.findings.length ? `${plural(r.findings.length, 'finding')} in ${plural(where, 'file')} (of ${r.files} searched): rotate those keys` : `no keys found in ${r.files} files`);
       }
-      if (r.findings.length) process.exitCode = 1;
     });
 }

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import { AuditError, UsageError } from '../errors';
 import { O_NOFOLLOW, writeAll } from './atomic-write';
 import { storageError } from './io-error';
-import { ChainState, GENESIS_MAC } from '../domain/audit';
+import { ChainState, GENESIS_MAC } from '../domain/audit-chain';
 
 const MAX_LOG_BYTES = 1024 * 1024 * 1024;
 const CHUNK = 64 * 1024;

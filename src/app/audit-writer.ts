@@ -1,21 +1,25 @@
 // Writing the audit log: the record of a release goes in before the release happens;
-// failed unlocks go in without a MAC. (Reading and verifying: audit.ts.)
-import { subkey, hmac } from '../crypto/mac';
+// failed unlocks go in without a MAC. (Reading and verifying: audit-reader.ts.)
+import { hmac, macEquals, subkey } from '../crypto/mac';
 import * as os from 'node:os';
-import { AuditEvent, AuditHead, AuditRecord, ChainState, coverResult, failedUnlockEvent, FUTURE_SKEW_MS, GENESIS_MAC, headMacInput, makeRecord, MacFn } from '../domain/audit';
-import { appendLogLine, cutLogBack, readChainTail } from '../storage/audit-file';
-import { auditHeadPath, readHeadFile, writeHeadFile } from '../storage/audit-head';
+import { AuditEvent, AuditHead, AuditMac, AuditRecord, ChainState, coverResult, failedUnlockEvent, FUTURE_SKEW_MS, GENESIS_MAC, headMacInput, makeRecord, MacFn } from '../domain/audit-chain';
+import { appendLogLine, cutLogBack, readChainTail } from '../storage/audit-log-file';
+import { auditHeadPath, readHeadFile, writeHeadFile } from '../storage/audit-head-file';
 import { swapAuditFiles } from '../storage/audit-swap';
 import { acquireLock } from '../storage/lock';
 import { auditPath } from '../storage/paths';
-import type { AppContext } from './session';
+import type { AppContext, AuditLog, Clock } from './ports';
+
+/** What writing the log needs to know: where it is, and the time. */
+type LogPlace = Pick<AppContext, 'vaultPath' | 'clock'>;
 
 const AUDIT_KEY_INFO = 'exvault audit mac v1';
 
 /** HMAC with a key derived from the data key: separate from the key that encrypts the body. */
-export function auditMac(dataKey: Uint8Array): MacFn {
+export function auditMac(dataKey: Uint8Array): AuditMac {
   const key = subkey(dataKey, AUDIT_KEY_INFO);
-  return (...parts) => hmac(key, ...parts).toString('hex');
+  const sign: MacFn = (...parts) => hmac(key, ...parts).toString('hex');
+  return { sign, matches: (mac, ...parts) => macEquals(sign(...parts), mac) };
 }
 
 const uid = () => (typeof process.getuid === 'function' ? process.getuid() : -1);
@@ -26,7 +30,8 @@ function storedHead(h: AuditHead, macFn: MacFn) {
 }
 
 /** Appends under the log's lock; an authenticated record also moves the head file to it. */
-function appendLocked(ctx: AppContext, event: AuditEvent, macFn: MacFn | null): AuditRecord {
+function appendLocked(ctx: LogPlace, event: AuditEvent, mac: AuditMac | null): AuditRecord {
+  const macFn = mac?.sign ?? null;
   const file = auditPath(ctx.vaultPath);
   const state: ChainState = readChainTail(file);
   const { line, record } = makeRecord(event, state, macFn, ctx.clock.now(), uid(), process.pid);
@@ -43,7 +48,7 @@ function appendLocked(ctx: AppContext, event: AuditEvent, macFn: MacFn | null): 
   return record;
 }
 
-async function withAuditLock<T>(ctx: AppContext, fn: () => T | Promise<T>): Promise<T> {
+async function withAuditLock<T>(ctx: LogPlace, fn: () => T | Promise<T>): Promise<T> {
   const lock = await acquireLock(`${auditPath(ctx.vaultPath)}.lock`, undefined, 'nothing was released');
   try {
     return await fn();
@@ -52,14 +57,14 @@ async function withAuditLock<T>(ctx: AppContext, fn: () => T | Promise<T>): Prom
   }
 }
 
-async function append(ctx: AppContext, event: AuditEvent, macFn: MacFn | null): Promise<AuditRecord> {
-  return withAuditLock(ctx, () => appendLocked(ctx, event, macFn));
+async function append(ctx: LogPlace, event: AuditEvent, mac: AuditMac | null): Promise<AuditRecord> {
+  return withAuditLock(ctx, () => appendLocked(ctx, event, mac));
 }
 
 /** A new vault's head: the empty chain, so a log and head deleted together are noticed. */
 export function writeGenesisHead(vaultPath: string, dataKey: Uint8Array): AuditHead {
   const head = { seq: 0, mac: GENESIS_MAC };
-  writeHeadFile(auditHeadPath(vaultPath), storedHead(head, auditMac(dataKey)));
+  writeHeadFile(auditHeadPath(vaultPath), storedHead(head, auditMac(dataKey).sign));
   return head;
 }
 
@@ -76,12 +81,13 @@ export async function startNewChain(
   known: AuditHead | undefined,
   saveVault: () => Promise<void>,
 ): Promise<{ record: AuditRecord; keptAs: string | null }> {
-  const macFn = auditMac(dataKey);
+  const mac = auditMac(dataKey);
+  const macFn = mac.sign;
   return withAuditLock(ctx, async () => {
     const file = auditPath(ctx.vaultPath);
     const headFile = auditHeadPath(ctx.vaultPath);
     const stored = readHeadFile(headFile);
-    const from = stored && stored !== 'damaged' && stored.hmac === macFn(...headMacInput(stored)) ? stored : known;
+    const from = stored && stored !== 'damaged' && mac.matches(stored.hmac, ...headMacInput(stored)) ? stored : known;
     const previous = from ? `record ${from.seq}, mac ${from.mac.slice(0, 16)}` : 'none known';
     const genesis: ChainState = { seq: 0, authSeq: 0, mac: GENESIS_MAC, pending: [] };
     const event = { cmd: 'new-chain', program: os.hostname().slice(0, 255), result: `follows ${previous}` };
@@ -102,12 +108,17 @@ export async function startNewChain(
   });
 }
 
+/** The audit log file beside the vault, as the AuditLog port (app/ports.ts). */
+export function fileAuditLog(vaultPath: string, clock: Clock): AuditLog {
+  return { recordRelease: async (dataKey, event) => (await append({ vaultPath, clock }, event, auditMac(dataKey))).seq };
+}
+
 /**
- * Writes (and fsyncs) the record of a release. Call it before the secret leaves the process:
- * when it throws (AuditError), nothing may be released.
+ * Writes (and fsyncs) the record of a release through the context's audit log. Call it before
+ * the secret leaves the process: when it throws (AuditError), nothing may be released.
  */
-export async function recordRelease(ctx: AppContext, dataKey: Uint8Array, event: AuditEvent): Promise<number> {
-  return (await append(ctx, event, auditMac(dataKey))).seq;
+export function recordRelease(ctx: AppContext, dataKey: Uint8Array, event: AuditEvent): Promise<number> {
+  return ctx.audit.recordRelease(dataKey, event);
 }
 
 /** Without the data key there is no MAC: the next authenticated record covers this one. */

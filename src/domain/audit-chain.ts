@@ -31,6 +31,13 @@ export interface AuditRecord extends AuditEvent {
 
 export type MacFn = (...parts: (Uint8Array | string)[]) => string;
 
+/** Makes MACs under the audit key and checks them in constant time (app/audit-writer.ts). */
+export interface AuditMac {
+  sign: MacFn;
+  /** Whether `mac` is the MAC of these parts. */
+  matches(mac: string, ...parts: (Uint8Array | string)[]): boolean;
+}
+
 /** The bytes a record's MAC covers of itself: everything but the MAC. */
 export function recordBody(r: Omit<AuditRecord, 'mac'>): string {
   return canonicalJson({ ...r, mac: undefined });
@@ -120,7 +127,7 @@ export interface WalkResult {
 }
 
 /** Parses the log and checks sequence and MACs; stops at the first bad record. */
-export function walkChain(lines: string[], macFn: MacFn | null): WalkResult {
+export function walkChain(lines: string[], auditMac: AuditMac | null): WalkResult {
   const state: ChainState = { seq: 0, authSeq: 0, mac: GENESIS_MAC, pending: [] };
   const records: AuditRecord[] = [];
   let lastTime: string | undefined;
@@ -147,7 +154,7 @@ export function walkChain(lines: string[], macFn: MacFn | null): WalkResult {
     } else {
       const { mac, ...rest } = r;
       if (r.prev !== state.mac) return fail(i, 'does not follow the record before it (its previous MAC differs)');
-      if (macFn && macFn(state.mac, ...state.pending, recordBody(rest)) !== mac) {
+      if (auditMac && !auditMac.matches(mac, state.mac, ...state.pending, recordBody(rest))) {
         const n = state.pending.length;
         // Failed-unlock records carry no MAC of their own: this one covers them.
         const covered = n ? `, or one of the ${n} failed-unlock record${n === 1 ? '' : 's'} it covers (from line ${i + 1 - n}) was changed` : '';

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { getEntry } from '../../app/entries';
-import { rollbackEntry } from '../../app/versions';
+import { rollbackEntry } from '../../app/rollback';
 import { UsageError } from '../../errors';
 import { GlobalOptions, makeContext } from '../context';
 import { done, json, table } from '../render';
