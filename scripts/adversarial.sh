@@ -11,8 +11,10 @@ if [ "${1:-}" = "--long" ]; then
 fi
 [ -f dist/cli.js ] || npm run --silent build || exit 1
 mkdir -p .test-results
-rm -f .test-results/adversarial.json
-scripts/with-keyring.sh node_modules/.bin/jest --config jest.adversarial.config.cjs --json --outputFile=.test-results/adversarial.json "$@"
+# Where the results go (scripts/test-matrix.sh runs it once per Node version).
+out=${EXVAULT_ADVERSARIAL_RESULTS:-.test-results/adversarial.json}
+rm -f "$out"
+scripts/with-keyring.sh node_modules/.bin/jest --config jest.adversarial.config.cjs --json --outputFile="$out" "$@"
 rc=$?
-node scripts/totals.mjs .test-results/adversarial.json --label adversarial || rc=1
+node scripts/totals.mjs "$out" --label adversarial || rc=1
 exit $rc

@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: system packages, npm dependencies, build,
 # type check, then every jest suite against a real Secret Service, then the adversarial suite
-# at its CI size. Ends with one line over both: "N passed, N failed".
+# at its CI size, then the unit tests and an end-to-end subset on Node 22 and 24. Ends with
+# one line over all of them: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-system-deps.sh || exit 1
-# `npm install`, not `npm ci`: the registry CI reaches lacks some other platforms' optional
-# binaries (@swc/core-darwin-*, @unrs/resolver-binding-*), so the lock cannot list them and
-# `npm ci` refuses it as out of sync. With the lock present, `npm install` installs exactly
-# the locked versions and leaves the lock as it is.
+# `npm ci`: exactly the lock (complete for every platform, so a fresh clone's install leaves it
+# as it is), when node_modules is missing or older than the lock.
 if [ ! -x node_modules/.bin/jest ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm install --no-audit --no-fund || exit 1
+  npm ci --no-audit --no-fund || exit 1
 fi
 npm run --silent build || exit 1
 npm run --silent typecheck || exit 1
@@ -21,5 +20,7 @@ rc=$?
 node scripts/totals.mjs .test-results/jest.json --label main || rc=1
 # The adversarial suite at its CI size, with its own summary line.
 scripts/adversarial.sh || rc=1
-node scripts/totals.mjs .test-results/jest.json .test-results/adversarial.json || rc=1
+# Node 22 and 24: the unit tests and an end-to-end subset (`npm run test:matrix`: everything).
+scripts/test-matrix.sh --ci || rc=1
+node scripts/totals.mjs .test-results/jest.json .test-results/adversarial.json .test-results/node22.json .test-results/node24.json || rc=1
 exit $rc

@@ -30,12 +30,18 @@ it.each(fs.readdirSync(VECTORS).filter((f) => f.endsWith('.txt')))('vector %s ex
   else expect(r.stdout).toBe('');
 });
 
-it('every single-byte change of a small vault is refused (exit 3 or 5), nothing released, file untouched', async () => {
+// Every byte with EXVAULT_LONG=1; by default every 7th (and the first and last 16): each
+// position's refusal is proven in-process at 100% by test/adversarial/tamper.test.ts, so the
+// CLI runs here show the exit statuses and that nothing is released, at a seventh of the cost.
+const EVERY_BYTE = process.env.EXVAULT_LONG === '1';
+
+it('single-byte changes of a small vault are refused (exit 3 or 5), nothing released, file untouched', async () => {
   const good = fs.readFileSync(sb.vault);
   const dir = path.join(sb.root, 'home', 'flips');
   fs.mkdirSync(dir, { mode: 0o700 });
   const codes = new Map<number, number>();
-  const positions = Array.from({ length: good.length }, (_, i) => i);
+  const positions = Array.from({ length: good.length }, (_, i) => i).filter((i) => EVERY_BYTE || i % 7 === 0 || i < 16 || i >= good.length - 16);
+  const tried = positions.length;
   const worker = async () => {
     for (let i = positions.shift(); i !== undefined; i = positions.shift()) {
       const bad = Buffer.from(good);
@@ -52,6 +58,6 @@ it('every single-byte change of a small vault is refused (exit 3 or 5), nothing 
     }
   };
   await Promise.all([worker(), worker(), worker()]);
-  expect([...codes.values()].reduce((a, b) => a + b, 0)).toBe(good.length);
-  process.stderr.write(`byte flips: ${good.length} positions, exit 3: ${codes.get(3) ?? 0}, exit 5: ${codes.get(5) ?? 0}\n`);
+  expect([...codes.values()].reduce((a, b) => a + b, 0)).toBe(tried);
+  process.stderr.write(`byte flips: ${tried} of ${good.length} positions, exit 3: ${codes.get(3) ?? 0}, exit 5: ${codes.get(5) ?? 0}\n`);
 }, 900_000); // a hang bound: some 600 runs of the CLI, slow only on a loaded machine
