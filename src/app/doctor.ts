@@ -2,7 +2,8 @@
 import * as fs from 'node:fs';
 import { VaultError } from '../errors';
 import { decodeFile } from '../format/header';
-import { describeKdf, KDF_PRESETS, presetName } from '../format/limits';
+import { describeKdf, FORMAT_V1, KDF_PRESETS, presetName } from '../format/limits';
+import { describeSlot } from '../format/slots/registry';
 import { passphraseSlotOf } from '../format/seal';
 import { Keychain } from '../platform/keychain';
 import { backupPath } from '../storage/paths';
@@ -24,7 +25,9 @@ export async function runDoctor(ctx: AppContext, keychain: Keychain, passFile: P
   try {
     const header = decodeFile(readVaultBytes(ctx.vaultPath, ctx.store)).header;
     opened = true;
-    checks.push({ name: 'vault file', status: 'ok', detail: `${ctx.vaultPath} (private, format 1)` });
+    checks.push({ name: 'vault file', status: 'ok', detail: `${ctx.vaultPath} (private, format ${header.version})` });
+    if (header.version === FORMAT_V1) checks.push({ name: 'format', status: 'warn', detail: 'format 1 is read but no longer written', fix: 'convert it with: vault upgrade' });
+    checks.push({ name: 'key slots', status: 'info', detail: header.slots.map(describeSlot).join('; ') });
     const kdf = passphraseSlotOf(header).kdf;
     const preset = presetName(kdf);
     const weak = kdf.memKiB < KDF_PRESETS.moderate.memKiB;

@@ -1,12 +1,18 @@
-// Sizes and KDF bounds of format v1. A header is untrusted until the body authenticates,
+// Sizes and KDF bounds of formats v1 and v2. A header is untrusted until the body authenticates,
 // so every number read from it is checked here before it drives an allocation or the KDF.
 
 export const MAGIC = Uint8Array.from([0x45, 0x58, 0x56, 0x41, 0x55, 0x4c, 0x54, 0x00]); // "EXVAULT\0"
-export const FORMAT_VERSION = 1;
+/** The version written; FORMAT_V1 is still read (and converted by `vault upgrade`). */
+export const FORMAT_VERSION = 2;
+export const FORMAT_V1 = 1;
 export const PREAMBLE_BYTES = 14; // magic(8) + version(2) + header length(4)
 
 export const MAX_HEADER_BYTES = 4096;
+/** v2 headers hold the scope table, slots wrapping up to MAX_SCOPES keys each, and the table of contents. */
+export const MAX_HEADER_BYTES_V2 = 64 * 1024;
 export const MAX_SLOTS = 8;
+export const MAX_SCOPES = 64;
+export const MAX_SCOPE_NAME_BYTES = 64;
 /** A vault larger than this is refused before it is read (10,000 entries with PEM keys fit). */
 export const MAX_FILE_BYTES = 256 * 1024 * 1024;
 
@@ -18,7 +24,12 @@ export interface KdfParams {
   opsLimit: number;
   /** Memory in KiB, as stored in the header. */
   memKiB: number;
+  /** Argon2id lanes (format v2 stores it; v1 implies 1). */
+  lanes?: number;
 }
+
+/** Lanes this build derives with; crypto/kdf.ts takes a lane count once native Argon2id is in. */
+export const MAX_KDF_LANES = 1;
 
 /** libsodium's presets: interactive, moderate, sensitive. */
 export const KDF_PRESETS = {
@@ -38,6 +49,7 @@ export const KDF_CAP = { opsLimit: 10, memKiB: 1024 * 1024 };
 /** Returns why the parameters are unacceptable, or null when they are within bounds. */
 export function kdfProblem(p: KdfParams): string | null {
   if (p.alg !== KDF_ARGON2ID13) return `unknown kdf algorithm ${p.alg}`;
+  if ((p.lanes ?? 1) < 1 || (p.lanes ?? 1) > MAX_KDF_LANES) return `unsupported kdf lane count ${p.lanes}`;
   if (p.opsLimit < KDF_FLOOR.opsLimit || p.memKiB < KDF_FLOOR.memKiB) return 'kdf parameters below the minimum (19 MiB, 2 passes)';
   if (p.opsLimit > KDF_CAP.opsLimit || p.memKiB > KDF_CAP.memKiB) return 'kdf parameters above the maximum (1024 MiB, 10 passes)';
   return null;

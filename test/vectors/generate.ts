@@ -3,7 +3,7 @@
 // generator still reproduces every committed file byte for byte.
 import { createHash } from 'node:crypto';
 import { ready } from '../../src/crypto/sodium';
-import { decodeFile, encodeHeader } from '../../src/format/header';
+import { decodeFile, encodeHeader, PassphraseSlot } from '../../src/format/header';
 import { KDF_ARGON2ID13, KdfParams, PREAMBLE_BYTES } from '../../src/format/limits';
 import { makeKeychainSlot, newVault, Rng, sealFile } from '../../src/format/seal';
 
@@ -38,11 +38,11 @@ export async function generateVectors(): Promise<Vector[]> {
   await ready();
   const rng = fixedRng('exvault-vectors-v1');
   const plain = new TextEncoder().encode(BODY);
-  const v = newVault(PASSPHRASE, KDF, rng);
+  const v = newVault(PASSPHRASE, KDF, rng, 1);
   const good = sealFile(v.header, v.dataKey, plain, rng);
   const keychainKey = rng(32);
-  const two = newVault(PASSPHRASE, KDF, rng);
-  two.header.slots.push(makeKeychainSlot(two.header.vaultId, two.dataKey, keychainKey, rng));
+  const two = newVault(PASSPHRASE, KDF, rng, 1);
+  two.header.slots.push(makeKeychainSlot(two.header, two.dataKey, keychainKey, rng));
   const twoSlots = sealFile(two.header, two.dataKey, plain, rng);
 
   const aadLen = decodeFile(good).aad.length;
@@ -55,7 +55,7 @@ export async function generateVectors(): Promise<Vector[]> {
   const setKdf = (mem: number, ops: number) => {
     const h = decodeFile(good);
     const slot = h.header.slots[0]!;
-    if (slot.type === 'passphrase') slot.kdf = { ...slot.kdf, memKiB: mem, opsLimit: ops };
+    if (slot.type === 'passphrase') (slot as PassphraseSlot).kdf = { ...(slot as PassphraseSlot).kdf, memKiB: mem, opsLimit: ops };
     return new Uint8Array([...encodeHeader(h.header), ...h.body]);
   };
   const version2 = good.slice();
