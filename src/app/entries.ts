@@ -6,6 +6,7 @@ import { Secret } from '../domain/secret';
 import { isoDay, parseDateOrDuration, parseDurationDays } from '../domain/time';
 import { VaultConfig, VaultDoc } from '../domain/document';
 import { recordRelease } from './audit-log';
+import { scopeIdByName } from './scopes';
 import { AppContext, mutate, openSession } from './session';
 
 export interface EntryMeta {
@@ -97,12 +98,13 @@ export function buildEntry(name: string, exchange: ExchangeId, meta: EntryMeta, 
   return entry;
 }
 
-export async function addEntry(ctx: AppContext, name: string, exchange: ExchangeId, meta: EntryMeta, secrets: Record<string, Secret>): Promise<Entry> {
+export async function addEntry(ctx: AppContext, name: string, exchange: ExchangeId, meta: EntryMeta, secrets: Record<string, Secret>, scope?: string): Promise<Entry> {
   const entry = buildEntry(name, exchange, meta, secrets, ctx.clock.now());
   for (const w of validateSecrets(exchange, secrets)) ctx.notices.warn(w);
   return mutate(ctx, (s) => {
     if (s.doc.entries.has(name)) throw new UsageError(`an entry named "${name}" already exists`, ['change it with: vault edit, or pick another name']);
     s.doc.entries.set(name, entry);
+    if (scope) s.scopeOf.set(name, scopeIdByName(s.header, scope));
     return entry;
   });
 }

@@ -23,6 +23,8 @@ import { registerKeychain } from './commands/keychain';
 import { registerDoctor } from './commands/doctor';
 import { registerList } from './commands/list';
 import { registerPasswd } from './commands/passwd';
+import { registerScope } from './commands/scope';
+import { registerUpgrade } from './commands/upgrade';
 import { registerProfile } from './commands/profile';
 import { registerRename } from './commands/rename';
 import { registerRm } from './commands/rm';
@@ -62,7 +64,7 @@ export function buildProgram(): Command {
     for (let c: Command | null = action; c && c !== program; c = c.parent) names.unshift(c.name());
     setCommandName(names.join(' '));
   });
-  for (const register of [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerDoctor, registerExec, registerProfile, registerInject, registerAudit, registerConfig, registerCheck, registerRotate, registerVersions, registerGenerate, registerExport, registerImport, registerBackup, registerScan, registerCompletion]) {
+  for (const register of [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerDoctor, registerExec, registerProfile, registerInject, registerAudit, registerConfig, registerCheck, registerRotate, registerVersions, registerGenerate, registerExport, registerImport, registerBackup, registerScan, registerUpgrade, registerScope, registerCompletion]) {
     register(program);
   }
   const quiet = (c: Command): void => {

@@ -1,13 +1,14 @@
 // Format v2's sealed parts (docs/FORMAT.md): a meta record, one record per entry, and per
 // scope an index of its entries. Each is XChaCha20-Poly1305 under its scope's key with
 // associated data that binds it to its place: a record to its vault, scope, entry id and
-// generation; an index to its vault, this write, its scope and the scope table; and each index
-// row commits to its record's ciphertext, so one record cannot be removed, duplicated, swapped
-// or rolled back unnoticed. A reader opens the index of a scope and only the records it needs.
+// generation; the meta record and each index to the whole header (write id, scopes, slots).
+// Each index row commits to its record's ciphertext, so one record cannot be removed,
+// duplicated, swapped or rolled back unnoticed. A reader opens the index of a scope and only
+// the records it needs.
 import { AuthError, CorruptError } from '../errors';
 import * as aead from '../crypto/aead';
 import { HASH_BYTES, sha256 } from '../crypto/hash';
-import { DEFAULT_SCOPE, encodeHeader, encodeScopeTable, Header, Span, WRITE_ID_BYTES } from './header';
+import { DEFAULT_SCOPE, encodeHeader, Header, Span, WRITE_ID_BYTES } from './header';
 import { MAX_FILE_BYTES } from './limits';
 
 export type Rng = (n: number) => Uint8Array;
@@ -53,11 +54,17 @@ export interface Row {
 function entryAd(vaultId: Uint8Array, scope: number, id: Uint8Array, gen: number): Uint8Array {
   return cat(LABEL_ENTRY, vaultId, u32(scope), id, u32(gen));
 }
-function indexAd(h: Header, scope: number): Uint8Array {
-  return cat(LABEL_INDEX, h.vaultId, h.writeId, u32(scope), sha256(encodeScopeTable(h.scopes)));
+/** The whole header but its table of contents (zeroed): vault id, write id, scope table and
+ *  every slot. Bound into the meta record and each index, so any header change is refused by
+ *  whoever opens the file, whichever slot they came through. */
+function headerDigest(h: Header): Uint8Array {
+  return sha256(encodeHeader({ ...h, toc: { meta: { off: 0, len: 0 }, indexes: h.scopes.map(() => ({ off: 0, len: 0 })) } }));
 }
-function metaAd(h: Header): Uint8Array {
-  return cat(LABEL_META, h.vaultId, h.writeId, sha256(encodeScopeTable(h.scopes)));
+function indexAd(h: Header, scope: number, digest = headerDigest(h)): Uint8Array {
+  return cat(LABEL_INDEX, h.vaultId, u32(scope), digest);
+}
+function metaAd(h: Header, digest = headerDigest(h)): Uint8Array {
+  return cat(LABEL_META, h.vaultId, digest);
 }
 
 /** A record: its nonce, then ciphertext and tag. */
@@ -190,6 +197,7 @@ export function buildFile(header: Header, keys: ScopeKeyMap, meta: Uint8Array, e
   header.writeId = rng(WRITE_ID_BYTES);
   header.toc = { meta: { off: 0, len: 0 }, indexes: header.scopes.map(() => ({ off: 0, len: 0 })) };
   const headLen = encodeHeader(header).length;
+  const digest = headerDigest(header);
   const key0 = keys.get(DEFAULT_SCOPE);
   if (!key0) throw new AuthError();
   const parts: Uint8Array[] = [];
@@ -200,7 +208,7 @@ export function buildFile(header: Header, keys: ScopeKeyMap, meta: Uint8Array, e
     off += b.length;
     return s;
   };
-  const metaSpan = put(sealRecord(key0, meta, metaAd(header), rng));
+  const metaSpan = put(sealRecord(key0, meta, metaAd(header, digest), rng));
   const metaCommit = sha256(parts[0]!);
   const byScope = new Map<number, Row[]>(header.scopes.map((s) => [s.id, []]));
   const sorted = [...entries].sort((a, b) => bytesCompare(te.encode(a.name), te.encode(b.name)));
@@ -216,7 +224,7 @@ export function buildFile(header: Header, keys: ScopeKeyMap, meta: Uint8Array, e
     const key = keys.get(s.id);
     if (!key) throw new AuthError();
     const plain = encodeIndex(byScope.get(s.id)!, s.id === DEFAULT_SCOPE ? metaCommit : new Uint8Array(HASH_BYTES));
-    return put(sealRecord(key, plain, indexAd(header, s.id), rng));
+    return put(sealRecord(key, plain, indexAd(header, s.id, digest), rng));
   });
   header.toc = { meta: metaSpan, indexes };
   const head = encodeHeader(header);
@@ -228,12 +236,17 @@ export function buildFile(header: Header, keys: ScopeKeyMap, meta: Uint8Array, e
 /** Opening a v2 file part by part, with the scope keys a slot gave. */
 export class OpenedV2 {
   readonly #indexes = new Map<number, ScopeIndex>();
+  #digest: Uint8Array | undefined;
 
-  constructor(
-    readonly header: Header,
-    readonly keys: ScopeKeyMap,
-    private readonly read: Reader,
-  ) {}
+  readonly header: Header;
+  readonly keys: ScopeKeyMap;
+
+  /** Keeps its own copies of the header and keys: a writer changes its header (slots, scopes)
+   *  while this still reads the file as it was. */
+  constructor(header: Header, keys: ScopeKeyMap, private readonly read: Reader) {
+    this.header = structuredClone(header);
+    this.keys = new Map(keys);
+  }
 
   /** Scope ids whose key is at hand, in scope-table order. */
   openScopes(): number[] {
@@ -247,7 +260,7 @@ export class OpenedV2 {
     const key = this.keys.get(scope);
     if (at === -1 || !key) throw new AuthError();
     const span = this.header.toc.indexes[at]!;
-    ix = new ScopeIndex(openRecord(key, this.read(span.off, span.len), indexAd(this.header, scope)));
+    ix = new ScopeIndex(openRecord(key, this.read(span.off, span.len), indexAd(this.header, scope, this.#headerDigest())));
     this.#indexes.set(scope, ix);
     return ix;
   }
@@ -259,7 +272,12 @@ export class OpenedV2 {
     const { off, len } = this.header.toc.meta;
     const bytes = this.read(off, len);
     if (!Buffer.from(sha256(bytes)).equals(Buffer.from(this.index(DEFAULT_SCOPE).metaCommit))) throw new AuthError();
-    return openRecord(key, bytes, metaAd(this.header));
+    return openRecord(key, bytes, metaAd(this.header, this.#headerDigest()));
+  }
+
+  #headerDigest(): Uint8Array {
+    this.#digest ??= headerDigest(this.header);
+    return this.#digest;
   }
 
   /** Which open scope holds the entry, and its row. */

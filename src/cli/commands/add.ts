@@ -19,6 +19,7 @@ export function registerAdd(program: Command): void {
     .option('--from-file <path>', 'read the secret fields as JSON from a file ("-" for standard input)')
     .option('--private-key-file <path>', 'read a PEM private key (Ed25519, RSA, EC) from a file, byte for byte')
     .option('--generate-passphrase', 'generate the API passphrase (OKX, KuCoin, Bitget, Coinbase Exchange) and show it once')
+    .option('--scope <name>', 'put the entry in this scope (see: vault scope)')
     .option('--json', 'print the new entry as JSON');
   addMetaOptions(cmd).addHelpText('after', `
 Examples:
@@ -57,7 +58,7 @@ Secret values are never taken from the command line: it is visible to other user
       if (chosen.length) opts.permissions = chosen.join(',');
     }
     const meta = metaFromOptions(opts);
-    const entry = await addEntry(ctx, name, exchange, meta, secrets);
+    const entry = await addEntry(ctx, name, exchange, meta, secrets, opts.scope);
     if (opts.json) json(entryJson(entry));
     else done(`added ${entry.name} (${Object.keys(entry.secrets).sort().join(', ')})`);
     // Shown once, on request: the exchange asks for it when the key is created.
