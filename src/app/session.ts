@@ -2,15 +2,15 @@
 // two commands never lose each other's changes. Format v1 is read whole; format v2 is read
 // part by part (header, the scope indexes, then only the records used) and written back with
 // the records of untouched entries copied as they were.
-import { decodeFile, decodeHead, DEFAULT_SCOPE, FileHead, HEAD_BYTES, Header, ParsedFile } from '../format/header';
+import { checkLayout, decodeFile, decodeHead, DEFAULT_SCOPE, FileHead, HEAD_BYTES, Header, ParsedFile } from '../format/header';
 import { FORMAT_V1 } from '../format/limits';
 import { openBody, openV2, VaultKeys } from '../format/seal';
-import { buildFile, ENTRY_ID_BYTES, EntryToWrite, OpenedV2 } from '../format/v2';
+import { buildFile, ENTRY_ID_BYTES, EntryToWrite, OpenedV2, Reader } from '../format/v2';
 import { randomBytes } from '../crypto/random';
 import { emptyDoc, parseDoc, serializeDoc, VaultDoc } from '../domain/document';
 import { acquireLock } from '../storage/lock';
 import { lockPath } from '../storage/paths';
-import { readVaultBytes, readVaultStart, StoreOptions, writeVaultBytes } from '../storage/vault-store';
+import { openVaultReader, readVaultBytes, readVaultStart, StoreOptions, writeVaultBytes } from '../storage/vault-store';
 import { AuthError, UpgradeNeededError } from '../errors';
 import { alert } from './alerts';
 import { auditHead, chainPending, recordFailedUnlock } from './audit-log';
@@ -70,12 +70,13 @@ async function reportFailedUnlocks(ctx: AppContext, dataKey: Uint8Array, session
   await alert(ctx, session(), 'unlock-failed', { attempts: failed, first });
 }
 
-/** The document of a parsed file: v1 opened whole; v2 its meta record, entries left sealed. */
-export function sessionOf(parsed: ParsedFile, keys: VaultKeys): Session {
+/** The document of a parsed file: v1 opened whole; v2 its meta record, entries left sealed.
+ *  A v2 file may come as its head and a positioned reader instead of its bytes. */
+export function sessionOf(parsed: ParsedFile | (FileHead & { read: Reader }), keys: VaultKeys): Session {
   if (parsed.header.version === FORMAT_V1) {
-    return { header: parsed.header, dataKey: keys.primary, keys, doc: parseDoc(openBody(parsed, keys)), scopeOf: new Map() };
+    return { header: parsed.header, dataKey: keys.primary, keys, doc: parseDoc(openBody(parsed as ParsedFile, keys)), scopeOf: new Map() };
   }
-  const v2 = openV2(parsed, keys);
+  const v2 = 'read' in parsed ? openV2(parsed, keys, parsed.read) : openV2(parsed, keys);
   const doc = keys.has(DEFAULT_SCOPE) ? parseDoc(v2.meta()) : emptyDoc();
   doc.entries.attach({
     has: (name) => v2.find(name) !== null,
@@ -88,8 +89,17 @@ export function sessionOf(parsed: ParsedFile, keys: VaultKeys): Session {
   return { header: parsed.header, dataKey: keys.primary, keys, doc, v2, scopeOf: new Map() };
 }
 
+/** The file to open: format 2 by positioned reads (the header, then only the parts used). */
+function readForOpen(ctx: AppContext): ParsedFile | (FileHead & { read: Reader }) {
+  const reader = openVaultReader(ctx.vaultPath, ctx.store);
+  const head = decodeHead(reader.read(0, Math.min(HEAD_BYTES, reader.size)));
+  if (head.header.version === FORMAT_V1) return decodeFile(reader.read(0, reader.size));
+  checkLayout(head.header, reader.size);
+  return { header: head.header, read: (off, len) => reader.read(off, len) };
+}
+
 export async function openSession(ctx: AppContext): Promise<Session> {
-  const parsed = decodeFile(readVaultBytes(ctx.vaultPath, ctx.store));
+  const parsed = readForOpen(ctx);
   const keys = await unlockHead(ctx, parsed);
   const s = sessionOf(parsed, keys);
   await reportFailedUnlocks(ctx, s.dataKey, () => s);

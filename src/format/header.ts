@@ -230,6 +230,15 @@ function tilesFile(toc: Toc, headerEnd: number, size: number): boolean {
   return spans.every((s) => s.off + s.len <= size) && Math.max(...spans.map((s) => s.off + s.len)) === size;
 }
 
+/** Format 2: refuses a file whose size does not fit its table of contents (a positioned
+ *  reader has not read the file to see). */
+export function checkLayout(header: Header, size: number): void {
+  if (header.version === FORMAT_V1) return;
+  if (!tilesFile(header.toc, encodeHeader(header).length, size)) {
+    throw new CorruptError("the vault file's length does not match its table of contents", ['restore the backup (vault.exv.bak beside the vault)']);
+  }
+}
+
 /** Splits a vault file into header and the rest. */
 export function decodeFile(file: Uint8Array): ParsedFile {
   const { header, end } = decodeHeaderAt(file, true);

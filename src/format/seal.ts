@@ -12,7 +12,7 @@ import { DEFAULT_SCOPE, DEFAULT_SCOPE_NAME, decodeFile, encodeHeader, FileHead, 
 import { FORMAT_V1, FORMAT_VERSION, KdfParams, kdfProblem } from './limits';
 import { ITEM_ID_BYTES } from './slots/keychain';
 import { derivePassphraseKey, passphraseBytes } from './slots/passphrase';
-import { buildFile, ENTRY_ID_BYTES, OpenedV2, readerOf } from './v2';
+import { buildFile, ENTRY_ID_BYTES, OpenedV2, Reader, readerOf } from './v2';
 import { SALT_BYTES } from '../crypto/kdf';
 
 export { derivePassphraseKey, passphraseBytes };
@@ -192,9 +192,10 @@ export function unwrapWithKeychainKey(parsed: FileHead, keychainKey: Uint8Array)
   return slot ? unwrapSlot(parsed.header, slot, keychainKey) : null;
 }
 
-/** A v2 file opened part by part (v1 files have no parts: use openBody). */
-export function openV2(parsed: ParsedFile, keys: Map<number, Uint8Array>): OpenedV2 {
-  return new OpenedV2(parsed.header, keys, readerOf(parsed.file));
+/** A v2 file opened part by part (v1 files have no parts: use openBody); `read` reads by
+ *  position (default: from the parsed file's bytes). */
+export function openV2(parsed: FileHead & { file?: Uint8Array }, keys: Map<number, Uint8Array>, read: Reader = readerOf(parsed.file!)): OpenedV2 {
+  return new OpenedV2(parsed.header, keys, read);
 }
 
 /** The canonical body (docs/FORMAT.md "Body"); for v2, every record the keys open, joined. */

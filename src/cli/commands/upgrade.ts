@@ -7,6 +7,10 @@ export function registerUpgrade(program: Command): void {
   program
     .command('upgrade')
     .description('convert a format 1 vault to format 2 (keeps a verified copy of the old file as vault.exv.v1.bak)')
+    .addHelpText('after', `
+Examples:
+  vault upgrade                                asks for the passphrase, converts, keeps vault.exv.v1.bak
+  vault upgrade --passphrase-file ~/.config/exvault/passphrase`)
     .action(async (_opts, c: Command) => {
       const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
       const r = await upgradeVault(ctx);
