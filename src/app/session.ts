@@ -134,8 +134,9 @@ function entriesToWrite(s: Session): EntryToWrite[] {
   if (v2) {
     for (const scope of v2.openScopes()) {
       for (const row of v2.index(scope).rows()) {
-        if (!entries.untouched(row.name) || (s.scopeOf.get(row.name) ?? scope) !== scope) continue;
-        out.push({ name: row.name, scope, id: row.id, gen: row.gen, sealed: v2.sealed(row) });
+        if (entries.touched(row.name) || (s.scopeOf.get(row.name) ?? scope) !== scope) continue;
+        // Copied with its commitment from the index: a damaged record stays detectable.
+        out.push({ name: row.name, scope, id: row.id, gen: row.gen, sealed: v2.raw(row), commit: row.commit });
       }
     }
   }
