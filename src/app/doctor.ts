@@ -27,7 +27,9 @@ export async function runDoctor(ctx: AppContext, keychain: Keychain, passFile: P
     opened = true;
     checks.push({ name: 'vault file', status: 'ok', detail: `${ctx.vaultPath} (private, format ${header.version})` });
     if (header.version === FORMAT_V1) checks.push({ name: 'format', status: 'warn', detail: 'format 1 is read but no longer written', fix: 'convert it with: vault upgrade' });
-    checks.push({ name: 'key slots', status: 'info', detail: header.slots.map(describeSlot).join('; ') });
+    const scopeNames = (ids: number[]) => ids.map((id) => header.scopes.find((x) => x.id === id)?.name ?? String(id)).join(', ');
+    const granted = (s: (typeof header.slots)[number]) => (header.scopes.length > 1 ? ` [scopes: ${scopeNames(s.scopes)}]` : '');
+    checks.push({ name: 'key slots', status: 'info', detail: header.slots.map((s) => `${describeSlot(s)}${granted(s)}`).join('; ') });
     const kdf = passphraseSlotOf(header).kdf;
     const preset = presetName(kdf);
     const weak = kdf.memKiB < KDF_PRESETS.moderate.memKiB;
