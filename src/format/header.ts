@@ -108,7 +108,11 @@ export function encodeHeader(h: Header): Uint8Array {
       parts.push(Uint8Array.of(slotTypeCode(slot)), u16(payload.length), payload, Uint8Array.of(slot.scopes.length), ...slot.scopes.map(u32), slot.nonce, slot.wrapped);
     }
     parts.push(u32(h.toc.meta.off), u32(h.toc.meta.len));
-    for (const s of h.toc.indexes) parts.push(u32(s.off), u32(s.len));
+    // One span per scope always (zeros until the writer places the indexes).
+    h.scopes.forEach((_, i) => {
+      const span = h.toc.indexes[i] ?? { off: 0, len: 0 };
+      parts.push(u32(span.off), u32(span.len));
+    });
   }
   const headerLen = parts.reduce((n, p) => n + p.length, 0);
   const out = new Uint8Array(PREAMBLE_BYTES + headerLen);

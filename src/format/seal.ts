@@ -8,7 +8,7 @@ import { KEY_BYTES } from '../crypto/kdf';
 import { memzero } from '../crypto/memzero';
 import { randomBytes } from '../crypto/random';
 import { joinBody, splitBody } from './body-layout';
-import { DEFAULT_SCOPE, DEFAULT_SCOPE_NAME, decodeFile, encodeHeader, FileHead, Header, KeychainSlot, ParsedFile, PassphraseSlot, SCOPE_KEY_BYTES, Slot, slotPayload, slotTypeCode, VAULT_ID_BYTES } from './header';
+import { DEFAULT_SCOPE, DEFAULT_SCOPE_NAME, WRITE_ID_BYTES, decodeFile, encodeHeader, FileHead, Header, KeychainSlot, ParsedFile, PassphraseSlot, SCOPE_KEY_BYTES, Slot, slotPayload, slotTypeCode, VAULT_ID_BYTES } from './header';
 import { FORMAT_V1, FORMAT_VERSION, KdfParams, kdfProblem } from './limits';
 import { ITEM_ID_BYTES } from './slots/keychain';
 import { derivePassphraseKey, passphraseBytes } from './slots/passphrase';
@@ -99,7 +99,8 @@ export function emptyHeader(version: number, vaultId: Uint8Array): Header {
     version,
     vaultId,
     bodyNonce: new Uint8Array(version === FORMAT_V1 ? aead.NONCE_BYTES : 0),
-    writeId: new Uint8Array(0),
+    // Zeros until the first write picks one (so an unwritten header still encodes).
+    writeId: new Uint8Array(version === FORMAT_V1 ? 0 : WRITE_ID_BYTES),
     scopes: [{ id: DEFAULT_SCOPE, name: DEFAULT_SCOPE_NAME }],
     slots: [],
     toc: { meta: { off: 0, len: 0 }, indexes: [] },
