@@ -62,6 +62,12 @@ export class CorruptError extends VaultError {
   override readonly exitCode = EXIT.corrupt;
 }
 
+/** A write to a vault in a format this exvault reads but no longer writes (exit 5, unsupported). */
+export class UpgradeNeededError extends VaultError {
+  override readonly code = 'upgrade-needed';
+  override readonly exitCode = EXIT.corrupt;
+}
+
 export class KeychainError extends VaultError {
   override readonly code = 'keychain';
   override readonly exitCode = EXIT.keychain;

@@ -16,7 +16,8 @@ async function main(): Promise<void> {
   await ready();
   const parsed = decodeFile(new Uint8Array(fs.readFileSync(vaultFile!)));
   const dataKey = unwrapWithPassphrase(parsed, fs.readFileSync(passFile!, 'utf8').replace(/\n$/, ''));
-  const mac = auditMac(dataKey).sign;
+  // The audit key comes from the default scope's key (format 1: the data key).
+  const mac = auditMac(dataKey.primary).sign;
   const log = auditPath(vaultFile!);
   let state = readChainTail(log);
   const lines: string[] = [];

@@ -17,6 +17,8 @@ export interface AddInput {
   meta: EntryMeta;
   /** --generate-passphrase: the API passphrase is generated here, stored, and returned to be shown once. */
   generatePassphrase: boolean;
+  /** --scope: the scope the entry is sealed under (default: the default scope). */
+  scope?: string;
 }
 
 /** Reads the secret fields of a key for this exchange, except those in `skip` (given another way). */
@@ -51,6 +53,6 @@ export async function addNewEntry(ctx: AppContext, input: AddInput, readFields: 
     const chosen = await prompter.chooseMany(`Permissions of this key on ${EXCHANGES[exchange].title} (space to select)`, terms.map((t) => ({ value: t, name: t })));
     if (chosen.length) meta.permissions = chosen;
   }
-  const entry = await addEntry(ctx, input.name, exchange, meta, secrets, true);
+  const entry = await addEntry(ctx, input.name, exchange, meta, secrets, { secretsChecked: true, ...(input.scope && { scope: input.scope }) });
   return { entry, ...(generated && { generated }) };
 }

@@ -21,7 +21,7 @@ export async function backupVault(ctx: AppContext, target: string, force: boolea
   const bytes = readVaultBytes(ctx.vaultPath, ctx.store);
   for (const w of writeFileAtomic(target, bytes, { what: `the backup ${target}` }).warnings) ctx.notices.warn(w);
   const copy = decodeFile(new Uint8Array(fs.readFileSync(target)));
-  parseDoc(openBody(copy, s.dataKey));
+  parseDoc(openBody(copy, s.keys));
 }
 
 /**

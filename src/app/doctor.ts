@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import { EXIT, VaultError } from '../errors';
 import { kdfImplementation } from '../crypto/kdf';
 import { decodeFile } from '../format/header';
-import { describeKdf, KDF_PRESETS, presetName } from '../format/limits';
+import { describeKdf, FORMAT_V1, KDF_PRESETS, presetName } from '../format/limits';
+import { describeSlot } from '../format/slots/registry';
 import { passphraseSlotOf } from '../format/seal';
 import { backupPath } from '../storage/paths';
 import { readVaultBytes } from '../storage/vault-store';
@@ -24,7 +25,11 @@ export async function runDoctor(ctx: AppContext, keychain: Keychain, passFile: P
   try {
     const header = decodeFile(readVaultBytes(ctx.vaultPath, ctx.store)).header;
     opened = true;
-    checks.push({ name: 'vault file', status: 'ok', detail: `${ctx.vaultPath} (private, format 1)` });
+    checks.push({ name: 'vault file', status: 'ok', detail: `${ctx.vaultPath} (private, format ${header.version})` });
+    if (header.version === FORMAT_V1) checks.push({ name: 'format', status: 'warn', detail: 'format 1 is read but no longer written', fix: 'convert it with: vault upgrade' });
+    const scopeNames = (ids: number[]) => ids.map((id) => header.scopes.find((x) => x.id === id)?.name ?? String(id)).join(', ');
+    const granted = (s: (typeof header.slots)[number]) => (header.scopes.length > 1 ? ` [scopes: ${scopeNames(s.scopes)}]` : '');
+    checks.push({ name: 'key slots', status: 'info', detail: header.slots.map((s) => `${describeSlot(s)}${granted(s)}`).join('; ') });
     // An unlock kept by `vault unlock --for`: the vault opens for any process of this user now.
     const cached = ctx.unlocker.cache?.read(Buffer.from(header.vaultId).toString('hex'));
     if (cached) {

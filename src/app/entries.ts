@@ -8,6 +8,7 @@ import { VaultConfig, VaultDoc } from '../domain/document';
 import { unknownNameHints } from '../domain/suggest';
 import { recordRelease } from './audit-writer';
 import type { AppContext } from './ports';
+import { scopeIdByName } from './scopes';
 import { mutate, openSession } from './session';
 
 export interface EntryMeta {
@@ -108,13 +109,14 @@ function warnPastExpiry(ctx: AppContext, e: Entry, meta: EntryMeta): void {
 }
 
 /** `secretsChecked`: the caller has run validateSecrets and shown its warnings already. */
-export async function addEntry(ctx: AppContext, name: string, exchange: ExchangeId, meta: EntryMeta, secrets: Record<string, Secret>, secretsChecked = false): Promise<Entry> {
+export async function addEntry(ctx: AppContext, name: string, exchange: ExchangeId, meta: EntryMeta, secrets: Record<string, Secret>, opts: { secretsChecked?: boolean; scope?: string } = {}): Promise<Entry> {
   const entry = buildEntry(name, exchange, meta, secrets, ctx.clock.now());
-  if (!secretsChecked) for (const w of validateSecrets(exchange, secrets)) ctx.notices.warn(w);
+  if (!opts.secretsChecked) for (const w of validateSecrets(exchange, secrets)) ctx.notices.warn(w);
   warnPastExpiry(ctx, entry, meta);
   return mutate(ctx, (s) => {
     if (s.doc.entries.has(name)) throw new UsageError(`an entry named "${name}" already exists`, ['change it with: vault edit, or pick another name']);
     s.doc.entries.set(name, entry);
+    if (opts.scope) s.scopeOf.set(name, scopeIdByName(s.header, opts.scope));
     return entry;
   });
 }

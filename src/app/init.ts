@@ -29,7 +29,7 @@ export async function initVault(ctx: AppContext, kdf: KdfParams, source: Passphr
     const doc = emptyDoc();
     doc.auditHead = { seq: 0, mac: GENESIS_MAC };
     for (const w of createVaultFile(ctx.vaultPath, sealFile(header, dataKey, serializeDoc(doc))).warnings) ctx.notices.warn(w);
-    writeGenesisHead(ctx.vaultPath, dataKey);
+    writeGenesisHead(ctx.vaultPath, dataKey.primary);
   } finally {
     lock.release();
   }

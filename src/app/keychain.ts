@@ -14,10 +14,10 @@ import { mutate, openSession } from './session';
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 /** Stores a new keychain key and returns the slot that it opens; the caller puts it in the header. */
-export async function newKeychainSlot(keychain: Keychain, header: Header, dataKey: Uint8Array): Promise<KeychainSlot> {
+export async function newKeychainSlot(keychain: Keychain, header: Header, keys: Map<number, Uint8Array>): Promise<KeychainSlot> {
   const key = randomBytes(32);
   try {
-    const slot = makeKeychainSlot(header.vaultId, dataKey, key);
+    const slot = makeKeychainSlot(header, keys, key);
     await keychain.write(keychainAccount(header.vaultId, slot), key);
     return slot;
   } finally {
@@ -28,7 +28,7 @@ export async function newKeychainSlot(keychain: Keychain, header: Header, dataKe
 export async function enableKeychain(ctx: AppContext, keychain: Keychain): Promise<{ replaced: boolean }> {
   // The passphrase proves the right to add a way in; the keychain itself cannot.
   const pinned = { ...ctx, unlocker: ctx.unlocker.withPassphrase(await ctx.unlocker.passphrase()) };
-  const { dataKey } = await openSession(pinned);
+  const { dataKey, keys } = await openSession(pinned);
   // Recorded before the key goes into the keychain (a release): if the record cannot be
   // written, nothing happens; once the vault is written, nothing after it can undo it.
   await recordRelease(ctx, dataKey, { cmd: 'keychain-enable' });
@@ -37,11 +37,11 @@ export async function enableKeychain(ctx: AppContext, keychain: Keychain): Promi
   try {
     old = await mutate(pinned, async (s) => {
       const previous = keychainSlotOf(s.header);
-      const slot = await newKeychainSlot(keychain, s.header, s.dataKey);
+      const slot = await newKeychainSlot(keychain, s.header, s.keys);
       added = { account: keychainAccount(s.header.vaultId, slot) };
       s.header.slots = [...s.header.slots.filter((x) => x.type !== 'keychain'), slot];
       return previous && keychainAccount(s.header.vaultId, previous);
-    }, dataKey);
+    }, keys);
   } catch (err) {
     // The vault was not changed: do not leave a key behind that opens nothing.
     if (added) await keychain.remove(added.account).catch(() => false);

@@ -2,6 +2,7 @@
 // the data key, and so the body and any keychain slot, stay as they are.
 import { kdfReady } from '../crypto/kdf';
 import { KdfParams } from '../format/limits';
+import { randomBytes } from '../crypto/random';
 import { makePassphraseSlot, passphraseSlotOf } from '../format/seal';
 import { newPassphrase } from './passphrase';
 import { AppContext, PassphraseSource } from './ports';
@@ -21,14 +22,14 @@ export async function changePassphrase(ctx: AppContext, input: PasswdInput): Pro
   const current = await ctx.unlocker.passphrase();
   const pinned = { ...ctx, unlocker: ctx.unlocker.withPassphrase(current) };
   // Check the current passphrase before asking for a new one.
-  const { dataKey } = await openSession(pinned);
+  const { keys } = await openSession(pinned);
   await kdfReady();
   const next = input.keepPassphrase ? current : await newPassphrase(input.newSource, ctx.unlocker.prompter, ctx.notices, { allowWeak: Boolean(input.allowWeakPassphrase), flags: ['--new-passphrase-file', '--new-passphrase-fd'] });
   return mutate(pinned, (s) => {
     const old = passphraseSlotOf(s.header);
     const kdf = input.kdf ?? old.kdf;
-    const slot = makePassphraseSlot(s.header.vaultId, s.dataKey, next, kdf);
+    const slot = makePassphraseSlot(s.header, s.keys, next, kdf, randomBytes, old.scopes);
     s.header.slots = s.header.slots.map((x) => (x === old ? slot : x));
     return kdf;
-  }, dataKey);
+  }, keys);
 }

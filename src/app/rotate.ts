@@ -74,7 +74,7 @@ async function revokeOld(ctx: AppContext, s: Session, e: Entry, old: Version): P
     throw new RotationError(`${e.name}: the new key is stored, but the revoke hook failed (${why}); the old key is still valid`, ['it is retried by: vault rotate --due', 'or revoke it by hand, then: vault rotate ' + e.name + ' --revoked']);
   }
   try {
-    await mutate(ctx, (s2) => markRevoked(findEntry(s2.doc, e.name), old.n, ctx.clock.now()), s.dataKey);
+    await mutate(ctx, (s2) => markRevoked(findEntry(s2.doc, e.name), old.n, ctx.clock.now()), s.keys);
   } catch (err) {
     if (!(err instanceof VaultError)) throw err;
     // The rotation itself is committed: say so, and what is left, rather than only the failure.
@@ -104,7 +104,7 @@ export async function rotateWithHook(ctx: AppContext, name: string, opened?: Ses
   const { retired, entry } = await mutate(ctx, (s2) => {
     const e2 = findEntry(s2.doc, name);
     return { retired: activate(e2, fresh, ctx.clock.now(), keepOf(s2), revokeHook), entry: e2 };
-  }, s.dataKey);
+  }, s.keys);
   await revokeOld(ctx, s, entry, retired);
   return { version: entry.version ?? 1, revoked: revokeHook };
 }

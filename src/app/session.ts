@@ -1,24 +1,45 @@
 // Opening a vault and writing it back. Writers hold the lock across read-modify-write, so
-// two commands never lose each other's changes.
-import { decodeFile, decodeHead, FileHead, HEAD_BYTES, Header } from '../format/header';
-import { openBody, sealFile } from '../format/seal';
-import { parseDoc, serializeDoc, VaultDoc } from '../domain/document';
+// two commands never lose each other's changes. Format v1 is read whole; format v2 is read
+// part by part (header, the scope indexes, then only the records used) and written back with
+// the records of untouched entries copied as they were.
+import { checkLayout, decodeFile, decodeHead, DEFAULT_SCOPE, FileHead, HEAD_BYTES, Header, ParsedFile } from '../format/header';
+import { FORMAT_V1 } from '../format/limits';
+import { openBody, openV2, VaultKeys } from '../format/seal';
+import { buildFile, ENTRY_ID_BYTES, EntryToWrite, OpenedV2, Reader } from '../format/v2';
+import { randomBytes } from '../crypto/random';
+import { emptyDoc, parseDoc, serializeDoc, VaultDoc } from '../domain/document';
 import { acquireLock } from '../storage/lock';
 import { lockPath } from '../storage/paths';
-import { readVaultBytes, readVaultStart, writeVaultBytes } from '../storage/vault-store';
-import { AuthError } from '../errors';
+import { openVaultReader, readVaultBytes, readVaultStart, writeVaultBytes } from '../storage/vault-store';
+import { AuthError, UpgradeNeededError } from '../errors';
 import { alert } from './alerts';
 import { auditHead, chainPending, recordFailedUnlock } from './audit-writer';
 import type { AppContext } from './ports';
 
 export interface Session {
   header: Header;
+  /** The default scope's key (v1: the data key): the root of the audit key. */
   dataKey: Uint8Array;
+  /** Every scope key the unlocking slot gave. */
+  keys: VaultKeys;
   doc: VaultDoc;
+  /** v2: the file as read, whose untouched records a write copies. */
+  v2?: OpenedV2;
+  /** v2: entries to place in a scope other than where they are (or the default, when new). */
+  scopeOf: Map<string, number>;
 }
 
-/** Unlocks the data key of a file's header; a failed unlock goes into the audit log. */
-async function unlockHead(ctx: AppContext, head: FileHead): Promise<Uint8Array> {
+const te = new TextEncoder();
+const td = new TextDecoder();
+
+export const UPGRADE_HINTS = ['convert it once with: vault upgrade (it keeps a verified copy of the old file as vault.exv.v1.bak)'];
+
+function refuseV1(header: Header): void {
+  if (header.version === FORMAT_V1) throw new UpgradeNeededError('this vault is in format 1, which this exvault reads but no longer writes', UPGRADE_HINTS);
+}
+
+/** Unlocks the keys of a file's header; a failed unlock goes into the audit log. */
+async function unlockHead(ctx: AppContext, head: FileHead): Promise<VaultKeys> {
   try {
     return await ctx.unlocker.dataKey(head);
   } catch (err) {
@@ -38,45 +59,112 @@ async function reportFailedUnlocks(ctx: AppContext, dataKey: Uint8Array, session
   await alert(ctx, session(), 'unlock-failed', { attempts: failed, first });
 }
 
+/** The document of a parsed file: v1 opened whole; v2 its meta record, entries left sealed.
+ *  A v2 file may come as its head and a positioned reader instead of its bytes. */
+export function sessionOf(parsed: ParsedFile | (FileHead & { read: Reader }), keys: VaultKeys): Session {
+  if (parsed.header.version === FORMAT_V1) {
+    return { header: parsed.header, dataKey: keys.primary, keys, doc: parseDoc(openBody(parsed as ParsedFile, keys)), scopeOf: new Map() };
+  }
+  const v2 = 'read' in parsed ? openV2(parsed, keys, parsed.read) : openV2(parsed, keys);
+  const doc = keys.has(DEFAULT_SCOPE) ? parseDoc(v2.meta()) : emptyDoc();
+  doc.entries.attach({
+    has: (name) => v2.find(name) !== null,
+    line: (name) => {
+      const at = v2.find(name)!;
+      return td.decode(v2.line(at.scope, at.row));
+    },
+    names: () => v2.openScopes().flatMap((s) => v2.index(s).names()),
+  });
+  return { header: parsed.header, dataKey: keys.primary, keys, doc, v2, scopeOf: new Map() };
+}
+
+/** The file to open: format 2 by positioned reads (the header, then only the parts used). */
+function readForOpen(ctx: AppContext): ParsedFile | (FileHead & { read: Reader }) {
+  const reader = openVaultReader(ctx.vaultPath, ctx.store);
+  const head = decodeHead(reader.read(0, Math.min(HEAD_BYTES, reader.size)));
+  if (head.header.version === FORMAT_V1) return decodeFile(reader.read(0, reader.size));
+  checkLayout(head.header, reader.size);
+  return { header: head.header, read: (off, len) => reader.read(off, len) };
+}
+
 export async function openSession(ctx: AppContext): Promise<Session> {
-  const parsed = decodeFile(readVaultBytes(ctx.vaultPath, ctx.store));
-  const dataKey = await unlockHead(ctx, parsed);
-  const s = { header: parsed.header, dataKey, doc: parseDoc(openBody(parsed, dataKey)) };
-  await reportFailedUnlocks(ctx, dataKey, () => s);
+  const parsed = readForOpen(ctx);
+  const keys = await unlockHead(ctx, parsed);
+  const s = sessionOf(parsed, keys);
+  await reportFailedUnlocks(ctx, s.dataKey, () => s);
   return s;
 }
 
 /**
- * The data key alone, for writers (and for commands that unlock before asking for anything):
+ * The keys alone, for writers (and for commands that unlock before asking for anything):
  * unlocking needs only the header, and writers read the whole file under the lock anyway, so
  * reading and decoding the body here too would only double the cost on a large vault. The
- * unlocker keeps the key, so a later open asks for nothing.
+ * unlocker keeps the keys, so a later open asks for nothing. A vault this exvault does not
+ * write is refused here, before anything is asked.
  */
-export async function unlockForWrite(ctx: AppContext): Promise<Uint8Array> {
-  const dataKey = await unlockHead(ctx, decodeHead(readVaultStart(ctx.vaultPath, HEAD_BYTES, ctx.store)));
-  await reportFailedUnlocks(ctx, dataKey, () => reread(ctx, dataKey));
-  return dataKey;
+export async function unlockForWrite(ctx: AppContext): Promise<VaultKeys> {
+  const head = decodeHead(readVaultStart(ctx.vaultPath, HEAD_BYTES, ctx.store));
+  refuseV1(head.header);
+  const keys = await unlockHead(ctx, head);
+  await reportFailedUnlocks(ctx, keys.primary, () => reread(ctx, keys));
+  return keys;
 }
 
-/** Re-reads the file with a data key already in hand: no key derivation, no prompt. */
-function reread(ctx: AppContext, dataKey: Uint8Array): Session {
-  const parsed = decodeFile(readVaultBytes(ctx.vaultPath, ctx.store));
-  return { header: parsed.header, dataKey, doc: parseDoc(openBody(parsed, dataKey)) };
+/** Re-reads the file with keys already in hand: no key derivation, no prompt. */
+function reread(ctx: AppContext, keys: VaultKeys): Session {
+  return sessionOf(decodeFile(readVaultBytes(ctx.vaultPath, ctx.store)), keys);
+}
+
+/** The entries to write: records of untouched entries copied, changed ones sealed anew. */
+function entriesToWrite(s: Session): EntryToWrite[] {
+  const out: EntryToWrite[] = [];
+  const { entries } = s.doc;
+  const v2 = s.v2;
+  if (v2) {
+    for (const scope of v2.openScopes()) {
+      for (const row of v2.index(scope).rows()) {
+        if (entries.touched(row.name) || (s.scopeOf.get(row.name) ?? scope) !== scope) continue;
+        // Copied with its commitment from the index: a damaged record stays detectable.
+        out.push({ name: row.name, scope, id: row.id, gen: row.gen, sealed: v2.raw(row), commit: row.commit });
+      }
+    }
+  }
+  const inMemory = new Set(entries.inMemory());
+  for (const [name, scope] of s.scopeOf) if (entries.untouched(name) && scope !== v2?.find(name)?.scope) inMemory.add(name);
+  for (const name of inMemory) {
+    const line = te.encode(entries.lineOf(name));
+    const was = v2?.find(name);
+    const scope = s.scopeOf.get(name) ?? was?.scope ?? DEFAULT_SCOPE;
+    if (was && was.scope === scope && Buffer.from(v2!.line(was.scope, was.row)).equals(Buffer.from(line))) {
+      out.push({ name, scope, id: was.row.id, gen: was.row.gen, sealed: v2!.sealed(was.row) });
+    } else {
+      // Same id for the entry's life; a new generation each time its record is sealed again.
+      out.push({ name, scope, id: was?.row.id ?? randomBytes(ENTRY_ID_BYTES), gen: was ? was.row.gen + 1 : 1, line });
+    }
+  }
+  return out;
+}
+
+/** The file bytes of a session: the whole v2 file, re-sealing only what changed. */
+export function sealSession(s: Session): Uint8Array {
+  refuseV1(s.header);
+  const meta = serializeDoc({ ...s.doc, entries: emptyDoc().entries });
+  return buildFile(s.header, s.keys, meta, entriesToWrite(s), randomBytes);
 }
 
 export async function saveSession(ctx: AppContext, s: Session): Promise<void> {
   const head = auditHead(ctx);
   if (head) s.doc.auditHead = head;
   // After the rename the change is made: what could not be finished (syncing the folder) is a warning.
-  for (const w of writeVaultBytes(ctx.vaultPath, sealFile(s.header, s.dataKey, serializeDoc(s.doc)), ctx.store).warnings) ctx.notices.warn(w);
+  for (const w of writeVaultBytes(ctx.vaultPath, sealSession(s), ctx.store).warnings) ctx.notices.warn(w);
 }
 
 /**
  * Runs fn on a freshly read vault under the writer lock, then saves what fn changed.
- * Unlocking (the slow KDF, or a person typing) happens before the lock is taken; the data
- * key never changes for a vault, so the re-read under the lock needs no second unlock.
+ * Unlocking (the slow KDF, or a person typing) happens before the lock is taken; the keys
+ * never change for a vault, so the re-read under the lock needs no second unlock.
  */
-export async function mutate<T>(ctx: AppContext, fn: (s: Session) => T | Promise<T>, unlockedKey?: Uint8Array): Promise<T> {
+export async function mutate<T>(ctx: AppContext, fn: (s: Session) => T | Promise<T>, unlockedKey?: VaultKeys): Promise<T> {
   return underWriteLock(
     ctx,
     async (s) => {
@@ -89,11 +177,13 @@ export async function mutate<T>(ctx: AppContext, fn: (s: Session) => T | Promise
 }
 
 /** As mutate, but fn saves the session itself (saveSession), as part of a larger change. */
-export async function underWriteLock<T>(ctx: AppContext, fn: (s: Session) => T | Promise<T>, unlockedKey?: Uint8Array): Promise<T> {
-  const dataKey = unlockedKey ?? (await unlockForWrite(ctx));
+export async function underWriteLock<T>(ctx: AppContext, fn: (s: Session) => T | Promise<T>, unlockedKey?: VaultKeys): Promise<T> {
+  const keys = unlockedKey ?? (await unlockForWrite(ctx));
   const lock = await acquireLock(lockPath(ctx.vaultPath));
   try {
-    return await fn(reread(ctx, dataKey));
+    const s = reread(ctx, keys);
+    refuseV1(s.header);
+    return await fn(s);
   } finally {
     lock.release();
   }

@@ -84,7 +84,12 @@ export interface UnlockedFor {
 export async function unlockFor(ctx: AppContext, cache: UnlockCache, seconds: number): Promise<UnlockedFor> {
   const fresh = { ...ctx, unlocker: ctx.unlocker.withoutCache() };
   const s = await openSession(fresh);
-  cache.store(Buffer.from(s.header.vaultId).toString('hex'), s.dataKey, seconds);
+  const keys = s.keys.toBytes();
+  try {
+    cache.store(Buffer.from(s.header.vaultId).toString('hex'), keys, seconds);
+  } finally {
+    memzero(keys);
+  }
   return { seconds, until: new Date(ctx.clock.now().getTime() + seconds * 1000), where: cache.where };
 }
 

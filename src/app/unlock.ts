@@ -1,24 +1,23 @@
 // The unlock ladder (DESIGN.md): an explicit passphrase source, then an unlock cached by
-// `vault unlock --for` (kernel keyring), then the OS keychain slot, then a prompt on a
-// terminal. With none of them it fails at once, naming the ways.
+// `vault unlock --for` (kernel keyring), then the slots that open without asking anyone (the
+// OS keychain), then a prompt on a terminal. With none of them it fails at once, naming the ways.
 import { CorruptError, KeychainError, NeedTerminalError } from '../errors';
 import { memzero } from '../crypto/memzero';
-import { argon2idInWorker, kdfReady } from '../crypto/kdf';
-import { FileHead } from '../format/header';
+import { FileHead, Slot } from '../format/header';
 import { describeKdf, kdfProblem, unusuallyExpensive } from '../format/limits';
-import { keychainSlotOf, passphraseSlotOf, unwrapWithKeychainKey, unwrapWithPassphrase, unwrapWithPassphraseUsing } from '../format/seal';
-import { keychainAccount } from './keychain-item';
+import { passphraseSlotOf, unwrapSlot, unwrapWithPassphrase, unwrapWithPassphraseUsing, VaultKeys } from '../format/seal';
+import { KeyMeans, SlotKind, slotKinds } from '../format/slots/registry';
+import { MISSING_ITEM } from '../format/slots/keychain';
+import { argon2idInWorker, kdfReady } from '../crypto/kdf';
 import { Keychain, Notices, PassphraseSource, Prompter, UnlockCache } from './ports';
 
 const PASSPHRASE_HINT = 'give the passphrase with --passphrase-file PATH, --passphrase-fd N or EXVAULT_PASSPHRASE_FILE';
 
-const MISSING_ITEM = "the keychain answered without the vault's item: the keyring daemon may have been restarted, locked or reset (or the item was deleted, or this vault was copied from another machine)";
-
 export const UNLOCK_HINTS = [
   PASSPHRASE_HINT,
   'or enable the OS keychain once with: vault keychain enable',
-  'or run the command in a terminal to be asked for it',
   'or unlock for a while with: vault unlock --for 8h',
+  'or run the command in a terminal to be asked for it',
 ];
 
 export interface UnlockOptions {
@@ -31,9 +30,9 @@ export interface UnlockOptions {
 }
 
 export class Unlocker {
-  /** Data keys already unlocked in this process, by vault id: a vault's data key never changes,
+  /** Keys already unlocked in this process, by vault id: a vault's scope keys never change,
    *  so a command that opens the vault twice asks once. */
-  private readonly known = new Map<string, Uint8Array>();
+  private readonly known = new Map<string, VaultKeys>();
 
   constructor(private readonly opts: UnlockOptions) {}
 
@@ -71,7 +70,8 @@ export class Unlocker {
     throw new NeedTerminalError('the vault is locked and no passphrase was given', UNLOCK_HINTS);
   }
 
-  async dataKey(parsed: FileHead): Promise<Uint8Array> {
+  /** The scope keys a slot of the file opens (v1: the data key as scope 0), by the ladder. */
+  async dataKey(parsed: FileHead): Promise<VaultKeys> {
     const id = Buffer.from(parsed.header.vaultId).toString('hex');
     const cached = this.known.get(id);
     if (cached) return cached;
@@ -79,13 +79,22 @@ export class Unlocker {
       // Before the keychain: someone unlocked for a while on purpose, and it answers without D-Bus.
       const fromCache = this.opts.cache?.read(id);
       if (fromCache) {
-        this.known.set(id, fromCache);
-        return fromCache;
+        const keys = VaultKeys.fromBytes(fromCache);
+        memzero(fromCache);
+        if (keys) {
+          this.known.set(id, keys);
+          return keys;
+        }
       }
-      const fromKeychain = await this.viaKeychain(parsed);
-      if (fromKeychain) {
-        this.known.set(id, fromKeychain);
-        return fromKeychain;
+      // Slots that open without asking anyone, in the registry's ladder order.
+      for (const kind of slotKinds().filter((k) => k.automatic)) {
+        for (const slot of parsed.header.slots.filter((s) => s.type === kind.name)) {
+          const keys = await this.viaAutomatic(parsed, kind, slot);
+          if (keys) {
+            this.known.set(id, keys);
+            return keys;
+          }
+        }
       }
     }
     // A hostile header is refused before the passphrase is asked and before libsodium loads.
@@ -98,7 +107,7 @@ export class Unlocker {
     }
     // With a person waiting on a terminal, derive in a worker (which loads its own libsodium)
     // so the spinner turns; otherwise here, loading libsodium only now.
-    let key: Uint8Array;
+    let key: VaultKeys;
     if (this.opts.prompter) {
       key = await this.opts.prompter.busy('Unlocking the vault', () => unwrapWithPassphraseUsing(parsed, pass, argon2idInWorker));
     } else {
@@ -110,26 +119,21 @@ export class Unlocker {
   }
 
   /**
-   * Step 2 of the ladder. Returns null when the vault has no keychain slot, or when the
-   * keychain failed and a terminal can ask for the passphrase instead (said once, with why).
-   * Without a terminal a keychain failure is final: exit 6, never a weaker fallback.
+   * Step 2 of the ladder (the keychain; later a host identity). Returns null when the means
+   * are missing, or when they failed and a terminal can ask for the passphrase instead (said
+   * once, with why). Without a terminal a failure is final: never a weaker fallback.
    */
-  private async viaKeychain(parsed: FileHead): Promise<Uint8Array | null> {
-    const slot = keychainSlotOf(parsed.header);
-    if (!slot || !this.opts.keychain) return null;
+  private async viaAutomatic(parsed: FileHead, kind: SlotKind, slot: Slot): Promise<VaultKeys | null> {
+    const keychain = this.opts.keychain;
+    const means: KeyMeans = keychain ? { keychainRead: (account) => keychain.read(account) } : {};
     let problem: KeychainError;
     try {
-      const key = await this.opts.keychain.read(keychainAccount(parsed.header.vaultId, slot));
-      if (key) {
-        const dataKey = unwrapWithKeychainKey(parsed, key);
-        memzero(key);
-        if (dataKey) return dataKey;
-        problem = new KeychainError("the vault's keychain item does not open it (it was replaced, or this is another copy of the vault)");
-      } else {
-        // The Secret Service answered, without the item: most often a keyring daemon restarted
-        // (or reset) without the user's keyring; also a deleted item or a copied vault.
-        problem = new KeychainError(MISSING_ITEM);
-      }
+      const kek = await kind.kek(slot, parsed.header.vaultId, means);
+      if (!kek) return null;
+      const keys = unwrapSlot(parsed.header, slot, kek);
+      memzero(kek);
+      if (keys) return keys;
+      problem = new KeychainError(kind.stale ?? `the vault's ${kind.name} slot does not open it`);
     } catch (err) {
       if (!(err instanceof KeychainError)) throw err;
       problem = err;

@@ -24,6 +24,8 @@ import { registerKeychain } from './commands/keychain';
 import { registerDoctor } from './commands/doctor';
 import { registerList } from './commands/list';
 import { registerPasswd } from './commands/passwd';
+import { registerScope } from './commands/scope';
+import { registerUpgrade } from './commands/upgrade';
 import { registerProfile } from './commands/profile';
 import { registerRename } from './commands/rename';
 import { registerRm } from './commands/rm';
@@ -64,7 +66,7 @@ export function buildProgram(invocation: Invocation = { childArgv: [], status: E
     const dashes = [...action.args, ...Object.values(action.opts()), g.passphraseFile].filter((v) => v === '-').length;
     if (dashes > 1) throw new UsageError('"-" (standard input) is given twice, and it can be read only once', ['give one of them a file']);
   });
-  for (const register of [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerUnlock, registerDoctor, registerExec, registerProfile, registerInject, registerAudit, registerConfig, registerCheck, registerRotate, registerVersions, registerGenerate, registerExport, registerImport, registerBackup, registerScan, registerCompletion]) {
+  for (const register of [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerUnlock, registerDoctor, registerExec, registerProfile, registerInject, registerAudit, registerConfig, registerCheck, registerRotate, registerVersions, registerGenerate, registerExport, registerImport, registerBackup, registerScan, registerUpgrade, registerScope, registerCompletion]) {
     register(program, invocation);
   }
   const quiet = (c: Command): void => {

@@ -1,37 +1,53 @@
-// Byte codec for the clear-text part of a vault file (preamble + header), per docs/FORMAT.md.
-// Decoding checks structure only; the KDF bounds are checked by the caller before any derivation.
+// Byte codec for the clear-text part of a vault file (preamble + header), per docs/FORMAT.md,
+// for format v1 (one sealed body) and v2 (scopes, a table of contents, records sealed one by
+// one). Decoding checks structure only; KDF bounds are checked by the caller before deriving.
+// Slot payloads are read and written by their types (slots/registry.ts).
 import { CorruptError } from '../errors';
 import { NONCE_BYTES, TAG_BYTES } from '../crypto/aead';
-import { SALT_BYTES } from '../crypto/kdf';
-import { FORMAT_VERSION, KdfParams, MAGIC, MAX_HEADER_BYTES, MAX_SLOTS, PREAMBLE_BYTES } from './limits';
+import { FORMAT_V1, FORMAT_VERSION, MAGIC, MAX_HEADER_BYTES, MAX_HEADER_BYTES_V2, MAX_SCOPE_NAME_BYTES, MAX_SCOPES, MAX_SLOTS, PREAMBLE_BYTES } from './limits';
+import { kindByCode, kindOf, Slot, slotCountsOk } from './slots/registry';
+import type { KeychainSlot } from './slots/keychain';
+import type { PassphraseSlot } from './slots/passphrase';
 
 export const VAULT_ID_BYTES = 16;
-export const ITEM_ID_BYTES = 16;
-export const WRAPPED_KEY_BYTES = 32 + TAG_BYTES;
+export const WRITE_ID_BYTES = 16;
+export const SCOPE_KEY_BYTES = 32;
+export const WRAPPED_KEY_BYTES = SCOPE_KEY_BYTES + TAG_BYTES;
+export { ITEM_ID_BYTES } from './slots/keychain';
+export const DEFAULT_SCOPE = 0;
+export const DEFAULT_SCOPE_NAME = 'default';
 
-export const SLOT_PASSPHRASE = 1;
-export const SLOT_KEYCHAIN = 2;
-const PASSPHRASE_PAYLOAD_BYTES = 1 + 4 + 4 + SALT_BYTES;
+export type { KeychainSlot, PassphraseSlot, Slot };
 
-interface SlotCommon {
-  nonce: Uint8Array;
-  wrapped: Uint8Array;
+export interface ScopeDef {
+  id: number;
+  name: string;
 }
-export interface PassphraseSlot extends SlotCommon {
-  type: 'passphrase';
-  kdf: KdfParams;
-  salt: Uint8Array;
+
+/** Where a sealed part lies in the file (absolute offset, length). */
+export interface Span {
+  off: number;
+  len: number;
 }
-export interface KeychainSlot extends SlotCommon {
-  type: 'keychain';
-  itemId: Uint8Array;
+
+/** v2 table of contents: the meta record, and each scope's sealed index (in scope-table order). */
+export interface Toc {
+  meta: Span;
+  indexes: Span[];
 }
-export type Slot = PassphraseSlot | KeychainSlot;
 
 export interface Header {
+  version: number;
   vaultId: Uint8Array;
+  /** v1 only: the body's nonce (new on every write). */
   bodyNonce: Uint8Array;
+  /** v2 only: random on every write; binds the meta record and every index to this one write. */
+  writeId: Uint8Array;
+  /** v1: the default scope alone. */
+  scopes: ScopeDef[];
   slots: Slot[];
+  /** v2 only. */
+  toc: Toc;
 }
 
 /** What unlocking reads: the header with its key slots. */
@@ -41,44 +57,68 @@ export interface FileHead {
 
 export interface ParsedFile {
   header: Header;
-  /** Preamble and header exactly as stored: the body's associated data. */
+  /** Preamble and header exactly as stored: v1's body associated data. */
   aad: Uint8Array;
+  /** v1: the sealed body. v2: everything after the header. */
   body: Uint8Array;
+  /** The whole file (v2 parts are read by absolute offset). */
+  file: Uint8Array;
 }
 
-/** The bytes a slot's payload contributes; also part of the slot's own associated data. */
-export function slotPayload(slot: Slot): Uint8Array {
-  if (slot.type === 'keychain') return slot.itemId;
-  const p = new Uint8Array(PASSPHRASE_PAYLOAD_BYTES);
-  const v = new DataView(p.buffer);
-  // v1 has no lane count: a vault it could not open again is never written.
-  if ((slot.kdf.lanes ?? 1) !== 1) throw new Error('format v1 stores one-lane key derivation only');
-  p[0] = slot.kdf.alg;
-  v.setUint32(1, slot.kdf.opsLimit);
-  v.setUint32(5, slot.kdf.memKiB);
-  p.set(slot.salt, 9);
-  return p;
+export function slotPayload(slot: Slot, version = FORMAT_VERSION): Uint8Array {
+  return kindOf(slot).encode(slot, version);
 }
 
 export function slotTypeCode(slot: Slot): number {
-  return slot.type === 'passphrase' ? SLOT_PASSPHRASE : SLOT_KEYCHAIN;
+  return kindOf(slot).code;
+}
+
+const te = new TextEncoder();
+
+/** The scope table's bytes: also hashed into every index's associated data. */
+export function encodeScopeTable(scopes: ScopeDef[]): Uint8Array {
+  const parts: number[] = [scopes.length];
+  for (const s of scopes) {
+    const name = te.encode(s.name);
+    parts.push((s.id >>> 24) & 255, (s.id >>> 16) & 255, (s.id >>> 8) & 255, s.id & 255, name.length, ...name);
+  }
+  return Uint8Array.from(parts);
+}
+
+function u16(n: number): Uint8Array {
+  return Uint8Array.of((n >>> 8) & 255, n & 255);
+}
+function u32(n: number): Uint8Array {
+  return Uint8Array.of((n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
 }
 
 /** Preamble + header bytes. */
 export function encodeHeader(h: Header): Uint8Array {
-  const parts: Uint8Array[] = [h.vaultId, h.bodyNonce, Uint8Array.of(h.slots.length)];
-  for (const slot of h.slots) {
-    const payload = slotPayload(slot);
-    const head = new Uint8Array(3);
-    head[0] = slotTypeCode(slot);
-    new DataView(head.buffer).setUint16(1, payload.length);
-    parts.push(head, payload, slot.nonce, slot.wrapped);
+  const parts: Uint8Array[] = [];
+  if (h.version === FORMAT_V1) {
+    parts.push(h.vaultId, h.bodyNonce, Uint8Array.of(h.slots.length));
+    for (const slot of h.slots) {
+      const payload = slotPayload(slot, FORMAT_V1);
+      parts.push(Uint8Array.of(slotTypeCode(slot)), u16(payload.length), payload, slot.nonce, slot.wrapped);
+    }
+  } else {
+    parts.push(h.vaultId, h.writeId, encodeScopeTable(h.scopes), Uint8Array.of(h.slots.length));
+    for (const slot of h.slots) {
+      const payload = slotPayload(slot, h.version);
+      parts.push(Uint8Array.of(slotTypeCode(slot)), u16(payload.length), payload, Uint8Array.of(slot.scopes.length), ...slot.scopes.map(u32), slot.nonce, slot.wrapped);
+    }
+    parts.push(u32(h.toc.meta.off), u32(h.toc.meta.len));
+    // One span per scope always (zeros until the writer places the indexes).
+    h.scopes.forEach((_, i) => {
+      const span = h.toc.indexes[i] ?? { off: 0, len: 0 };
+      parts.push(u32(span.off), u32(span.len));
+    });
   }
   const headerLen = parts.reduce((n, p) => n + p.length, 0);
   const out = new Uint8Array(PREAMBLE_BYTES + headerLen);
   const view = new DataView(out.buffer);
   out.set(MAGIC, 0);
-  view.setUint16(8, FORMAT_VERSION);
+  view.setUint16(8, h.version);
   view.setUint32(10, headerLen);
   let off = PREAMBLE_BYTES;
   for (const p of parts) {
@@ -88,9 +128,14 @@ export function encodeHeader(h: Header): Uint8Array {
   return out;
 }
 
+/** The header's length for a given header (table of contents values do not change it). */
+export function headerBytes(h: Header): number {
+  return encodeHeader(h).length;
+}
+
 const malformed = () => new CorruptError('the vault header is malformed', ['restore the backup (vault.exv.bak beside the vault)']);
 
-/** The header from the start of a file, and where the body begins. Never echoes file contents in an error. */
+/** The header from the start of a file, and where it ends. Never echoes file contents in an error. */
 function decodeHeaderAt(file: Uint8Array, withBody: boolean): { header: Header; end: number } {
   if (file.length < MAGIC.length || !MAGIC.every((b, i) => file[i] === b)) {
     throw new CorruptError('not an exvault vault file');
@@ -98,11 +143,11 @@ function decodeHeaderAt(file: Uint8Array, withBody: boolean): { header: Header; 
   if (file.length < PREAMBLE_BYTES) throw new CorruptError('the vault file is truncated');
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   const version = view.getUint16(8);
-  if (version !== FORMAT_VERSION) {
-    throw new CorruptError(`unsupported vault format version ${version}`, [`this exvault reads format version ${FORMAT_VERSION}`]);
+  if (version !== FORMAT_V1 && version !== FORMAT_VERSION) {
+    throw new CorruptError(`unsupported vault format version ${version}`, [`this exvault reads format versions ${FORMAT_V1} and ${FORMAT_VERSION}`]);
   }
   const headerLen = view.getUint32(10);
-  if (headerLen > MAX_HEADER_BYTES) throw malformed();
+  if (headerLen > (version === FORMAT_V1 ? MAX_HEADER_BYTES : MAX_HEADER_BYTES_V2)) throw malformed();
   const end = PREAMBLE_BYTES + headerLen;
   if (file.length < end + (withBody ? TAG_BYTES : 0)) throw new CorruptError('the vault file is truncated');
 
@@ -113,43 +158,100 @@ function decodeHeaderAt(file: Uint8Array, withBody: boolean): { header: Header; 
     off += n;
     return s;
   };
+  const num = (n: 1 | 2 | 4): number => {
+    const b = take(n);
+    let v = 0;
+    for (const x of b) v = v * 256 + x;
+    return v;
+  };
   const vaultId = take(VAULT_ID_BYTES);
-  const bodyNonce = take(NONCE_BYTES);
-  const count = take(1)[0]!;
+  let bodyNonce: Uint8Array = new Uint8Array(0);
+  let writeId: Uint8Array = new Uint8Array(0);
+  let scopes: ScopeDef[] = [{ id: 0, name: DEFAULT_SCOPE_NAME }];
+  if (version === FORMAT_V1) {
+    bodyNonce = take(NONCE_BYTES);
+  } else {
+    writeId = take(WRITE_ID_BYTES);
+    const n = num(1);
+    if (n < 1 || n > MAX_SCOPES) throw malformed();
+    scopes = [];
+    for (let i = 0; i < n; i++) {
+      const id = num(4);
+      const len = num(1);
+      if (len < 1 || len > MAX_SCOPE_NAME_BYTES) throw malformed();
+      let name: string;
+      try {
+        name = new TextDecoder('utf-8', { fatal: true }).decode(take(len));
+      } catch {
+        throw malformed();
+      }
+      if (scopes.some((s) => s.id === id || s.name === name)) throw malformed();
+      scopes.push({ id, name });
+    }
+    if (scopes[0]!.id !== DEFAULT_SCOPE) throw malformed();
+  }
+  const count = num(1);
   if (count < 1 || count > MAX_SLOTS) throw malformed();
   const slots: Slot[] = [];
   for (let i = 0; i < count; i++) {
-    const head = take(3);
-    const type = head[0]!;
-    const len = (head[1]! << 8) | head[2]!;
-    const payload = take(len);
-    const nonce = take(NONCE_BYTES);
-    const wrapped = take(WRAPPED_KEY_BYTES);
-    if (type === SLOT_PASSPHRASE && len === PASSPHRASE_PAYLOAD_BYTES) {
-      const pv = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-      const kdf = { alg: payload[0]!, opsLimit: pv.getUint32(1), memKiB: pv.getUint32(5) };
-      slots.push({ type: 'passphrase', kdf, salt: payload.slice(9), nonce, wrapped });
-    } else if (type === SLOT_KEYCHAIN && len === ITEM_ID_BYTES) {
-      slots.push({ type: 'keychain', itemId: payload, nonce, wrapped });
-    } else {
-      throw malformed();
+    const kind = kindByCode(num(1));
+    const payload = take(num(2));
+    const fields = kind?.decode(payload, version);
+    if (!kind || !fields) throw malformed();
+    let granted = [DEFAULT_SCOPE];
+    if (version !== FORMAT_V1) {
+      const n = num(1);
+      if (n < 1 || n > scopes.length) throw malformed();
+      granted = [];
+      for (let j = 0; j < n; j++) {
+        const id = num(4);
+        if (!scopes.some((s) => s.id === id) || granted.includes(id)) throw malformed();
+        granted.push(id);
+      }
     }
+    const nonce = take(NONCE_BYTES);
+    const wrapped = take(granted.length * SCOPE_KEY_BYTES + TAG_BYTES);
+    slots.push({ ...fields, type: kind.name, scopes: granted, nonce, wrapped });
+  }
+  let toc: Toc = { meta: { off: 0, len: 0 }, indexes: [] };
+  if (version !== FORMAT_V1) {
+    const meta = { off: num(4), len: num(4) };
+    toc = { meta, indexes: scopes.map(() => ({ off: num(4), len: num(4) })) };
   }
   if (off !== end) throw malformed();
-  if (slots.filter((s) => s.type === 'passphrase').length !== 1) throw malformed();
-  if (slots.filter((s) => s.type === 'keychain').length > 1) throw malformed();
-  return { header: { vaultId, bodyNonce, slots }, end };
+  if (!slotCountsOk(slots)) throw malformed();
+  if (version !== FORMAT_V1 && withBody && !tilesFile(toc, end, file.length)) {
+    throw new CorruptError("the vault file's length does not match its table of contents", ['restore the backup (vault.exv.bak beside the vault)']);
+  }
+  return { header: { version, vaultId, bodyNonce, writeId, scopes, slots, toc }, end };
 }
 
-/** Splits a vault file into header and body. */
+/** The writer puts the meta record first after the header and the indexes last: so the file
+ *  ends where the last index ends, and bytes appended or cut off are refused at once. */
+function tilesFile(toc: Toc, headerEnd: number, size: number): boolean {
+  const spans = [toc.meta, ...toc.indexes];
+  if (toc.meta.off !== headerEnd) return false;
+  return spans.every((s) => s.off + s.len <= size) && Math.max(...spans.map((s) => s.off + s.len)) === size;
+}
+
+/** Format 2: refuses a file whose size does not fit its table of contents (a positioned
+ *  reader has not read the file to see). */
+export function checkLayout(header: Header, size: number): void {
+  if (header.version === FORMAT_V1) return;
+  if (!tilesFile(header.toc, encodeHeader(header).length, size)) {
+    throw new CorruptError("the vault file's length does not match its table of contents", ['restore the backup (vault.exv.bak beside the vault)']);
+  }
+}
+
+/** Splits a vault file into header and the rest. */
 export function decodeFile(file: Uint8Array): ParsedFile {
   const { header, end } = decodeHeaderAt(file, true);
   // Views, not copies: the body can be megabytes, and the caller owns the file buffer.
-  return { header, aad: file.subarray(0, end), body: file.subarray(end) };
+  return { header, aad: file.subarray(0, end), body: file.subarray(end), file };
 }
 
 /** Enough of a file's start for decodeHead: the preamble and the largest header. */
-export const HEAD_BYTES = PREAMBLE_BYTES + MAX_HEADER_BYTES;
+export const HEAD_BYTES = PREAMBLE_BYTES + MAX_HEADER_BYTES_V2;
 
 /** The header alone, from the first HEAD_BYTES of a file: what unlocking needs. */
 export function decodeHead(start: Uint8Array): FileHead {

@@ -1,12 +1,18 @@
-// Sizes and KDF bounds of format v1. A header is untrusted until the body authenticates,
+// Sizes and KDF bounds of formats v1 and v2. A header is untrusted until the body authenticates,
 // so every number read from it is checked here before it drives an allocation or the KDF.
 
 export const MAGIC = Uint8Array.from([0x45, 0x58, 0x56, 0x41, 0x55, 0x4c, 0x54, 0x00]); // "EXVAULT\0"
-export const FORMAT_VERSION = 1;
+/** The version written; FORMAT_V1 is still read (and converted by `vault upgrade`). */
+export const FORMAT_VERSION = 2;
+export const FORMAT_V1 = 1;
 export const PREAMBLE_BYTES = 14; // magic(8) + version(2) + header length(4)
 
 export const MAX_HEADER_BYTES = 4096;
+/** v2 headers hold the scope table, slots wrapping up to MAX_SCOPES keys each, and the table of contents. */
+export const MAX_HEADER_BYTES_V2 = 64 * 1024;
 export const MAX_SLOTS = 8;
+export const MAX_SCOPES = 64;
+export const MAX_SCOPE_NAME_BYTES = 64;
 /** A vault larger than this is refused before it is read (10,000 entries with PEM keys fit). */
 export const MAX_FILE_BYTES = 256 * 1024 * 1024;
 
@@ -28,13 +34,13 @@ export function lanesOf(p: KdfParams): number {
   return p.lanes ?? 1;
 }
 
-/** libsodium's presets: interactive, moderate, sensitive. */
-export const KDF_PRESETS = {
+/** Format v1's presets (libsodium's interactive, moderate, sensitive; one lane). */
+export const KDF_PRESETS_V1 = {
   interactive: { alg: KDF_ARGON2ID13, opsLimit: 2, memKiB: (64 * MiB) / 1024 },
   moderate: { alg: KDF_ARGON2ID13, opsLimit: 3, memKiB: (256 * MiB) / 1024 },
   sensitive: { alg: KDF_ARGON2ID13, opsLimit: 4, memKiB: (1024 * MiB) / 1024 },
 } as const satisfies Record<string, KdfParams>;
-export type KdfPreset = keyof typeof KDF_PRESETS;
+export type KdfPreset = keyof typeof KDF_PRESETS_V1;
 export const DEFAULT_KDF: KdfPreset = 'moderate';
 
 /**
@@ -43,9 +49,9 @@ export const DEFAULT_KDF: KdfPreset = 'moderate';
  * the native Argon2id computes in parallel: each guess costs an attacker at least twice the
  * memory x passes of v1's preset of the same name, while the unlock on a 2-core machine takes
  * no longer than v1's through WebAssembly (bench/kdf.mjs measures it; figures in
- * BENCHMARKS.md). MERGER: switch KDF_PRESETS to these once format v2 writes `lanes`.
+ * BENCHMARKS.md). New vaults (format 2) use these.
  */
-export const KDF_PRESETS_V2 = {
+export const KDF_PRESETS = {
   interactive: { alg: KDF_ARGON2ID13, opsLimit: 4, memKiB: (64 * MiB) / 1024, lanes: 4 },
   moderate: { alg: KDF_ARGON2ID13, opsLimit: 6, memKiB: (256 * MiB) / 1024, lanes: 4 },
   sensitive: { alg: KDF_ARGON2ID13, opsLimit: 8, memKiB: (1024 * MiB) / 1024, lanes: 4 },
@@ -79,7 +85,7 @@ export function unusuallyExpensive(p: KdfParams): boolean {
 
 /** Cheaper than the interactive preset: allowed by the format, but only when asked for. */
 export function weakKdf(p: KdfParams): boolean {
-  const i = KDF_PRESETS.interactive;
+  const i = KDF_PRESETS_V1.interactive;
   return p.memKiB < i.memKiB || p.opsLimit < i.opsLimit;
 }
 
@@ -89,8 +95,10 @@ export function describeKdf(p: KdfParams): string {
 }
 
 export function presetName(p: KdfParams): KdfPreset | null {
-  for (const [name, q] of Object.entries(KDF_PRESETS)) {
-    if (q.alg === p.alg && q.opsLimit === p.opsLimit && q.memKiB === p.memKiB && lanesOf(p) === 1) return name as KdfPreset;
+  for (const table of [KDF_PRESETS, KDF_PRESETS_V1]) {
+    for (const [name, q] of Object.entries(table)) {
+      if (q.alg === p.alg && q.opsLimit === p.opsLimit && q.memKiB === p.memKiB && lanesOf(q) === lanesOf(p)) return name as KdfPreset;
+    }
   }
   return null;
 }

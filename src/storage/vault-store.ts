@@ -138,6 +138,48 @@ export function readVaultStart(file: string, bytes: number, opts: StoreOptions =
   }
 }
 
+/** Reads parts of the vault by position (format 2 reads one entry without the whole file). */
+export interface VaultReader {
+  size: number;
+  read(off: number, len: number): Uint8Array;
+}
+
+/**
+ * Opens the vault for positioned reads, after the same checks. The descriptor stays open for
+ * the process's life: later reads see the file as it was opened, even once a writer has
+ * renamed a new one over it.
+ */
+export function openVaultReader(file: string, opts: StoreOptions = {}): VaultReader {
+  checkVaultFile(file, opts);
+  let fd: number;
+  let size: number;
+  try {
+    fd = fs.openSync(file, 'r');
+    size = fs.fstatSync(fd).size;
+  } catch (err) {
+    throw readError(err, file);
+  }
+  if (size > MAX_FILE_BYTES) throw new CorruptError('the vault file is too large');
+  return {
+    size,
+    read(off, len) {
+      if (off + len > size) throw new CorruptError('the vault file is truncated');
+      const buf = Buffer.alloc(len);
+      let got = 0;
+      try {
+        while (got < len) {
+          const n = fs.readSync(fd, buf, got, len - got, off + got);
+          if (n === 0) throw new CorruptError('the vault file is truncated');
+          got += n;
+        }
+      } catch (err) {
+        throw readError(err, file);
+      }
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    },
+  };
+}
+
 /** Creates the vault's folder with mode 0700 when it does not exist yet, and checks it. */
 export function ensureVaultFolder(file: string): void {
   const dir = path.dirname(file);

@@ -14,7 +14,7 @@ import { templateRefs } from '../../src/domain/template';
 import { AuthError, CorruptError, UsageError, VaultError } from '../../src/errors';
 import { decodeFile } from '../../src/format/header';
 import { KDF_ARGON2ID13, KDF_FLOOR, MAGIC } from '../../src/format/limits';
-import { makeKeychainSlot, newVault, openBody, sealFile, unwrapWithKeychainKey } from '../../src/format/seal';
+import { makeKeychainSlot, newVault, openBody, sealFile, unwrapWithKeychainKey, VaultKeys } from '../../src/format/seal';
 import { size, timeLimit } from '../helpers/adversarial';
 
 const CASES = size(10_000, 1_000_000);
@@ -38,7 +38,7 @@ function documented(fn: () => unknown, ...allowed: (new (...a: never[]) => Vault
 }
 
 /** A real vault with two slots and a body holding entries, a profile and config. */
-let real: { file: Uint8Array; dataKey: Uint8Array; keychainKey: Uint8Array; body: Uint8Array };
+let real: { file: Uint8Array; dataKey: VaultKeys; keychainKey: Uint8Array; body: Uint8Array };
 beforeAll(async () => {
   await ready();
   const doc = emptyDoc();
@@ -50,7 +50,7 @@ beforeAll(async () => {
   const body = serializeDoc(doc);
   const v = newVault('fuzz passphrase 1234', { alg: KDF_ARGON2ID13, ...KDF_FLOOR });
   const keychainKey = new Uint8Array(32).fill(7);
-  const header = { ...v.header, slots: [...v.header.slots, makeKeychainSlot(v.header.vaultId, v.dataKey, keychainKey)] };
+  const header = { ...v.header, slots: [...v.header.slots, makeKeychainSlot(v.header, v.dataKey, keychainKey)] };
   real = { file: sealFile(header, v.dataKey, body), dataKey: v.dataKey, keychainKey, body };
 });
 

@@ -4,9 +4,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Sandbox } from '../helpers/cli';
 
-// Offsets of the passphrase slot's KDF fields in a one-slot vault (docs/FORMAT.md):
-// preamble 14, vault id 16, body nonce 24, slot count 1, slot type 1, payload length 2.
-const ALG_AT = 14 + 16 + 24 + 1 + 1 + 2;
+// Offsets of the passphrase slot's KDF fields in a new (format 2) one-slot vault (docs/FORMAT.md):
+// preamble 14, vault id 16, write id 16, scope table 13 (count, id, name length, "default"),
+// slot count 1, slot type 1, payload length 2.
+const ALG_AT = 14 + 16 + 16 + 13 + 1 + 1 + 2;
 const OPS_AT = ALG_AT + 1;
 const MEM_AT = OPS_AT + 4;
 

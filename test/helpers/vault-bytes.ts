@@ -1,15 +1,16 @@
 // In-process vault building and opening for unit tests of the format layer.
 import { ready } from '../../src/crypto/sodium';
 import { decodeFile } from '../../src/format/header';
-import { KDF_ARGON2ID13, KdfParams } from '../../src/format/limits';
+import { FORMAT_VERSION, KDF_ARGON2ID13, KdfParams } from '../../src/format/limits';
 import { newVault, openBody, sealFile, unwrapWithPassphrase } from '../../src/format/seal';
 
 /** The lowest parameters the format accepts: tests run fast without any backdoor. */
 export const TEST_KDF: KdfParams = { alg: KDF_ARGON2ID13, opsLimit: 2, memKiB: 19 * 1024 };
 
-export async function makeVault(passphrase: string, body: string) {
+/** A vault in the format written now (v2), or in format 1 when asked. */
+export async function makeVault(passphrase: string, body: string, version = FORMAT_VERSION) {
   await ready();
-  const v = newVault(passphrase, TEST_KDF);
+  const v = newVault(passphrase, TEST_KDF, undefined, version);
   const file = sealFile(v.header, v.dataKey, new TextEncoder().encode(body));
   return { ...v, file };
 }

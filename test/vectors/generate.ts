@@ -3,9 +3,10 @@
 // generator still reproduces every committed file byte for byte.
 import { createHash } from 'node:crypto';
 import { ready } from '../../src/crypto/sodium';
-import { decodeFile, encodeHeader } from '../../src/format/header';
+import { decodeFile, encodeHeader, PassphraseSlot } from '../../src/format/header';
 import { KDF_ARGON2ID13, KdfParams, PREAMBLE_BYTES } from '../../src/format/limits';
-import { makeKeychainSlot, newVault, Rng, sealFile } from '../../src/format/seal';
+import { addScope, makeKeychainSlot, makePassphraseSlot, newVault, openV2, Rng, sealFile } from '../../src/format/seal';
+import { buildFile, ENTRY_ID_BYTES } from '../../src/format/v2';
 
 export interface Vector {
   name: string;
@@ -38,11 +39,11 @@ export async function generateVectors(): Promise<Vector[]> {
   await ready();
   const rng = fixedRng('exvault-vectors-v1');
   const plain = new TextEncoder().encode(BODY);
-  const v = newVault(PASSPHRASE, KDF, rng);
+  const v = newVault(PASSPHRASE, KDF, rng, 1);
   const good = sealFile(v.header, v.dataKey, plain, rng);
   const keychainKey = rng(32);
-  const two = newVault(PASSPHRASE, KDF, rng);
-  two.header.slots.push(makeKeychainSlot(two.header.vaultId, two.dataKey, keychainKey, rng));
+  const two = newVault(PASSPHRASE, KDF, rng, 1);
+  two.header.slots.push(makeKeychainSlot(two.header, two.dataKey, keychainKey, rng));
   const twoSlots = sealFile(two.header, two.dataKey, plain, rng);
 
   const aadLen = decodeFile(good).aad.length;
@@ -55,7 +56,7 @@ export async function generateVectors(): Promise<Vector[]> {
   const setKdf = (mem: number, ops: number) => {
     const h = decodeFile(good);
     const slot = h.header.slots[0]!;
-    if (slot.type === 'passphrase') slot.kdf = { ...slot.kdf, memKiB: mem, opsLimit: ops };
+    if (slot.type === 'passphrase') (slot as PassphraseSlot).kdf = { ...(slot as PassphraseSlot).kdf, memKiB: mem, opsLimit: ops };
     return new Uint8Array([...encodeHeader(h.header), ...h.body]);
   };
   const version2 = good.slice();
@@ -79,7 +80,94 @@ export async function generateVectors(): Promise<Vector[]> {
     ['kdf_above_cap', { expect: 'corrupt', exit: '5', ...common, comment: '2 GiB' }, setKdf(2 * 1024 * 1024, 2)],
     ['kdf_passes_above_cap', { expect: 'corrupt', exit: '5', ...common, comment: '1000 passes' }, setKdf(19 * 1024, 1000)],
   ];
-  return cases.map(([name, fields, file]) => ({ name, text: render({ case: name, ...fields }, file) }));
+  return [...cases, ...(await v2Cases())].map(([name, fields, file]) => ({ name, text: render({ case: name, ...fields }, file) }));
+}
+
+const LINE_A = '{"name":"binance-main","created":"2026-01-01T00:00:00.000Z","env":{},"exchange":"binance","ips":["203.0.113.7"],"permissions":["reading","spot"],"secrets":{"apiKey":"vectorKey0000000000000000000000000000000000000000000000000000000","apiSecret":"vectorSecret00000000000000000000000000000000000000000000000000000"},"updated":"2026-01-01T00:00:00.000Z"}';
+const LINE_B = LINE_A.replace('binance-main', 'binance-subb').replace(/vectorKey0/, 'vectorKey1');
+const META = '{"audit":{"mac":"0000000000000000000000000000000000000000000000000000000000000000","seq":0},"entries":[],"v":1}';
+const joined = (...lines: string[]) => META.replace('"entries":[]', `"entries":[\n${lines.join(',\n')}\n]`);
+
+/** Format v2 cases, from their own fixed stream so the v1 files above never change. */
+async function v2Cases(): Promise<[string, Record<string, string>, Uint8Array][]> {
+  const rng = fixedRng('exvault-vectors-v2');
+  const te = new TextEncoder();
+  const v = newVault(PASSPHRASE, KDF, rng, 2);
+  addScope(v.header, v.dataKey, 'bots', rng);
+  v.header.slots = [makePassphraseSlot(v.header, v.dataKey, PASSPHRASE, KDF, rng)];
+  const idA = rng(ENTRY_ID_BYTES);
+  const idB = rng(ENTRY_ID_BYTES);
+  const write = (genB: number, lineB = LINE_B): Uint8Array =>
+    buildFile(v.header, v.dataKey, te.encode(META), [
+      { name: 'binance-main', scope: 0, id: idA, gen: 1, line: te.encode(LINE_A) },
+      { name: 'binance-subb', scope: 1, id: idB, gen: genB, line: te.encode(lineB) },
+    ], rng);
+  const older = write(1);
+  const good = write(2);
+  const keychainKey = rng(32);
+  const kc = newVault(PASSPHRASE, KDF, rng, 2);
+  kc.header.slots.push(makeKeychainSlot(kc.header, kc.dataKey, keychainKey, rng));
+  const twoSlots = buildFile(kc.header, kc.dataKey, te.encode(META), [{ name: 'binance-main', scope: 0, id: rng(ENTRY_ID_BYTES), gen: 1, line: te.encode(LINE_A) }], rng);
+
+  const parsed = decodeFile(good);
+  const rows = (file: Uint8Array) => {
+    const o = openV2(decodeFile(file), v.dataKey);
+    return { a: o.index(0).find('binance-main')!, b: o.index(1).find('binance-subb')! };
+  };
+  const r = rows(good);
+  const ro = rows(older);
+  const flip = (at: number) => {
+    const c = good.slice();
+    c[at]! ^= 0x01;
+    return c;
+  };
+  const put = (src: Uint8Array, from: { off: number; len: number }, at: number) => {
+    const c = good.slice();
+    c.set(src.subarray(from.off, from.off + from.len), at);
+    return c;
+  };
+  const withVersion = (n: number) => {
+    const c = good.slice();
+    new DataView(c.buffer).setUint16(8, n);
+    return c;
+  };
+  const withKdf = (edit: (slot: PassphraseSlot) => void) => {
+    const h = decodeFile(good).header;
+    edit(h.slots[0] as PassphraseSlot);
+    return new Uint8Array([...encodeHeader(h), ...decodeFile(good).body]);
+  };
+  const scopeNameAt = PREAMBLE_BYTES + 16 + 16 + 1 + 4 + 1 + 7 + 4 + 1;
+  const common = { passphrase: PASSPHRASE };
+  const both = joined(LINE_A, LINE_B);
+  return [
+    ['v2_success', { expect: 'success', exit: '0', ...common, comment: 'format 2: binance-main in scope default, binance-subb in scope bots (generation 2), one passphrase slot granted both', 'body-json': JSON.stringify(both) }, good],
+    ['v2_success_two_slots', { expect: 'success', exit: '0', ...common, 'keychain-key': Buffer.from(keychainKey).toString('hex'), 'body-json': JSON.stringify(joined(LINE_A)) }, twoSlots],
+    ['v2_wrong_passphrase', { expect: 'auth', exit: '3', passphrase: 'correct horse battery stapler' }, good],
+    ['v2_tampered_vault_id', { expect: 'auth', exit: '3', ...common, comment: 'one bit of the vault id flipped' }, flip(PREAMBLE_BYTES)],
+    ['v2_tampered_write_id', { expect: 'auth', exit: '3', ...common, comment: 'one bit of the write id flipped (binds the meta record and indexes)' }, flip(PREAMBLE_BYTES + 16)],
+    ['v2_tampered_scope_name', { expect: 'auth', exit: '3', ...common, comment: 'one bit of the second scope name flipped (the scope table is hashed into every index)' }, flip(scopeNameAt)],
+    ['v2_tampered_slot', { expect: 'auth', exit: '3', ...common, comment: 'one bit of the wrapped scope keys flipped' }, flip(parsed.aad.length - 8 - 16 - 1)],
+    ['v2_tampered_meta', { expect: 'auth', exit: '3', ...common, comment: 'one bit of the meta record flipped' }, flip(parsed.header.toc.meta.off + 30)],
+    ['v2_tampered_record', { expect: 'auth', exit: '3', ...common, comment: 'one bit of the record of binance-main flipped' }, flip(r.a.off + 30)],
+    ['v2_tampered_index', { expect: 'auth', exit: '3', ...common, comment: 'one bit of the index of scope bots flipped' }, flip(parsed.header.toc.indexes[1]!.off + 30)],
+    ['v2_swapped_records', { expect: 'auth', exit: '3', ...common, comment: 'the two entry records swapped' }, swap(good, r.a, r.b)],
+    ['v2_duplicated_record', { expect: 'auth', exit: '3', ...common, comment: "binance-main's record copied over binance-subb's" }, put(good, r.a, r.b.off)],
+    ['v2_rolled_back_record', { expect: 'auth', exit: '3', ...common, comment: "binance-subb's record from the previous write (generation 1)" }, put(older, ro.b, r.b.off)],
+    ['v2_truncated', { expect: 'corrupt', exit: '5', ...common, comment: 'last byte removed' }, good.slice(0, good.length - 1)],
+    ['v2_appended_byte', { expect: 'corrupt', exit: '5', ...common, comment: 'one byte added at the end' }, new Uint8Array([...good, 0])],
+    ['v2_truncated_header', { expect: 'corrupt', exit: '5', ...common, comment: 'cut inside the header' }, good.slice(0, PREAMBLE_BYTES + 40)],
+    ['v2_unsupported_version', { expect: 'corrupt', exit: '5', ...common, comment: 'format version 3' }, withVersion(3)],
+    ['v2_kdf_lanes', { expect: 'corrupt', exit: '5', ...common, comment: '1000 lanes' }, withKdf((s) => (s.kdf = { ...s.kdf, lanes: 1000 }))],
+    ['v2_kdf_below_floor', { expect: 'corrupt', exit: '5', ...common, comment: '18 MiB' }, withKdf((s) => (s.kdf = { ...s.kdf, memKiB: 18 * 1024 }))],
+  ];
+}
+
+function swap(file: Uint8Array, a: { off: number; len: number }, b: { off: number; len: number }): Uint8Array {
+  if (a.len !== b.len) throw new Error('records of different lengths');
+  const c = file.slice();
+  c.set(file.subarray(a.off, a.off + a.len), b.off);
+  c.set(file.subarray(b.off, b.off + b.len), a.off);
+  return c;
 }
 
 /** Parses a vector file back into its fields and file bytes. */

@@ -15,6 +15,7 @@ export function registerAdd(program: Command): void {
     .option('--from-file <path>', 'read the secret fields as JSON from a file ("-" for standard input)')
     .option('--private-key-file <path>', 'read a PEM private key (Ed25519, RSA, EC) from a file, byte for byte')
     .option('--generate-passphrase', 'generate the API passphrase (OKX, KuCoin, Bitget, Coinbase Exchange) and show it once')
+    .option('--scope <name>', 'put the entry in this scope (see: vault scope)')
     .option('--json', 'print the new entry as JSON');
   addMetaOptions(cmd).addHelpText('after', `
 Examples:
@@ -28,7 +29,7 @@ Secret values are never taken from the command line: it is visible to other user
     const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
     // Options are checked before anything is asked.
     const meta = metaFromOptions(opts);
-    const input = { name, meta, generatePassphrase: Boolean(opts.generatePassphrase), ...(opts.exchange && { exchange: opts.exchange as ExchangeId }) };
+    const input = { name, meta, generatePassphrase: Boolean(opts.generatePassphrase), ...(opts.exchange && { exchange: opts.exchange as ExchangeId }), ...(opts.scope && { scope: opts.scope as string }) };
     const { entry, generated } = await addNewEntry(ctx, input, (exchange, skip) => readSecretFields(exchange, { ...opts, ...(skip.length && { skip }) }, ctx.unlocker.prompter));
     if (opts.json) json(entryJson(entry));
     else done(`added ${entry.name} (${Object.keys(entry.secrets).sort().join(', ')})`);

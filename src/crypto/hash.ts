@@ -1,0 +1,11 @@
+// SHA-256, for commitments to sealed records (format v2 index) and the scope table.
+import { createHash } from 'node:crypto';
+
+export const HASH_BYTES = 32;
+
+export function sha256(...parts: Uint8Array[]): Uint8Array {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  const d = h.digest();
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+}

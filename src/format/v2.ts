@@ -1,0 +1,328 @@
+// Format v2's sealed parts (docs/FORMAT.md): a meta record, one record per entry, and per
+// scope an index of its entries. Each is XChaCha20-Poly1305 under its scope's key with
+// associated data that binds it to its place: a record to its vault, scope, entry id and
+// generation; the meta record and each index to the whole header (write id, scopes, slots).
+// Each index row commits to its record's ciphertext, so one record cannot be removed,
+// duplicated, swapped or rolled back unnoticed. A reader opens the index of a scope and only
+// the records it needs.
+import { AuthError, CorruptError } from '../errors';
+import * as aead from '../crypto/aead';
+import { HASH_BYTES, sha256 } from '../crypto/hash';
+import { DEFAULT_SCOPE, encodeHeader, Header, Span, WRITE_ID_BYTES } from './header';
+import { MAX_FILE_BYTES } from './limits';
+
+export type Rng = (n: number) => Uint8Array;
+export type ScopeKeyMap = Map<number, Uint8Array>;
+
+/** Reads `len` bytes at absolute offset `off` of the vault file. */
+export type Reader = (off: number, len: number) => Uint8Array;
+
+export const ENTRY_ID_BYTES = 16;
+const ROW_BYTES = ENTRY_ID_BYTES + 4 + 4 + 4 + HASH_BYTES + 4;
+const INDEX_HEAD_BYTES = 4 + HASH_BYTES;
+
+const te = new TextEncoder();
+const LABEL_ENTRY = te.encode('exvault entry v2\0');
+const LABEL_INDEX = te.encode('exvault index v2\0');
+const LABEL_META = te.encode('exvault meta v2\0');
+
+function u32(n: number): Uint8Array {
+  return Uint8Array.of((n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
+}
+const cat = (...parts: Uint8Array[]): Uint8Array => {
+  const b = Buffer.concat(parts);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+};
+
+export function readerOf(file: Uint8Array): Reader {
+  return (off, len) => {
+    if (off + len > file.length) throw new CorruptError('the vault file is truncated');
+    return file.subarray(off, off + len);
+  };
+}
+
+/** Where an entry is, what it is bound to, and what its ciphertext hashes to. */
+export interface Row {
+  name: string;
+  id: Uint8Array;
+  gen: number;
+  off: number;
+  len: number;
+  commit: Uint8Array;
+}
+
+function entryAd(vaultId: Uint8Array, scope: number, id: Uint8Array, gen: number): Uint8Array {
+  return cat(LABEL_ENTRY, vaultId, u32(scope), id, u32(gen));
+}
+/** The whole header but its table of contents (zeroed): vault id, write id, scope table and
+ *  every slot. Bound into the meta record and each index, so any header change is refused by
+ *  whoever opens the file, whichever slot they came through. */
+function headerDigest(h: Header): Uint8Array {
+  return sha256(encodeHeader({ ...h, toc: { meta: { off: 0, len: 0 }, indexes: h.scopes.map(() => ({ off: 0, len: 0 })) } }));
+}
+function indexAd(h: Header, scope: number, digest = headerDigest(h)): Uint8Array {
+  return cat(LABEL_INDEX, h.vaultId, u32(scope), digest);
+}
+function metaAd(h: Header, digest = headerDigest(h)): Uint8Array {
+  return cat(LABEL_META, h.vaultId, digest);
+}
+
+/** A record: its nonce, then ciphertext and tag. */
+export function sealRecord(key: Uint8Array, plain: Uint8Array, ad: Uint8Array, rng: Rng): Uint8Array {
+  const nonce = rng(aead.NONCE_BYTES);
+  return cat(nonce, aead.seal(key, nonce, plain, ad));
+}
+
+function openRecord(key: Uint8Array, bytes: Uint8Array, ad: Uint8Array): Uint8Array {
+  if (bytes.length < aead.NONCE_BYTES + aead.TAG_BYTES) throw new AuthError();
+  const plain = aead.open(key, bytes.subarray(0, aead.NONCE_BYTES), bytes.subarray(aead.NONCE_BYTES), ad);
+  if (!plain) throw new AuthError();
+  return plain;
+}
+
+export function sealEntry(vaultId: Uint8Array, key: Uint8Array, scope: number, id: Uint8Array, gen: number, line: Uint8Array, rng: Rng): Uint8Array {
+  return sealRecord(key, line, entryAd(vaultId, scope, id, gen), rng);
+}
+
+const bytesCompare = (a: Uint8Array, b: Uint8Array): number => Buffer.compare(a, b);
+
+/** An opened (authenticated) index: rows sorted by name, found by binary search. */
+export class ScopeIndex {
+  readonly count: number;
+  readonly metaCommit: Uint8Array;
+  readonly #plain: Uint8Array;
+  readonly #view: DataView;
+  readonly #names: number;
+
+  constructor(plain: Uint8Array) {
+    if (plain.length < INDEX_HEAD_BYTES) throw new CorruptError('a vault index is malformed');
+    this.#plain = plain;
+    this.#view = new DataView(plain.buffer, plain.byteOffset, plain.byteLength);
+    this.count = this.#view.getUint32(0);
+    this.metaCommit = plain.subarray(4, 4 + HASH_BYTES);
+    this.#names = INDEX_HEAD_BYTES + this.count * ROW_BYTES;
+    if (this.#names > plain.length) throw new CorruptError('a vault index is malformed');
+  }
+
+  #nameBytes(i: number): Uint8Array {
+    const at = INDEX_HEAD_BYTES + i * ROW_BYTES + ROW_BYTES - 4;
+    const start = this.#view.getUint32(at);
+    const end = i + 1 < this.count ? this.#view.getUint32(at + ROW_BYTES) : this.#plain.length - this.#names;
+    if (start > end || this.#names + end > this.#plain.length) throw new CorruptError('a vault index is malformed');
+    return this.#plain.subarray(this.#names + start, this.#names + end);
+  }
+
+  row(i: number): Row {
+    const at = INDEX_HEAD_BYTES + i * ROW_BYTES;
+    const p = this.#plain;
+    return {
+      name: Buffer.from(this.#nameBytes(i)).toString('utf8'),
+      // Views into the index's plaintext, not copies: a write walks every row of 50,000.
+      id: p.subarray(at, at + ENTRY_ID_BYTES),
+      gen: this.#view.getUint32(at + 16),
+      off: this.#view.getUint32(at + 20),
+      len: this.#view.getUint32(at + 24),
+      commit: p.subarray(at + 28, at + 28 + HASH_BYTES),
+    };
+  }
+
+  /** Binary search by the name's UTF-8 bytes. */
+  find(name: string): Row | null {
+    const want = te.encode(name);
+    let lo = 0;
+    let hi = this.count - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = bytesCompare(this.#nameBytes(mid), want);
+      if (c === 0) return this.row(mid);
+      if (c < 0) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return null;
+  }
+
+  names(): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < this.count; i++) out.push(Buffer.from(this.#nameBytes(i)).toString('utf8'));
+    return out;
+  }
+
+  rows(): Row[] {
+    const out: Row[] = [];
+    for (let i = 0; i < this.count; i++) out.push(this.row(i));
+    return out;
+  }
+}
+
+function encodeIndex(rows: Row[], metaCommit: Uint8Array): Uint8Array {
+  const names = rows.map((r) => te.encode(r.name));
+  const nameBytes = names.reduce((n, b) => n + b.length, 0);
+  const out = new Uint8Array(INDEX_HEAD_BYTES + rows.length * ROW_BYTES + nameBytes);
+  const v = new DataView(out.buffer);
+  v.setUint32(0, rows.length);
+  out.set(metaCommit, 4);
+  let nameOff = 0;
+  let at = INDEX_HEAD_BYTES;
+  let n = INDEX_HEAD_BYTES + rows.length * ROW_BYTES;
+  rows.forEach((r, i) => {
+    out.set(r.id, at);
+    v.setUint32(at + 16, r.gen);
+    v.setUint32(at + 20, r.off);
+    v.setUint32(at + 24, r.len);
+    out.set(r.commit, at + 28);
+    v.setUint32(at + 28 + HASH_BYTES, nameOff);
+    out.set(names[i]!, n);
+    n += names[i]!.length;
+    nameOff += names[i]!.length;
+    at += ROW_BYTES;
+  });
+  return out;
+}
+
+/** One entry to write: either its sealed bytes copied from the previous file, or its plaintext line. */
+export interface EntryToWrite {
+  name: string;
+  scope: number;
+  id: Uint8Array;
+  gen: number;
+  /** The record exactly as in the previous file, with its commitment from the previous index
+   *  (carried, not recomputed: a damaged record stays detectably damaged). */
+  sealed?: Uint8Array;
+  commit?: Uint8Array;
+  line?: Uint8Array;
+}
+
+/**
+ * The whole v2 file. Records of unchanged entries are copied verbatim; changed ones are sealed
+ * anew; the meta record and the indexes are sealed on every write under a fresh write id.
+ */
+export function buildFile(header: Header, keys: ScopeKeyMap, meta: Uint8Array, entries: EntryToWrite[], rng: Rng): Uint8Array {
+  header.writeId = rng(WRITE_ID_BYTES);
+  header.toc = { meta: { off: 0, len: 0 }, indexes: header.scopes.map(() => ({ off: 0, len: 0 })) };
+  const headLen = encodeHeader(header).length;
+  const digest = headerDigest(header);
+  const key0 = keys.get(DEFAULT_SCOPE);
+  if (!key0) throw new AuthError();
+  const parts: Uint8Array[] = [];
+  let off = headLen;
+  const put = (b: Uint8Array): Span => {
+    parts.push(b);
+    const s = { off, len: b.length };
+    off += b.length;
+    return s;
+  };
+  const metaSpan = put(sealRecord(key0, meta, metaAd(header, digest), rng));
+  const metaCommit = sha256(parts[0]!);
+  const byScope = new Map<number, Row[]>(header.scopes.map((s) => [s.id, []]));
+  const sorted = entries.map((e) => ({ e, key: Buffer.from(e.name, 'utf8') })).sort((a, b) => bytesCompare(a.key, b.key));
+  for (const { e } of sorted) {
+    const rows = byScope.get(e.scope);
+    const key = keys.get(e.scope);
+    if (!rows || !key) throw new CorruptError(`no such scope ${e.scope}`);
+    const bytes = e.sealed ?? sealEntry(header.vaultId, key, e.scope, e.id, e.gen, e.line!, rng);
+    const span = put(bytes);
+    rows.push({ name: e.name, id: e.id, gen: e.gen, off: span.off, len: span.len, commit: (e.sealed && e.commit) || sha256(bytes) });
+  }
+  const indexes = header.scopes.map((s) => {
+    const key = keys.get(s.id);
+    if (!key) throw new AuthError();
+    const plain = encodeIndex(byScope.get(s.id)!, s.id === DEFAULT_SCOPE ? metaCommit : new Uint8Array(HASH_BYTES));
+    return put(sealRecord(key, plain, indexAd(header, s.id, digest), rng));
+  });
+  header.toc = { meta: metaSpan, indexes };
+  const head = encodeHeader(header);
+  if (head.length !== headLen) throw new Error('header length changed');
+  if (off > MAX_FILE_BYTES) throw new CorruptError('the vault would be too large');
+  return cat(head, ...coalesce(parts));
+}
+
+/** Records copied from one old file lie side by side there: one view per run, not per record
+ *  (a write of 50,000 entries otherwise spends its time copying 50,000 small pieces). */
+function coalesce(parts: Uint8Array[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const p of parts) {
+    const last = out[out.length - 1];
+    if (last && last.buffer === p.buffer && last.byteOffset + last.byteLength === p.byteOffset) {
+      out[out.length - 1] = new Uint8Array(p.buffer, last.byteOffset, last.byteLength + p.byteLength);
+    } else {
+      out.push(p);
+    }
+  }
+  return out;
+}
+
+/** Opening a v2 file part by part, with the scope keys a slot gave. */
+export class OpenedV2 {
+  readonly #indexes = new Map<number, ScopeIndex>();
+  #digest: Uint8Array | undefined;
+
+  readonly header: Header;
+  readonly keys: ScopeKeyMap;
+
+  /** Keeps its own copies of the header and keys: a writer changes its header (slots, scopes)
+   *  while this still reads the file as it was. */
+  constructor(header: Header, keys: ScopeKeyMap, private readonly read: Reader) {
+    this.header = structuredClone(header);
+    this.keys = new Map(keys);
+  }
+
+  /** Scope ids whose key is at hand, in scope-table order. */
+  openScopes(): number[] {
+    return this.header.scopes.filter((s) => this.keys.has(s.id)).map((s) => s.id);
+  }
+
+  index(scope: number): ScopeIndex {
+    let ix = this.#indexes.get(scope);
+    if (ix) return ix;
+    const at = this.header.scopes.findIndex((s) => s.id === scope);
+    const key = this.keys.get(scope);
+    if (at === -1 || !key) throw new AuthError();
+    const span = this.header.toc.indexes[at]!;
+    ix = new ScopeIndex(openRecord(key, this.read(span.off, span.len), indexAd(this.header, scope, this.#headerDigest())));
+    this.#indexes.set(scope, ix);
+    return ix;
+  }
+
+  /** The meta record's plaintext (profiles, config, audit head): needs the default scope. */
+  meta(): Uint8Array {
+    const key = this.keys.get(DEFAULT_SCOPE);
+    if (!key) throw new AuthError();
+    const { off, len } = this.header.toc.meta;
+    const bytes = this.read(off, len);
+    if (!Buffer.from(sha256(bytes)).equals(Buffer.from(this.index(DEFAULT_SCOPE).metaCommit))) throw new AuthError();
+    return openRecord(key, bytes, metaAd(this.header, this.#headerDigest()));
+  }
+
+  #headerDigest(): Uint8Array {
+    this.#digest ??= headerDigest(this.header);
+    return this.#digest;
+  }
+
+  /** Which open scope holds the entry, and its row. */
+  find(name: string): { scope: number; row: Row } | null {
+    for (const scope of this.openScopes()) {
+      const row = this.index(scope).find(name);
+      if (row) return { scope, row };
+    }
+    return null;
+  }
+
+  /** The record's bytes as stored, unchecked: for copying with the row's own commitment. */
+  raw(row: Row): Uint8Array {
+    return this.read(row.off, row.len);
+  }
+
+  /** The record's bytes as stored, after checking them against the index's commitment. */
+  sealed(row: Row): Uint8Array {
+    const bytes = this.read(row.off, row.len);
+    if (!Buffer.from(sha256(bytes)).equals(Buffer.from(row.commit))) throw new AuthError();
+    return bytes;
+  }
+
+  /** The entry's line of the body. */
+  line(scope: number, row: Row): Uint8Array {
+    const key = this.keys.get(scope);
+    if (!key) throw new AuthError();
+    return openRecord(key, this.sealed(row), entryAd(this.header.vaultId, scope, row.id, row.gen));
+  }
+}

@@ -1,0 +1,142 @@
+// Format 2 through the CLI: a format 1 vault is read, refused for writes (exit 5, naming
+// `vault upgrade`), and upgraded with a verified copy of the old file; scopes group entries
+// under their own keys; one entry is read without opening the others.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { decodeFile } from '../../src/format/header';
+import { openV2, unwrapWithPassphrase, VaultKeys } from '../../src/format/seal';
+import { ready } from '../../src/crypto/sodium';
+import { parseVector } from '../vectors/generate';
+import { BINANCE_JSON, OKX_JSON, Sandbox } from '../helpers/cli';
+import { CANARY } from '../helpers/canary';
+
+let sb: Sandbox;
+beforeAll(async () => {
+  await ready();
+  sb = new Sandbox();
+});
+afterAll(() => {
+  sb.assertNoCanary();
+  sb.cleanup();
+});
+
+describe('upgrade from format 1', () => {
+  const vector = parseVector(fs.readFileSync(path.join(__dirname, '../vectors/success.txt'), 'utf8'));
+  let vault: string;
+  let pass: string;
+  let run: (args: string[], input?: string) => ReturnType<Sandbox['run']>;
+  beforeAll(() => {
+    const dir = path.join(sb.root, 'home', 'v1');
+    fs.mkdirSync(dir, { mode: 0o700 });
+    vault = path.join(dir, 'vault.exv');
+    fs.writeFileSync(vault, vector.file, { mode: 0o600 });
+    pass = sb.secretFile('v1.pass', vector.fields.passphrase!);
+    run = (args, input) => sb.run(['--vault', vault, '--passphrase-file', pass, ...args], { ...(input && { input }) });
+  });
+
+  it('reads a format 1 vault, refuses to write it with exit 5 naming vault upgrade, and leaves it as it was', async () => {
+    const list = await run(['list', '--json']);
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.stdout).map((e: { name: string }) => e.name)).toEqual(['binance-main']);
+    const add = await run(['add', 'okx', '--exchange', 'okx'], OKX_JSON);
+    expect(add.code).toBe(5);
+    expect(add.stderr).toMatch(/^vault: error: this vault is in format 1.*\nvault: hint: .*vault upgrade/);
+    expect(fs.readFileSync(vault).equals(Buffer.from(vector.file))).toBe(true);
+  });
+
+  it('upgrade: same entries, format 2 on disk, the v1 copy identical to the old bytes', async () => {
+    const before = JSON.parse((await run(['list', '--json'])).stdout);
+    const up = await run(['upgrade']);
+    expect(up.code).toBe(0);
+    expect(up.stderr + up.stdout).toMatch(/converted to format 2 \(1 entry\)/);
+    expect(fs.readFileSync(`${vault}.v1.bak`).equals(Buffer.from(vector.file))).toBe(true);
+    const bytes = new Uint8Array(fs.readFileSync(vault));
+    expect(decodeFile(bytes).header.version).toBe(2);
+    expect(JSON.parse((await run(['list', '--json'])).stdout)).toEqual(before);
+    const get = await sb.run(['--vault', vault, '--passphrase-file', pass, 'get', 'binance-main', 'apiKey'], { reveals: true });
+    expect(get.code).toBe(0);
+    expect(get.stdout.trim()).toBe('vectorKey0000000000000000000000000000000000000000000000000000000');
+    // Writes work now; a second upgrade has nothing to do.
+    expect((await run(['add', 'okx', '--exchange', 'okx'], OKX_JSON)).code).toBe(0);
+    const again = await run(['upgrade']);
+    expect(again.code).toBe(0);
+    expect(again.stderr + again.stdout).toMatch(/already is in format 2/);
+    expect(fs.readFileSync(`${vault}.v1.bak`).equals(Buffer.from(vector.file))).toBe(true);
+  });
+
+  it('a wrong passphrase upgrades nothing (exit 3)', async () => {
+    const dir = path.join(sb.root, 'home', 'v1b');
+    fs.mkdirSync(dir, { mode: 0o700 });
+    const v = path.join(dir, 'vault.exv');
+    fs.writeFileSync(v, vector.file, { mode: 0o600 });
+    const wrong = sb.secretFile('wrong.pass', 'not the passphrase at all');
+    const r = await sb.run(['--vault', v, '--passphrase-file', wrong, 'upgrade']);
+    expect(r.code).toBe(3);
+    expect(fs.readFileSync(v).equals(Buffer.from(vector.file))).toBe(true);
+    expect(fs.existsSync(`${v}.v1.bak`)).toBe(false);
+  });
+});
+
+describe('scopes and single entries', () => {
+  beforeAll(async () => {
+    await sb.init();
+    expect((await sb.vaultCmd(['add', 'okx-main', '--exchange', 'okx'], { input: OKX_JSON })).code).toBe(0);
+  });
+
+  const keysOf = (): VaultKeys => unwrapWithPassphrase(decodeFile(new Uint8Array(fs.readFileSync(sb.vault))), CANARY.vaultPassphrase);
+  const scopeOfEntry = (name: string): number | undefined => {
+    const parsed = decodeFile(new Uint8Array(fs.readFileSync(sb.vault)));
+    return openV2(parsed, keysOf()).find(name)?.scope;
+  };
+
+  it('scope add, add --scope, scope list, scope set: entries sealed under the scope key', async () => {
+    expect((await sb.vaultCmd(['scope', 'add', 'bots'])).code).toBe(0);
+    expect((await sb.vaultCmd(['scope', 'add', 'bots'])).code).toBe(2);
+    expect((await sb.vaultCmd(['add', 'bin-bot', '--exchange', 'binance', '--scope', 'bots'], { input: BINANCE_JSON })).code).toBe(0);
+    expect((await sb.vaultCmd(['add', 'bin-x', '--exchange', 'binance', '--scope', 'nope'], { input: BINANCE_JSON })).code).toBe(4);
+    expect(scopeOfEntry('bin-bot')).toBe(1);
+    expect(scopeOfEntry('okx-main')).toBe(0);
+    expect([...keysOf().keys()]).toEqual([0, 1]);
+    expect((await sb.vaultCmd(['scope', 'set', 'okx-main', 'bots'])).code).toBe(0);
+    expect(scopeOfEntry('okx-main')).toBe(1);
+    const list = await sb.vaultCmd(['scope', 'list', '--json']);
+    expect(JSON.parse(list.stdout)).toEqual([{ id: 0, name: 'default', entries: 0 }, { id: 1, name: 'bots', entries: 2 }]);
+    expect((await sb.vaultCmd(['scope', 'set', 'okx-main', 'default'])).code).toBe(0);
+    expect(scopeOfEntry('okx-main')).toBe(0);
+    expect(JSON.parse((await sb.vaultCmd(['list', '--json'])).stdout).map((e: { name: string }) => e.name)).toEqual(['bin-bot', 'okx-main']);
+  });
+
+  it("get and exec of one entry open that entry's record only; list opens all and refuses a damaged one", async () => {
+    const bytes = new Uint8Array(fs.readFileSync(sb.vault));
+    const row = openV2(decodeFile(bytes), keysOf()).find('bin-bot')!.row;
+    const damaged = Buffer.from(bytes);
+    damaged[row.off + row.len - 1]! ^= 1;
+    fs.writeFileSync(sb.vault, damaged);
+    try {
+      const get = await sb.vaultCmd(['get', 'okx-main', 'apiKey'], { reveals: true });
+      expect(get.code).toBe(0);
+      expect(get.stdout.trim()).toBe(CANARY.apiKey);
+      const exec = await sb.vaultCmd(['exec', 'okx-main', '--', process.execPath, '-e', 'process.exit(Object.keys(process.env).some((k) => k.startsWith("OKX_")) ? 0 : 9)']);
+      expect(exec.code).toBe(0);
+      expect((await sb.vaultCmd(['get', 'bin-bot', 'apiKey'], { reveals: true })).code).toBe(3);
+      expect((await sb.vaultCmd(['list'])).code).toBe(3);
+    } finally {
+      fs.writeFileSync(sb.vault, bytes);
+    }
+  });
+
+  it('a write copies the records of entries it did not change, byte for byte', async () => {
+    const before = new Uint8Array(fs.readFileSync(sb.vault));
+    const rowB = openV2(decodeFile(before), keysOf()).find('bin-bot')!.row;
+    expect((await sb.vaultCmd(['edit', 'okx-main', '--label', 'changed'])).code).toBe(0);
+    const after = new Uint8Array(fs.readFileSync(sb.vault));
+    const v2 = openV2(decodeFile(after), keysOf());
+    const rowA = v2.find('bin-bot')!.row;
+    expect(Buffer.from(after.subarray(rowA.off, rowA.off + rowA.len)).equals(Buffer.from(before.subarray(rowB.off, rowB.off + rowB.len)))).toBe(true);
+    expect(rowA.gen).toBe(rowB.gen);
+    expect(Buffer.from(rowA.id).equals(Buffer.from(rowB.id))).toBe(true);
+    // The changed entry keeps its id and moves to its next generation.
+    const okx = v2.find('okx-main')!.row;
+    expect(okx.gen).toBeGreaterThan(1);
+  });
+});
