@@ -2,7 +2,7 @@
 import { kdfReady } from '../crypto/kdf';
 import { GENESIS_MAC } from '../domain/audit-chain';
 import { emptyDoc, serializeDoc } from '../domain/document';
-import { KdfParams } from '../format/limits';
+import { KdfParams, lanesOf } from '../format/limits';
 import { newVault, sealFile } from '../format/seal';
 import { acquireLock } from '../storage/lock';
 import { lockPath } from '../storage/paths';
@@ -16,7 +16,11 @@ import { AppContext, Keychain, PassphraseSource } from './ports';
 export async function initVault(ctx: AppContext, kdf: KdfParams, source: PassphraseSource | undefined, keychain?: Keychain, opts: { allowWeakPassphrase?: boolean } = {}): Promise<void> {
   if (vaultExists(ctx.vaultPath)) throw new UsageError(`a vault already exists at ${ctx.vaultPath}`, ['use --vault PATH for a second vault']);
   const pass = await newPassphrase(source, ctx.unlocker.prompter, ctx.notices, { allowWeak: Boolean(opts.allowWeakPassphrase) });
-  await kdfReady();
+  // The WebAssembly fallback computes one lane: same memory and passes then, slower to unlock.
+  if ((await kdfReady()) === 'wasm' && lanesOf(kdf) > 1) {
+    ctx.notices.warn(`the native Argon2id did not load here (see: vault doctor): deriving with 1 lane instead of ${lanesOf(kdf)}, which makes each unlock slower`);
+    kdf = { ...kdf, lanes: 1 };
+  }
   const make = () => newVault(pass, kdf);
   const { header, dataKey } = ctx.unlocker.prompter ? await ctx.unlocker.prompter.busy('Deriving the key', make) : make();
   // With --keychain the key goes into the keychain first: if that fails, no vault is created.
