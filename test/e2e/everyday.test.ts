@@ -339,7 +339,7 @@ describe('passwd', () => {
     // And back, raising the KDF to the interactive preset in the same step.
     const back = await sb.run(['--passphrase-file', next, 'passwd', '--new-passphrase-file', sb.passFile, '--kdf', 'interactive']);
     expect(back.code).toBe(0);
-    expect(back.stderr).toContain('argon2id, 64 MiB, 2 passes');
+    expect(back.stderr).toContain('argon2id, 64 MiB, 4 passes, 4 lanes');
     expect((await sb.vaultCmd(['list'])).code).toBe(0);
   });
 

@@ -103,9 +103,9 @@ d('vault unlock --for', () => {
     const line = procKeysLine(serial!);
     expect(line).not.toBeNull();
     expect(line![3]).toMatch(/^(1h|2h|\d+m)$/);
-    // 32-byte key + 32-byte binding tag, and not the passphrase.
+    // The default scope's id (4 bytes) and key (32) + 32-byte binding tag, and not the passphrase.
     const bytes = spawnSync('keyctl', ['pipe', serial!]).stdout as Buffer;
-    expect(bytes.length).toBe(64);
+    expect(bytes.length).toBe(68);
     expect(bytes.toString('latin1')).not.toContain(fs.readFileSync(sb.passFile, 'utf8').trim());
   });
 

@@ -13,7 +13,7 @@ const byName = (checks: { name: string; status: string }[]) => Object.fromEntrie
 it('0 for a sound vault, with the weak KDF a warning and the keychain not enabled only information', async () => {
   v = await testVault();
   const { checks, status } = await runDoctor(v.ctx, v.keychain, undefined);
-  expect(byName(checks)).toEqual({ 'vault file': 'ok', 'key derivation': 'warn', argon2id: 'ok', keychain: 'info' });
+  expect(byName(checks)).toEqual({ 'vault file': 'ok', 'key derivation': 'warn', argon2id: 'ok', 'key slots': 'info', keychain: 'info' });
   expect(status).toBe(EXIT.ok);
 });
 
