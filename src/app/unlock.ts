@@ -2,6 +2,7 @@
 // `vault unlock --for` (kernel keyring), then the slots that open without asking anyone (the
 // OS keychain), then a prompt on a terminal. With none of them it fails at once, naming the ways.
 import { CorruptError, KeychainError, NeedTerminalError } from '../errors';
+import type { AgeIdentity } from '../crypto/age-x25519';
 import { memzero } from '../crypto/memzero';
 import { FileHead, Slot } from '../format/header';
 import { describeKdf, kdfProblem, unusuallyExpensive } from '../format/limits';
@@ -27,6 +28,8 @@ export interface UnlockOptions {
   notices?: Notices;
   /** Unlocks cached by `vault unlock --for`; consulted when no passphrase source was given. */
   cache?: UnlockCache;
+  /** This host's or person's age identities, for X25519 slots (read only when a vault has one). */
+  identities?: () => Promise<AgeIdentity[]>;
 }
 
 export class Unlocker {
@@ -125,7 +128,10 @@ export class Unlocker {
    */
   private async viaAutomatic(parsed: FileHead, kind: SlotKind, slot: Slot): Promise<VaultKeys | null> {
     const keychain = this.opts.keychain;
-    const means: KeyMeans = keychain ? { keychainRead: (account) => keychain.read(account) } : {};
+    const means: KeyMeans = {
+      ...(keychain && { keychainRead: (account: string) => keychain.read(account) }),
+      ...(this.opts.identities && { identities: this.opts.identities }),
+    };
     let problem: KeychainError;
     try {
       const kek = await kind.kek(slot, parsed.header.vaultId, means);

@@ -7,7 +7,8 @@ import { fileAuditLog } from '../app/audit-writer';
 import { kernelUnlockCache } from '../app/unlock-cache';
 import { resolveVaultPath } from '../storage/paths';
 import { osKeychain } from '../platform/keychain';
-import { readPassphrase } from '../platform/secret-input';
+import { readCapped, readPassphrase } from '../platform/secret-input';
+import type { AgeIdentity } from '../crypto/age-x25519';
 import { stdinIsTerminal } from '../platform/terminal';
 import { TerminalPrompter } from './prompt';
 import { info, warn } from './render';
@@ -46,6 +47,19 @@ export function passphraseSource(file: string | undefined, fd: string | undefine
   return undefined;
 }
 
+/** EXVAULT_IDENTITY_FILE: an age identity file (as age-keygen writes it) for X25519 slots,
+ *  read only when a vault has such a slot, with the same checks as a passphrase file. */
+function identitySource(path: string | undefined): { identities?: () => Promise<AgeIdentity[]> } {
+  if (!path) return {};
+  return {
+    identities: async () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const age = require('../crypto/age-x25519') as typeof import('../crypto/age-x25519');
+      return [age.parseIdentityFile(readCapped(path, age.MAX_IDENTITY_FILE_BYTES, 'the identity file', 'secret').toString('utf8'))];
+    },
+  };
+}
+
 /** One run of the CLI, handed to the commands as a value by the composition root (main.ts). */
 export interface Invocation {
   /** vault exec's program and its arguments: everything after "--", split off before option parsing. */
@@ -62,7 +76,7 @@ export function makeContext(g: GlobalOptions, opts: { interactive?: boolean } = 
   return {
     vaultPath,
     store: { allowSymlink: Boolean(g.allowSymlink) },
-    unlocker: new Unlocker({ ...(explicit && { explicit }), ...(prompter && { prompter }), keychain: osKeychain(), notices, cache: kernelUnlockCache }),
+    unlocker: new Unlocker({ ...(explicit && { explicit }), ...(prompter && { prompter }), keychain: osKeychain(), notices, cache: kernelUnlockCache, ...identitySource(process.env.EXVAULT_IDENTITY_FILE) }),
     clock: systemClock,
     notices,
     audit: fileAuditLog(vaultPath, systemClock),

@@ -12,6 +12,7 @@ import { DEFAULT_SCOPE, DEFAULT_SCOPE_NAME, WRITE_ID_BYTES, decodeFile, encodeHe
 import { FORMAT_V1, FORMAT_VERSION, KdfParams, kdfProblem, lanesOf } from './limits';
 import { ITEM_ID_BYTES } from './slots/keychain';
 import { derivePassphraseKey, passphraseBytes } from './slots/passphrase';
+import { KEK_BYTES, newX25519Kek, X25519Slot } from './slots/x25519';
 import { buildFile, ENTRY_ID_BYTES, OpenedV2, Reader, readerOf } from './v2';
 import { SALT_BYTES } from '../crypto/kdf';
 
@@ -108,6 +109,18 @@ export function makePassphraseSlot(header: HeaderRef, keys: Map<number, Uint8Arr
 export function makeKeychainSlot(header: HeaderRef, keys: Map<number, Uint8Array>, keychainKey: Uint8Array, rng: Rng = randomBytes, scopes = [...keys.keys()]): KeychainSlot {
   const slot: KeychainSlot = { type: 'keychain', itemId: rng(ITEM_ID_BYTES), scopes, nonce: rng(aead.NONCE_BYTES), wrapped: new Uint8Array() };
   return wrapSlot(header, slot, keychainKey, keys);
+}
+
+/** A slot for an age X25519 recipient (a host or a person), granted `scopes`. */
+export function makeX25519Slot(header: HeaderRef, keys: Map<number, Uint8Array>, recipient: Uint8Array, scopes: number[], rng: Rng = randomBytes): X25519Slot {
+  if (header.version === FORMAT_V1) throw new Error('format v1 has no X25519 slots');
+  const kek = rng(KEK_BYTES);
+  try {
+    const slot: X25519Slot = { type: 'x25519', ...newX25519Kek(recipient, kek), scopes: [...scopes], nonce: rng(aead.NONCE_BYTES), wrapped: new Uint8Array() };
+    return wrapSlot(header, slot, kek, keys);
+  } finally {
+    memzero(kek);
+  }
 }
 
 export interface NewVault {

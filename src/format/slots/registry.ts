@@ -3,10 +3,12 @@
 import { keychainKind } from './keychain';
 import { passphraseKind } from './passphrase';
 import { Slot, SlotKind } from './types';
+import { x25519Kind } from './x25519';
 
 const KINDS: SlotKind<any>[] = [
   passphraseKind,
   keychainKind,
+  x25519Kind,
 ];
 
 export function kindByCode(code: number): SlotKind | undefined {

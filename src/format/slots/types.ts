@@ -1,5 +1,6 @@
 // What every key slot has, whatever its type, and what a slot type must provide. A type is
 // one file in this folder plus one line in registry.ts; nothing else switches on slot types.
+import type { AgeIdentity } from '../../crypto/age-x25519';
 
 export interface Slot {
   /** The slot type's name, e.g. "passphrase". */
@@ -19,6 +20,8 @@ export interface KeyMeans {
   argon2id?: (password: Uint8Array, salt: Uint8Array, ops: number, memBytes: number, lanes: number) => Promise<Uint8Array>;
   /** A secret kept in the OS keychain under an account name, or null when absent. */
   keychainRead?: (account: string) => Promise<Uint8Array | null>;
+  /** age X25519 identities of this host or person (x25519 slots try the one that matches). */
+  identities?: () => Promise<AgeIdentity[]>;
 }
 
 export interface SlotKind<S extends Slot = Slot> {
