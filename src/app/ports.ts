@@ -4,7 +4,8 @@
 // than "ok" (exec, check, rotate --due, doctor, scan) returns that status too, and failures
 // are VaultErrors carrying theirs (errors.ts). Only cli/main.ts turns it into the process's.
 import type { AuditEvent } from '../domain/audit-chain';
-import type { Unlocker } from './unlock';
+import type { FileHead } from '../format/header';
+import type { VaultKeys } from '../format/seal';
 
 /** Everything a use case is given: the vault, how to unlock it, and the ports. */
 export interface AppContext {
@@ -69,6 +70,25 @@ export interface VaultStore {
   readCopy(file: string): Uint8Array | null;
   /** Writes a copy crash-safely (temp file, sync, rename); `what` names it in errors. */
   writeCopy(file: string, bytes: Uint8Array, what: string): { warnings: string[] };
+}
+
+/**
+ * How a use case gets the vault's keys: the unlock ladder of DESIGN.md (app/unlock.ts), which
+ * keeps what it unlocked, so a command that opens the vault twice asks once.
+ */
+export interface Unlocker {
+  readonly cache: UnlockCache | undefined;
+  readonly keychain: Keychain | undefined;
+  readonly explicitSource: PassphraseSource | undefined;
+  readonly prompter: Prompter | undefined;
+  /** The same ladder with the passphrase already known (read once, used twice). */
+  withPassphrase(passphrase: string): Unlocker;
+  /** The same ladder without the cached unlock (for `vault unlock --for` itself). */
+  withoutCache(): Unlocker;
+  /** The current passphrase, from the explicit source or the terminal. */
+  passphrase(message?: string): Promise<string>;
+  /** The scope keys a slot of the file opens (v1: the data key as scope 0). */
+  dataKey(parsed: FileHead): Promise<VaultKeys>;
 }
 
 /** A person answering questions on a terminal; absent when there is none. */
