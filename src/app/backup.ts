@@ -1,26 +1,21 @@
 // Verified backup and restore of the encrypted vault file.
-import * as fs from 'node:fs';
 import { UsageError } from '../errors';
 import { parseDoc } from '../domain/document';
 import { decodeFile } from '../format/header';
 import { openBody } from '../format/seal';
 import { MAX_FILE_BYTES } from '../format/limits';
 import { readCapped } from '../platform/secret-input';
-import { acquireLock } from '../storage/lock';
-import { lockPath } from '../storage/paths';
-import { ensureVaultFolder, readVaultBytes, vaultExists, writeVaultBytes } from '../storage/vault-store';
-import { writeFileAtomic } from '../storage/atomic-write';
 import type { AppContext } from './ports';
 import { openSession } from './session';
 
 /** Copies the encrypted vault after checking that it opens, then checks the copy. */
 export async function backupVault(ctx: AppContext, target: string, force: boolean): Promise<void> {
   const s = await openSession(ctx);
-  const st = fs.lstatSync(target, { throwIfNoEntry: false });
-  if (st && (!force || st.isSymbolicLink())) throw new UsageError(`${target} exists`, ['pick a new file name, or pass --force to replace it']);
-  const bytes = readVaultBytes(ctx.vaultPath, ctx.store);
-  for (const w of writeFileAtomic(target, bytes, { what: `the backup ${target}` }).warnings) ctx.notices.warn(w);
-  const copy = decodeFile(new Uint8Array(fs.readFileSync(target)));
+  const kind = ctx.vault.copyKind(target);
+  if (kind !== 'none' && (!force || kind === 'link')) throw new UsageError(`${target} exists`, ['pick a new file name, or pass --force to replace it']);
+  const bytes = ctx.vault.read();
+  for (const w of ctx.vault.writeCopy(target, bytes, `the backup ${target}`).warnings) ctx.notices.warn(w);
+  const copy = decodeFile(ctx.vault.readCopy(target) ?? new Uint8Array());
   parseDoc(openBody(copy, s.keys));
 }
 
@@ -33,12 +28,12 @@ export async function restoreVault(ctx: AppContext, source: string): Promise<{ e
   const bytes = new Uint8Array(readCapped(source, MAX_FILE_BYTES, 'backup'));
   const parsed = decodeFile(bytes);
   const doc = parseDoc(openBody(parsed, await ctx.unlocker.dataKey(parsed)));
-  ensureVaultFolder(ctx.vaultPath);
-  const lock = await acquireLock(lockPath(ctx.vaultPath));
+  ctx.vault.ensureFolder();
+  const lock = await ctx.vault.lock('write');
   let previous: boolean;
   try {
-    previous = vaultExists(ctx.vaultPath);
-    for (const w of writeVaultBytes(ctx.vaultPath, bytes, ctx.store).warnings) ctx.notices.warn(w);
+    previous = ctx.vault.exists();
+    for (const w of ctx.vault.write(bytes).warnings) ctx.notices.warn(w);
   } finally {
     lock.release();
   }

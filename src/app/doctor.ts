@@ -6,8 +6,6 @@ import { decodeFile } from '../format/header';
 import { describeKdf, FORMAT_V1, KDF_PRESETS, presetName } from '../format/limits';
 import { describeSlot } from '../format/slots/registry';
 import { passphraseSlotOf } from '../format/seal';
-import { backupPath } from '../storage/paths';
-import { readVaultBytes } from '../storage/vault-store';
 import { keychainStatus } from './keychain';
 import { AppContext, Keychain, PassphraseSource } from './ports';
 
@@ -23,7 +21,7 @@ export async function runDoctor(ctx: AppContext, keychain: Keychain, passFile: P
   const checks: Check[] = [];
   let opened = false;
   try {
-    const header = decodeFile(readVaultBytes(ctx.vaultPath, ctx.store)).header;
+    const header = decodeFile(ctx.vault.read()).header;
     opened = true;
     checks.push({ name: 'vault file', status: 'ok', detail: `${ctx.vaultPath} (private, format ${header.version})` });
     if (header.version === FORMAT_V1) checks.push({ name: 'format', status: 'warn', detail: 'format 1 is read but no longer written', fix: 'convert it with: vault upgrade' });
@@ -55,10 +53,13 @@ export async function runDoctor(ctx: AppContext, keychain: Keychain, passFile: P
       ? { name: 'argon2id', status: 'ok', detail: 'native (@node-rs/argon2)' }
       : { name: 'argon2id', status: 'warn', detail: 'WebAssembly (libsodium): the native module did not load here, so unlocking is slower and a vault with more than one lane cannot be opened', fix: 'reinstall exvault with npm (its optional dependency for this platform, @node-rs/argon2-*, is missing or broken)' },
   );
-  if (opened && fs.existsSync(backupPath(ctx.vaultPath))) {
+  if (opened) {
     try {
-      decodeFile(readVaultBytes(backupPath(ctx.vaultPath), ctx.store));
-      checks.push({ name: 'backup', status: 'ok', detail: backupPath(ctx.vaultPath) });
+      const backup = ctx.vault.readBackup();
+      if (backup) {
+        decodeFile(backup.bytes);
+        checks.push({ name: 'backup', status: 'ok', detail: backup.file });
+      }
     } catch (err) {
       if (!(err instanceof VaultError)) throw err;
       checks.push({ name: 'backup', status: 'warn', detail: err.message, fix: 'the next change to the vault writes a new backup' });

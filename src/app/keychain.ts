@@ -5,7 +5,6 @@ import { memzero } from '../crypto/memzero';
 import { randomBytes } from '../crypto/random';
 import { decodeFile, Header, KeychainSlot } from '../format/header';
 import { keychainSlotOf, makeKeychainSlot } from '../format/seal';
-import { readVaultBytes } from '../storage/vault-store';
 import { recordRelease } from './audit-writer';
 import { keychainAccount } from './keychain-item';
 import type { AppContext, Keychain } from './ports';
@@ -60,7 +59,7 @@ async function removeQuietly(ctx: AppContext, keychain: Keychain, account: strin
 }
 
 export async function disableKeychain(ctx: AppContext, keychain: Keychain): Promise<boolean> {
-  const header = decodeFile(readVaultBytes(ctx.vaultPath, ctx.store)).header;
+  const header = decodeFile(ctx.vault.read()).header;
   if (!keychainSlotOf(header)) return false;
   const account = await mutate(ctx, (s) => {
     const slot = keychainSlotOf(s.header);
@@ -83,7 +82,7 @@ export interface KeychainStatus {
 
 /** Reads only the clear-text header: no passphrase needed. */
 export async function keychainStatus(ctx: AppContext, keychain: Keychain): Promise<KeychainStatus> {
-  const header = decodeFile(readVaultBytes(ctx.vaultPath, ctx.store)).header;
+  const header = decodeFile(ctx.vault.read()).header;
   const slot = keychainSlotOf(header);
   const account = slot ? keychainAccount(header.vaultId, slot) : `probe.${hex(randomBytes(8))}`;
   const status: KeychainStatus = { backend: keychain.backend, enabled: Boolean(slot), answers: false, problem: null, itemPresent: null };

@@ -4,19 +4,91 @@
 // than "ok" (exec, check, rotate --due, doctor, scan) returns that status too, and failures
 // are VaultErrors carrying theirs (errors.ts). Only cli/main.ts turns it into the process's.
 import type { AuditEvent } from '../domain/audit-chain';
-import type { StoreOptions } from '../storage/vault-store';
-import type { Unlocker } from './unlock';
+import type { FileHead } from '../format/header';
+import type { VaultKeys } from '../format/seal';
 
 /** Everything a use case is given: the vault, how to unlock it, and the ports. */
 export interface AppContext {
+  /** Where the vault is, for messages (and for the audit log's files beside it). */
   vaultPath: string;
-  /** How the vault file is read and written (storage/vault-store.ts). */
-  store: StoreOptions;
+  /** The vault file itself (storage/file-vault-store.ts). */
+  vault: VaultStore;
   unlocker: Unlocker;
   clock: Clock;
   notices: Notices;
   /** Where releases are recorded before they happen (the file: app/audit-writer.ts). */
   audit: AuditLog;
+}
+
+/** Reads parts of the vault by position, as it was when opened (format 2 reads one entry
+ *  without the whole file). Throws CorruptError past its end. */
+export interface VaultReader {
+  size: number;
+  read(off: number, len: number): Uint8Array;
+}
+
+/** A held lock; releasing twice is harmless. */
+export interface VaultLock {
+  release(): void;
+}
+
+/**
+ * The vault file, as the use cases see it (storage/file-vault-store.ts on disk; an in-memory
+ * one in test/unit/app/fakes.ts). Every read checks the file first (private, ours, not a link
+ * unless allowed, at most MAX_FILE_BYTES) and a missing vault is a VaultError naming `vault init`.
+ * Writes happen only under the writer lock, and report what could not be finished after the
+ * commit (syncing the folder) as warnings.
+ */
+export interface VaultStore {
+  /** Whether anything (a link included) is at the vault's path. */
+  exists(): boolean;
+  /** The whole file. */
+  read(): Uint8Array;
+  /** Its first `bytes` bytes (all of it when shorter). */
+  readStart(bytes: number): Uint8Array;
+  /** Opens the file for positioned reads; later reads see it as it was now. */
+  open(): VaultReader;
+  /** Creates the vault's folder (mode 0700) when missing, and checks it. */
+  ensureFolder(): void;
+  /** Replaces the vault crash-safely; the file it replaces becomes the backup (vault.exv.bak). */
+  write(bytes: Uint8Array): { warnings: string[] };
+  /** The first write of a new vault: refused when a vault is already there. */
+  create(bytes: Uint8Array): { warnings: string[] };
+  /** The backup the last write kept (its path, for messages), read with the same checks;
+   *  null when there is none. */
+  readBackup(): { file: string; bytes: Uint8Array } | null;
+  /**
+   * 'write': the writer lock, held across every read-modify-write. 'rotate': serialises
+   * `rotate --due` runs (hooks can be slow), taken outside the writer lock. Waits up to
+   * timeoutMs (default 10 s), then BusyError (exit 8).
+   */
+  lock(which: 'write' | 'rotate', timeoutMs?: number): Promise<VaultLock>;
+  /** Copies of the vault at paths the user names (vault backup's target, vault upgrade's
+   *  copy of the old file): 'link' is a symbolic link, whatever it points to. */
+  copyKind(file: string): 'none' | 'link' | 'file';
+  /** A copy's bytes, or null when there is none (a dangling link included). */
+  readCopy(file: string): Uint8Array | null;
+  /** Writes a copy crash-safely (temp file, sync, rename); `what` names it in errors. */
+  writeCopy(file: string, bytes: Uint8Array, what: string): { warnings: string[] };
+}
+
+/**
+ * How a use case gets the vault's keys: the unlock ladder of DESIGN.md (app/unlock.ts), which
+ * keeps what it unlocked, so a command that opens the vault twice asks once.
+ */
+export interface Unlocker {
+  readonly cache: UnlockCache | undefined;
+  readonly keychain: Keychain | undefined;
+  readonly explicitSource: PassphraseSource | undefined;
+  readonly prompter: Prompter | undefined;
+  /** The same ladder with the passphrase already known (read once, used twice). */
+  withPassphrase(passphrase: string): Unlocker;
+  /** The same ladder without the cached unlock (for `vault unlock --for` itself). */
+  withoutCache(): Unlocker;
+  /** The current passphrase, from the explicit source or the terminal. */
+  passphrase(message?: string): Promise<string>;
+  /** The scope keys a slot of the file opens (v1: the data key as scope 0). */
+  dataKey(parsed: FileHead): Promise<VaultKeys>;
 }
 
 /** A person answering questions on a terminal; absent when there is none. */

@@ -9,7 +9,6 @@ import { checkStatus, dueInfo, DueState, rotateNow } from '../domain/schedule';
 import { Secret } from '../domain/secret';
 import { activate, DEFAULT_KEEP_VERSIONS, markRevoked } from '../domain/versions';
 import { runHook } from '../platform/hook';
-import { acquireLock } from '../storage/lock';
 import { alert } from './alerts';
 import { recordRelease } from './audit-writer';
 import { findEntry, validateSecrets } from './entries';
@@ -139,7 +138,7 @@ export interface DueReport {
  * runs. Its exit status is check's after the run, and at least 1 when a rotation failed.
  */
 export async function rotateDue(ctx: AppContext): Promise<{ report: DueReport; status: number }> {
-  const lock = await acquireLock(`${ctx.vaultPath}.rotate.lock`, ROTATE_LOCK_TIMEOUT_MS);
+  const lock = await ctx.vault.lock('rotate', ROTATE_LOCK_TIMEOUT_MS);
   try {
     const report: DueReport = { rotated: [], manual: [], failed: [], status: 0 };
     const first = await openSession(ctx);

@@ -8,9 +8,6 @@ import { openBody, openV2, VaultKeys } from '../format/seal';
 import { buildFile, ENTRY_ID_BYTES, EntryToWrite, OpenedV2, Reader } from '../format/v2';
 import { randomBytes } from '../crypto/random';
 import { emptyDoc, parseDoc, serializeDoc, VaultDoc } from '../domain/document';
-import { acquireLock } from '../storage/lock';
-import { lockPath } from '../storage/paths';
-import { openVaultReader, readVaultBytes, readVaultStart, writeVaultBytes } from '../storage/vault-store';
 import { AuthError, UpgradeNeededError } from '../errors';
 import { alert } from './alerts';
 import { auditHead, chainPending, recordFailedUnlock } from './audit-writer';
@@ -80,7 +77,7 @@ export function sessionOf(parsed: ParsedFile | (FileHead & { read: Reader }), ke
 
 /** The file to open: format 2 by positioned reads (the header, then only the parts used). */
 function readForOpen(ctx: AppContext): ParsedFile | (FileHead & { read: Reader }) {
-  const reader = openVaultReader(ctx.vaultPath, ctx.store);
+  const reader = ctx.vault.open();
   const head = decodeHead(reader.read(0, Math.min(HEAD_BYTES, reader.size)));
   if (head.header.version === FORMAT_V1) return decodeFile(reader.read(0, reader.size));
   checkLayout(head.header, reader.size);
@@ -103,7 +100,7 @@ export async function openSession(ctx: AppContext): Promise<Session> {
  * write is refused here, before anything is asked.
  */
 export async function unlockForWrite(ctx: AppContext): Promise<VaultKeys> {
-  const head = decodeHead(readVaultStart(ctx.vaultPath, HEAD_BYTES, ctx.store));
+  const head = decodeHead(ctx.vault.readStart(HEAD_BYTES));
   refuseV1(head.header);
   const keys = await unlockHead(ctx, head);
   await reportFailedUnlocks(ctx, keys.primary, () => reread(ctx, keys));
@@ -112,7 +109,7 @@ export async function unlockForWrite(ctx: AppContext): Promise<VaultKeys> {
 
 /** Re-reads the file with keys already in hand: no key derivation, no prompt. */
 function reread(ctx: AppContext, keys: VaultKeys): Session {
-  return sessionOf(decodeFile(readVaultBytes(ctx.vaultPath, ctx.store)), keys);
+  return sessionOf(decodeFile(ctx.vault.read()), keys);
 }
 
 /** The entries to write: records of untouched entries copied, changed ones sealed anew. */
@@ -156,7 +153,7 @@ export async function saveSession(ctx: AppContext, s: Session): Promise<void> {
   const head = auditHead(ctx);
   if (head) s.doc.auditHead = head;
   // After the rename the change is made: what could not be finished (syncing the folder) is a warning.
-  for (const w of writeVaultBytes(ctx.vaultPath, sealSession(s), ctx.store).warnings) ctx.notices.warn(w);
+  for (const w of ctx.vault.write(sealSession(s)).warnings) ctx.notices.warn(w);
 }
 
 /**
@@ -179,7 +176,7 @@ export async function mutate<T>(ctx: AppContext, fn: (s: Session) => T | Promise
 /** As mutate, but fn saves the session itself (saveSession), as part of a larger change. */
 export async function underWriteLock<T>(ctx: AppContext, fn: (s: Session) => T | Promise<T>, unlockedKey?: VaultKeys): Promise<T> {
   const keys = unlockedKey ?? (await unlockForWrite(ctx));
-  const lock = await acquireLock(lockPath(ctx.vaultPath));
+  const lock = await ctx.vault.lock('write');
   try {
     const s = reread(ctx, keys);
     refuseV1(s.header);

@@ -7,7 +7,6 @@ import { KeychainError, UsageError } from '../errors';
 import { hmac, macEquals } from '../crypto/mac';
 import { memzero } from '../crypto/memzero';
 import { decodeHead, HEAD_BYTES } from '../format/header';
-import { readVaultStart } from '../storage/vault-store';
 import { AppContext, UnlockCache } from './ports';
 import { openSession } from './session';
 
@@ -95,6 +94,6 @@ export async function unlockFor(ctx: AppContext, cache: UnlockCache, seconds: nu
 
 /** `vault lock`: drops the vault's cached unlock; needs no passphrase (the header's id only). */
 export function lockVault(ctx: AppContext, cache: UnlockCache): boolean {
-  const head = decodeHead(readVaultStart(ctx.vaultPath, HEAD_BYTES, ctx.store));
+  const head = decodeHead(ctx.vault.readStart(HEAD_BYTES));
   return cache.drop(Buffer.from(head.header.vaultId).toString('hex'));
 }

@@ -10,7 +10,7 @@ import { passphraseSlotOf, unwrapSlot, unwrapWithPassphrase, unwrapWithPassphras
 import { KeyMeans, SlotKind, slotKinds } from '../format/slots/registry';
 import { MISSING_ITEM } from '../format/slots/keychain';
 import { argon2idInWorker, kdfReady } from '../crypto/kdf';
-import { Keychain, Notices, PassphraseSource, Prompter, UnlockCache } from './ports';
+import { Keychain, Notices, PassphraseSource, Prompter, UnlockCache, Unlocker as UnlockerPort } from './ports';
 
 const PASSPHRASE_HINT = 'give the passphrase with --passphrase-file PATH, --passphrase-fd N or EXVAULT_PASSPHRASE_FILE';
 
@@ -32,7 +32,7 @@ export interface UnlockOptions {
   identities?: () => Promise<AgeIdentity[]>;
 }
 
-export class Unlocker {
+export class Unlocker implements UnlockerPort {
   /** Keys already unlocked in this process, by vault id: a vault's scope keys never change,
    *  so a command that opens the vault twice asks once. */
   private readonly known = new Map<string, VaultKeys>();

@@ -4,7 +4,6 @@
 // KDF settings); a keychain slot is carried over when its item still opens the vault. A copy of
 // the old file is kept as vault.exv.v1.bak, read back and compared byte for byte, and the new
 // file must open to the same document before it replaces the vault.
-import * as fs from 'node:fs';
 import { CorruptError, UsageError } from '../errors';
 import { memzero } from '../crypto/memzero';
 import { randomBytes } from '../crypto/random';
@@ -14,10 +13,6 @@ import { FORMAT_V1, FORMAT_VERSION } from '../format/limits';
 import { emptyHeader, keychainSlotOf, makePassphraseSlot, openBody, passphraseSlotOf, sealFile, unwrapSlot, unwrapWithPassphrase, VaultKeys, wrapSlot } from '../format/seal';
 import { NONCE_BYTES } from '../crypto/aead';
 import { parseDoc, serializeDoc } from '../domain/document';
-import { writeFileAtomic } from '../storage/atomic-write';
-import { acquireLock } from '../storage/lock';
-import { lockPath } from '../storage/paths';
-import { readVaultBytes, readVaultStart, writeVaultBytes } from '../storage/vault-store';
 import { auditHead } from './audit-writer';
 import type { AppContext } from './ports';
 import { keychainAccount } from './keychain-item';
@@ -54,15 +49,15 @@ async function carryKeychain(ctx: AppContext, header: { version: number; vaultId
 
 export async function upgradeVault(ctx: AppContext): Promise<UpgradeResult> {
   const backup = v1BackupPath(ctx.vaultPath);
-  const head = decodeHead(readVaultStart(ctx.vaultPath, HEAD_BYTES, ctx.store));
+  const head = decodeHead(ctx.vault.readStart(HEAD_BYTES));
   if (head.header.version !== FORMAT_V1) return { upgraded: false, entries: 0, backup, keychain: 'none' };
   // The passphrase makes the new passphrase slot: asked (and checked) before the lock.
   const pass = await ctx.unlocker.passphrase();
   await ready();
   const keys = unwrapWithPassphrase(head, pass);
-  const lock = await acquireLock(lockPath(ctx.vaultPath));
+  const lock = await ctx.vault.lock('write');
   try {
-    const old = readVaultBytes(ctx.vaultPath, ctx.store);
+    const old = ctx.vault.read();
     const parsed = decodeFile(old);
     if (parsed.header.version !== FORMAT_V1) return { upgraded: false, entries: 0, backup, keychain: 'none' };
     const doc = parseDoc(openBody(parsed, keys));
@@ -83,14 +78,15 @@ export async function upgradeVault(ctx: AppContext): Promise<UpgradeResult> {
     if (!Buffer.from(again).equals(Buffer.from(body))) throw new CorruptError('the converted vault did not read back the same; nothing was changed');
 
     // The old file, kept and verified before anything replaces it.
-    if (fs.existsSync(backup)) {
-      if (!fs.readFileSync(backup).equals(Buffer.from(old))) throw new UsageError(`${backup} exists and holds another file`, ['move it away, then run vault upgrade again; nothing was changed']);
+    const had = ctx.vault.readCopy(backup);
+    if (had) {
+      if (!Buffer.from(had).equals(Buffer.from(old))) throw new UsageError(`${backup} exists and holds another file`, ['move it away, then run vault upgrade again; nothing was changed']);
     } else {
-      for (const w of writeFileAtomic(backup, old, { what: `the copy ${backup}` }).warnings) ctx.notices.warn(w);
+      for (const w of ctx.vault.writeCopy(backup, old, `the copy ${backup}`).warnings) ctx.notices.warn(w);
     }
-    if (!fs.readFileSync(backup).equals(Buffer.from(old))) throw new CorruptError(`the copy ${backup} did not read back the same; nothing was changed`);
+    if (!Buffer.from(ctx.vault.readCopy(backup) ?? []).equals(Buffer.from(old))) throw new CorruptError(`the copy ${backup} did not read back the same; nothing was changed`);
 
-    for (const w of writeVaultBytes(ctx.vaultPath, next, ctx.store).warnings) ctx.notices.warn(w);
+    for (const w of ctx.vault.write(next).warnings) ctx.notices.warn(w);
     return { upgraded: true, entries: doc.entries.size, backup, keychain: oldKc ? (kc ? 'kept' : 'dropped') : 'none' };
   } finally {
     lock.release();

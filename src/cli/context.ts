@@ -6,6 +6,7 @@ import { Unlocker } from '../app/unlock';
 import { fileAuditLog } from '../app/audit-writer';
 import { kernelUnlockCache } from '../app/unlock-cache';
 import { resolveVaultPath } from '../storage/paths';
+import { fileVaultStore } from '../storage/file-vault-store';
 import { osKeychain } from '../platform/keychain';
 import { readCapped, readPassphrase } from '../platform/secret-input';
 import type { AgeIdentity } from '../crypto/age-x25519';
@@ -75,7 +76,7 @@ export function makeContext(g: GlobalOptions, opts: { interactive?: boolean } = 
   const vaultPath = resolveVaultPath(g.vault, process.env);
   return {
     vaultPath,
-    store: { allowSymlink: Boolean(g.allowSymlink) },
+    vault: fileVaultStore(vaultPath, { allowSymlink: Boolean(g.allowSymlink) }),
     unlocker: new Unlocker({ ...(explicit && { explicit }), ...(prompter && { prompter }), keychain: osKeychain(), notices, cache: kernelUnlockCache, ...identitySource(process.env.EXVAULT_IDENTITY_FILE) }),
     clock: systemClock,
     notices,

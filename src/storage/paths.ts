@@ -15,5 +15,7 @@ export function resolveVaultPath(flag: string | undefined, env: NodeJS.ProcessEn
 }
 
 export const lockPath = (vault: string) => `${vault}.lock`;
+/** Serialises `vault rotate --due` runs; separate from the writer lock, which each run's writes take. */
+export const rotateLockPath = (vault: string) => `${vault}.rotate.lock`;
 export const backupPath = (vault: string) => `${vault}.bak`;
 export const auditPath = (vault: string) => `${vault}.audit`;

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runDoctor } from '../../../src/app/doctor';
 import { EXIT } from '../../../src/errors';
-import { testVault, TestVault } from './fakes';
+import { MemoryVaultStore, testVault, TestVault } from './fakes';
 
 let v: TestVault;
 afterEach(() => v.cleanup());
@@ -28,7 +28,8 @@ it("0 with the keychain enabled and its item present; 1 once the item is gone", 
 
 it('1 when the vault file is missing, or the passphrase file cannot be read', async () => {
   v = await testVault();
-  const missing = await runDoctor({ ...v.ctx, vaultPath: path.join(v.dir, 'none.exv') }, v.keychain, undefined);
+  const none = path.join(v.dir, 'none.exv');
+  const missing = await runDoctor({ ...v.ctx, vaultPath: none, vault: new MemoryVaultStore(none) }, v.keychain, undefined);
   expect(byName(missing.checks)['vault file']).toBe('fail');
   expect(missing.status).toBe(EXIT.failure);
   const passFile = path.join(v.dir, 'gone');
