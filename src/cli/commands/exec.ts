@@ -63,7 +63,7 @@ export function registerExec(program: Command, invocation: Invocation): void {
     .option('--keep <VAR>', 'with --pristine, also keep this variable (repeatable)', collect)
     .option('--allow-withdraw', 'allow keys that can withdraw or transfer funds')
     .option('--override', 'replace variables that are already set')
-    .option('--mask', "replace secret values in the program's output (default when output is not a terminal)")
+    .option('--mask', "replace secret values in the program's output (default when output is not a terminal or /dev/null)")
     .option('--no-mask', "never mask the program's output")
     .option('--grace <duration>', 'after forwarding SIGTERM, SIGKILL the program and every process it started when it has not ended (e.g. 30s; default: wait)')
     .option('--no-wrapper', 'become the program (execve; Node.js 22.15+): no masking, no --grace, no exit record')
