@@ -11,10 +11,14 @@ export interface MaskTarget {
   value: string;
 }
 
-export class Masker {
-  private readonly targets: { bytes: Buffer; replacement: Buffer }[];
-  private readonly maxLen: number;
-  private carry = Buffer.alloc(0);
+/** What a masker searches for: every encoding of every target, and the searches over them. */
+class Patterns {
+  readonly targets: { bytes: Buffer; replacement: Buffer }[];
+  readonly maxLen: number;
+  readonly byFirstByte = new Map<number, { bytes: Buffer }[]>();
+  readonly byText = new Map<string, { bytes: Buffer; replacement: Buffer }>();
+  readonly search: RegExp;
+  readonly searchWithNul: RegExp;
 
   constructor(targets: MaskTarget[]) {
     // Longest first, so a secret containing another is replaced whole.
@@ -36,20 +40,39 @@ export class Masker {
     this.search = trieRegex([...this.byText.keys()].filter((t) => !t.includes('\0')));
     this.searchWithNul = trieRegex([...this.byText.keys()]);
   }
+}
 
-  private readonly byFirstByte = new Map<number, { bytes: Buffer }[]>();
-  private readonly byText = new Map<string, { bytes: Buffer; replacement: Buffer }>();
-  private readonly search: RegExp;
-  private readonly searchWithNul: RegExp;
+export class Masker {
+  /**
+   * Built on the first chunk, not before: they cost about 15M instructions per secret set
+   * (callgrind), which `vault exec` would otherwise spend before the program starts, and
+   * for nothing when it prints nothing. Shared by maskers made from one another (the
+   * program's stdout and stderr): the searches reset lastIndex before each use and run
+   * synchronously, so sharing them is safe.
+   */
+  private readonly shared: { targets: MaskTarget[]; patterns?: Patterns };
+  /** No target has a value: output passes through. */
+  private readonly none: boolean;
+  private carry = Buffer.alloc(0);
+
+  /** `from` another masker: the same targets, and the patterns built once for both. */
+  constructor(targets: MaskTarget[] | Masker) {
+    this.shared = targets instanceof Masker ? targets.shared : { targets: [...targets] };
+    this.none = this.shared.targets.every((t) => t.value.length === 0);
+  }
+
+  private get p(): Patterns {
+    return (this.shared.patterns ??= new Patterns(this.shared.targets));
+  }
 
   push(chunk: Buffer): Buffer {
-    if (this.targets.length === 0) return chunk;
+    if (this.none) return chunk;
     return this.process(this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk, false);
   }
 
   /** What is left at the end of the stream: nothing can follow, so nothing is held back. */
   flush(): Buffer {
-    return this.targets.length === 0 ? Buffer.alloc(0) : this.process(this.carry, true);
+    return this.none ? Buffer.alloc(0) : this.process(this.carry, true);
   }
 
   private process(buf: Buffer, final: boolean): Buffer {
@@ -57,16 +80,17 @@ export class Masker {
     let i = 0;
     let holdFrom = -1;
     const text = buf.toString('latin1');
-    const search = buf.includes(0) ? this.searchWithNul : this.search;
+    const p = this.p;
+    const search = buf.includes(0) ? p.searchWithNul : p.search;
     for (;;) {
       search.lastIndex = i;
       const m = search.exec(text);
       if (!m) break;
       const best = m.index;
-      const hit = this.byText.get(m[0])!;
+      const hit = p.byText.get(m[0])!;
       // "abc" is complete but "abcdef" may still be arriving: decide when more bytes come.
       const rest = buf.subarray(best);
-      if (!final && this.targets.some((t) => t.bytes.length > rest.length && t.bytes.subarray(0, rest.length).equals(rest))) {
+      if (!final && p.targets.some((t) => t.bytes.length > rest.length && t.bytes.subarray(0, rest.length).equals(rest))) {
         holdFrom = best;
         break;
       }
@@ -81,13 +105,14 @@ export class Masker {
 
   /** Length of the longest suffix of buf[from:] that is a proper prefix of some secret. */
   private heldTail(buf: Buffer, from: number): number {
-    const start = Math.max(from, buf.length - (this.maxLen - 1));
-    for (let p = start; p < buf.length; p++) {
+    const p = this.p;
+    const start = Math.max(from, buf.length - (p.maxLen - 1));
+    for (let q = start; q < buf.length; q++) {
       // Only where an encoding could begin; compared in place, without copies.
-      const starting = this.byFirstByte.get(buf[p]!);
+      const starting = p.byFirstByte.get(buf[q]!);
       if (!starting) continue;
-      const k = buf.length - p;
-      if (starting.some((t) => t.bytes.length > k && buf.compare(t.bytes, 0, k, p) === 0)) return k;
+      const k = buf.length - q;
+      if (starting.some((t) => t.bytes.length > k && buf.compare(t.bytes, 0, k, q) === 0)) return k;
     }
     return 0;
   }
