@@ -44,7 +44,7 @@ function commands(v) {
 
 async function auditBench(v, runs) {
   const helper = join(v.home.dir, 'fill-audit.cjs');
-  await build({ entryPoints: [join(ROOT, 'bench/lib/fill-audit.ts')], outfile: helper, bundle: true, platform: 'node', format: 'cjs', external: ['libsodium-wrappers-sumo', '@napi-rs/keyring'], nodePaths: [join(ROOT, 'node_modules')], logLevel: 'warning' });
+  await build({ entryPoints: [join(ROOT, 'bench/lib/fill-audit.ts')], outfile: helper, bundle: true, platform: 'node', format: 'cjs', external: ['libsodium-wrappers-sumo', '@napi-rs/keyring', '@node-rs/argon2'], nodePaths: [join(ROOT, 'node_modules')], logLevel: 'warning' });
   const r = spawnSync(process.execPath, [helper, v.home.vaultFile, v.passFile, String(AUDIT_RECORDS)], { env: { ...v.home.env, NODE_PATH: join(ROOT, 'node_modules') }, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('filling the audit log failed');
   const log = `${v.home.vaultFile}.audit`; // storage/paths.ts auditPath
