@@ -30,7 +30,7 @@ export class BenchHome {
     this.passFile = join(this.dir, 'pass');
     writeFileSync(this.passFile, `${PASSPHRASE}\n`, { mode: 0o600 });
     this.env = {
-      ...process.env,
+      ...cleanEnv(process.env),
       HOME: this.dir,
       XDG_DATA_HOME: join(this.dir, 'data'),
       XDG_CONFIG_HOME: join(this.dir, 'config'),
@@ -93,3 +93,31 @@ export function peakRssMiB(nodeArgs, env, input) {
 
 export const ms = (x) => `${x.toFixed(x < 10 ? 1 : 0)} ms`;
 export const ratio = (x) => `${x.toFixed(2)}×`;
+
+/** Variables every Node side of a comparison runs without, so both start alike and as a user's
+ *  would (DESIGN.md: with NODE_EXTRA_CA_CERTS, Node parses certificates at every start);
+ *  printed with the figures. */
+export const CLEARED_ENV = ['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS'];
+
+/** The environment with CLEARED_ENV removed. */
+export function cleanEnv(env) {
+  const out = { ...env };
+  for (const k of CLEARED_ENV) delete out[k];
+  return out;
+}
+
+/** Instructions (millions) one run of the command executes under callgrind, or null without
+ *  valgrind: repeatable where wall time on a shared machine is not. */
+export function instructions(cmd, args, env, input) {
+  if (spawnSync('valgrind', ['--version']).status !== 0) return null;
+  const dir = mkdtempSync(join(tmpdir(), 'exvault-callgrind-'));
+  try {
+    const r = spawnSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${join(dir, 'out')}`, cmd, ...args], { env, input, stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'], maxBuffer: 64 << 20 });
+    const m = /Collected : (\d+)/.exec(String(r.stderr));
+    return m ? Number(m[1]) / 1e6 : null;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const mInstr = (x) => (x === null ? 'n/a' : `${x.toFixed(0)}M`);

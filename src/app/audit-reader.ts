@@ -1,8 +1,8 @@
 // Reading the audit log back: verify the chain, list records, usage statistics.
 import { macEquals } from '../crypto/mac';
-import { AuditMac, AuditRecord, headMacInput, Problem, walkChain } from '../domain/audit-chain';
+import { AuditMac, AuditRecord, headMacInput, Problem, walkChain, WalkResult } from '../domain/audit-chain';
 import { readLogLines } from '../storage/audit-log-file';
-import { auditHeadPath, readHeadFile } from '../storage/audit-head-file';
+import { auditHeadPath, readHeadFile, StoredHead } from '../storage/audit-head-file';
 import { auditPath } from '../storage/paths';
 import { alert } from './alerts';
 import { auditMac, startNewChain } from './audit-writer';
@@ -25,18 +25,18 @@ export interface VerifyResult {
  * The head file against the log: a log cut short, deleted or replaced by an older copy no
  * longer holds the record the head names. Line 0: a problem of the head file itself.
  */
-function headProblem(vaultPath: string, lines: string[], records: AuditRecord[], mac: AuditMac, vaultKnowsHead: boolean): { problem: Problem | null; headSeq: number | null } {
-  const stored = readHeadFile(auditHeadPath(vaultPath));
+function headProblem(stored: StoredHead | null | 'damaged', lines: string[], walk: WalkResult, mac: AuditMac, vaultKnowsHead: boolean): { problem: Problem | null; headSeq: number | null } {
   if (stored === 'damaged') return { problem: { line: 0, message: 'the audit head file is damaged' }, headSeq: null };
   if (!stored) {
-    if (!records.length && !vaultKnowsHead) return { problem: null, headSeq: null };
+    if (!walk.count && !vaultKnowsHead) return { problem: null, headSeq: null };
     return { problem: { line: 0, message: 'the audit head file is missing (deleted?): the log cannot be proven complete' }, headSeq: null };
   }
   if (!mac.matches(stored.hmac, ...headMacInput(stored))) return { problem: { line: 0, message: 'the audit head file does not authenticate (forged, or from another vault)' }, headSeq: null };
   if (stored.seq === 0) return { problem: null, headSeq: 0 };
-  const r = records.find((x) => x.seq === stored.seq);
+  const r = walk.records.find((x) => x.seq === stored.seq);
   if (!r) return { problem: { line: lines.length + 1, message: `is missing: the log ends before record ${stored.seq}, which the audit head records (truncated, deleted, or replaced by an older copy)` }, headSeq: stored.seq };
-  if (!macEquals(r.mac ?? '', stored.mac)) return { problem: { line: records.indexOf(r) + 1, message: 'differs from the record the audit head records (replaced)' }, headSeq: stored.seq };
+  // Record n is on line n: the walk accepts sequence numbers 1, 2, 3... only.
+  if (!macEquals(r.mac ?? '', stored.mac)) return { problem: { line: r.seq, message: 'differs from the record the audit head records (replaced)' }, headSeq: stored.seq };
   return { problem: null, headSeq: stored.seq };
 }
 
@@ -44,21 +44,23 @@ export async function verifyAudit(ctx: AppContext): Promise<VerifyResult> {
   const s = await openSession(ctx);
   const lines = readLogLines(auditPath(ctx.vaultPath));
   const mac = auditMac(s.dataKey);
-  const walk = walkChain(lines, mac);
-  let problem = walk.problem;
   const head = s.doc.auditHead;
-  const fromHead = headProblem(ctx.vaultPath, lines, walk.records, mac, Boolean(head));
+  const stored = readHeadFile(auditHeadPath(ctx.vaultPath));
+  // Only the records the heads name are needed back, not all of them.
+  const walk = walkChain(lines, mac, new Set([head?.seq ?? 0, stored && stored !== 'damaged' ? stored.seq : 0]));
+  let problem = walk.problem;
+  const fromHead = headProblem(stored, lines, walk, mac, Boolean(head));
   problem ??= fromHead.problem;
   // The vault remembers the last authenticated record it saw: a log cut before it is caught.
   if (!problem && head && head.seq > 0) {
     const r = walk.records.find((x) => x.seq === head.seq);
     if (!r) problem = { line: lines.length + 1, message: `is missing: the log ends before record ${head.seq}, which the vault recorded (truncated)` };
-    else if (!macEquals(r.mac ?? '', head.mac)) problem = { line: walk.records.indexOf(r) + 1, message: 'differs from the record the vault remembers (replaced)' };
+    else if (!macEquals(r.mac ?? '', head.mac)) problem = { line: r.seq, message: 'differs from the record the vault remembers (replaced)' };
   }
   if (problem) await alert(ctx, s, 'audit-verify-failed', { line: problem.line, problem: problem.message });
   const first = walk.records[0];
   const origin = first?.cmd === 'new-chain' ? { host: first.program ?? '?', time: first.time, follows: String(first.result ?? '') } : null;
-  return { records: walk.records.length, problem, unchained: walk.unchained, forged: walk.forged, headSeq: fromHead.headSeq, origin };
+  return { records: walk.count, problem, unchained: walk.unchained, forged: walk.forged, headSeq: fromHead.headSeq, origin };
 }
 
 /** `vault audit new-chain`: for a copied or restored vault; see startNewChain. */

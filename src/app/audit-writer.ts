@@ -1,6 +1,6 @@
 // Writing the audit log: the record of a release goes in before the release happens;
 // failed unlocks go in without a MAC. (Reading and verifying: audit-reader.ts.)
-import { hmac, macEquals, subkey } from '../crypto/mac';
+import { hmacHex, macEquals, subkey } from '../crypto/mac';
 import * as os from 'node:os';
 import { AuditEvent, AuditHead, AuditMac, AuditRecord, ChainState, coverResult, failedUnlockEvent, FUTURE_SKEW_MS, GENESIS_MAC, headMacInput, makeRecord, MacFn } from '../domain/audit-chain';
 import { appendLogLine, cutLogBack, readChainTail } from '../storage/audit-log-file';
@@ -18,7 +18,7 @@ const AUDIT_KEY_INFO = 'exvault audit mac v1';
 /** HMAC with a key derived from the data key: separate from the key that encrypts the body. */
 export function auditMac(dataKey: Uint8Array): AuditMac {
   const key = subkey(dataKey, AUDIT_KEY_INFO);
-  const sign: MacFn = (...parts) => hmac(key, ...parts).toString('hex');
+  const sign: MacFn = (...parts) => hmacHex(key, ...parts);
   return { sign, matches: (mac, ...parts) => macEquals(sign(...parts), mac) };
 }
 

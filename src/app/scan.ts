@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { EXIT, UsageError } from '../errors';
 import { Hit, NeedleMatcher } from '../domain/needle-matcher';
 import { needlesFor } from '../domain/secret-encodings';
-import { MAX_SCAN_FILE_BYTES, walkFiles } from '../platform/files';
+import { scanFileReader, walkFiles } from '../platform/files';
 import { allBlobs, hooksDir, isGitRepo, readObjects, stagedPaths, whereBlobAdded } from '../platform/git';
 import type { AppContext } from './ports';
 import { openSession } from './session';
@@ -58,19 +58,15 @@ async function search(ctx: AppContext, o: ScanOptions): Promise<ScanResult> {
     }
     return result;
   }
+  const read = scanFileReader();
   for (const root of roots) {
     for (const file of walkFiles(root)) {
-      const size = fs.statSync(file).size;
-      if (size > MAX_SCAN_FILE_BYTES) {
+      const data = read(file);
+      if (data === 'too-large') {
         result.tooLarge.push(file);
         continue;
       }
-      let data: Buffer;
-      try {
-        data = fs.readFileSync(file);
-      } catch {
-        continue;
-      }
+      if (!data) continue;
       result.files++;
       if (result.files % 500 === 0) o.progress?.(result.files, null);
       for (const h of findNeedles(data)) result.findings.push({ ...h, file: path.relative('.', file) || file });

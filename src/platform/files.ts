@@ -30,3 +30,38 @@ export function* walkFiles(root: string): Generator<string> {
     }
   }
 }
+
+/**
+ * Reads whole files for `vault scan` into one buffer it reuses: thousands of small files then
+ * cost no allocation each, and the size comes from the open file (one stat, not two). Returns
+ * the bytes (valid until the next read), 'too-large' over MAX_SCAN_FILE_BYTES, or null when
+ * the file cannot be read (gone since it was listed, no permission).
+ */
+export function scanFileReader(): (file: string) => Buffer | 'too-large' | null {
+  let buf = Buffer.allocUnsafe(64 * 1024);
+  return (file) => {
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'r');
+    } catch {
+      return null;
+    }
+    try {
+      const size = fs.fstatSync(fd).size;
+      if (size > MAX_SCAN_FILE_BYTES) return 'too-large';
+      if (size > buf.length) buf = Buffer.allocUnsafe(size);
+      // As readFileSync: up to the size the file had when opened.
+      let n = 0;
+      while (n < size) {
+        const r = fs.readSync(fd, buf, n, size - n, null);
+        if (r === 0) break;
+        n += r;
+      }
+      return buf.subarray(0, n);
+    } catch {
+      return null;
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+}
