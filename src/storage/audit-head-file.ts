@@ -3,6 +3,7 @@
 // authenticated append. Truncating the log, deleting it, or putting an older copy in its place
 // then disagrees with the head; only an older copy of both files together goes unseen.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { AuditError } from '../errors';
 import { writeFileAtomic } from './atomic-write';
 
@@ -40,7 +41,20 @@ export function readHeadFile(file: string): StoredHead | null | 'damaged' {
   return 'damaged';
 }
 
+/** Temp files of head writers killed mid-write: the caller holds the log's lock, so any is stale. */
+function removeStaleTemps(file: string): void {
+  const prefix = `.${path.basename(file)}.tmp-`;
+  try {
+    for (const name of fs.readdirSync(path.dirname(file))) {
+      if (name.startsWith(prefix) && /^\d+-[0-9a-f]+$/.test(name.slice(prefix.length))) fs.rmSync(path.join(path.dirname(file), name), { force: true });
+    }
+  } catch {
+    // Tidying up is best effort; a failing folder shows again in the write itself.
+  }
+}
+
 /** Replaces the head atomically; a failure is a StorageError (exit 9) and leaves the old head. */
 export function writeHeadFile(file: string, head: StoredHead, unchanged = 'nothing was changed'): void {
+  removeStaleTemps(file);
   writeFileAtomic(file, Buffer.from(`${JSON.stringify({ seq: head.seq, mac: head.mac, hmac: head.hmac })}\n`), { what: `the audit head ${file}`, unchanged });
 }
