@@ -64,6 +64,11 @@ export function shortWrite(): NodeJS.ErrnoException {
 export function moduleLoadError(err: unknown): VaultError | null {
   if (err instanceof VaultError) return null;
   const e = err as NodeJS.ErrnoException | undefined;
+  // Node's resolver reports an unreadable package.json as a missing module, with no errno.
+  const missing = e?.code === 'MODULE_NOT_FOUND' ? /^Cannot find module '((?:@[^/']+\/)?[^/'.][^/']*)/.exec(String(e.message)) : null;
+  if (missing) {
+    return new StorageError(`could not load the package ${missing[1]} (not found or not readable)`, 'nothing was changed', ['check that exvault\'s installed files are readable (or reinstall it); the system may be out of file descriptors or the disk failing']);
+  }
   const file = typeof e?.path === 'string' ? e.path : undefined;
   if (!file || !errnoName(err)) return null;
   const m = /[\\/]node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(file);

@@ -40,3 +40,11 @@ it.each([['EACCES', /permission/], ['EDQUOT', /quota/], ['EIO', /input\/output/]
     expect(r.stderr.split('\n').filter(Boolean).every((l) => l.startsWith('vault: '))).toBe(true);
   }
 }, 300_000);
+
+it.each(['EACCES', 'EIO'])("a package's package.json unreadable (%s): Node reports a missing module, shown as one line naming the package, exit 9", (errno) => {
+  const pkgJson = path.join(ROOT, 'node_modules/libsodium-wrappers-sumo/package.json');
+  const r = spawnSync(STRACE, ['-f', '-qq', '-o', '/dev/null', '-P', pkgJson, '-e', 'trace=openat', '-e', `inject=openat:error=${errno}`, process.execPath, CLI, '--passphrase-file', sb.passFile, 'list'], { env: { ...sb.env, ...NO_NATIVE, EXVAULT_NO_CODE_CACHE: '1' }, encoding: 'utf8', timeout: 90_000 });
+  expect({ errno, code: r.status }).toEqual({ errno, code: 9 });
+  expect(r.stderr).toMatch(/^vault: error: could not load the package libsodium-wrappers-sumo \(not found or not readable\)/);
+  expect(r.stderr).not.toMatch(/unexpected internal error|\n\s+at /);
+}, 300_000);
