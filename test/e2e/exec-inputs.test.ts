@@ -52,3 +52,58 @@ describe('--env-from (never --env-file, which Node.js reads itself)', () => {
     expect(h.stdout).not.toMatch(/--env-file/);
   });
 });
+
+describe('--file: what the program leaves behind never costs its status, nor later runs', () => {
+  const fileOf = (name: string) => fs.readFileSync(out(name), 'utf8').trim();
+
+  it('a sub-folder and chmod 500 on the folder: the exit status is the program\'s, the folder goes', async () => {
+    const where = out('where1');
+    const r = await exec(['--file', 'K=okx-main.apiSecret', '--', 'sh', '-c', `d=$(dirname "$K"); echo "$d" > ${where}; mkdir "$d/sub"; touch "$d/sub/x"; chmod 500 "$d/sub" "$d"; exit 3`]);
+    expect(r.code).toBe(3);
+    expect(fs.existsSync(fileOf('where1'))).toBe(false);
+    const again = await exec(['--file', 'K=okx-main.apiSecret', '--', 'true']);
+    expect(again.stderr).toBe('');
+    expect(again.code).toBe(0);
+  });
+
+  it('a folder left by a killed wrapper, with a sub-folder in it, is swept and the run goes on', async () => {
+    const stale = '/dev/shm/exvault-exec-999999999-rt18test';
+    fs.mkdirSync(path.join(stale, 'sub'), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(path.join(stale, 'sub', 'x'), 'left');
+    const r = await exec(['--file', 'K=okx-main.apiSecret', '--', 'true']);
+    expect(r.code).toBe(0);
+    expect(fs.existsSync(stale)).toBe(false);
+  });
+
+  it('an XDG_RUNTIME_DIR on a disk, or a symlink, is passed over for /dev/shm', async () => {
+    const disk = out('runtime-on-disk');
+    fs.mkdirSync(disk, { mode: 0o700 });
+    const shmDir = fs.mkdtempSync('/dev/shm/rt18-own-');
+    fs.chmodSync(shmDir, 0o700);
+    const link = out('runtime-link');
+    fs.symlinkSync(shmDir, link);
+    try {
+      for (const [runtime, name] of [[disk, 'where-disk'], [link, 'where-link']] as const) {
+        const r = await exec(['--file', 'K=okx-main.apiSecret', '--', 'sh', '-c', `echo "$K" > ${out(name)}`], { env: { XDG_RUNTIME_DIR: runtime } });
+        expect(r.code).toBe(0);
+        expect(fileOf(name)).toMatch(/^\/dev\/shm\/exvault-exec-/);
+      }
+      expect(fs.readdirSync(disk)).toEqual([]);
+      expect(fs.readdirSync(shmDir)).toEqual([]);
+    } finally {
+      fs.rmSync(shmDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a folder renamed away during the run: the file is emptied all the same, with a warning', async () => {
+    const r = await exec(['--file', 'K=okx-main.apiSecret', '--', 'sh', '-c', `d=$(dirname "$K"); mv "$d" "$d.old"; echo "$d.old/K" > ${out('moved')}`]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/moved away/);
+    const moved = fileOf('moved');
+    try {
+      expect(fs.readFileSync(moved, 'utf8')).toBe('');
+    } finally {
+      fs.rmSync(path.dirname(moved), { recursive: true, force: true });
+    }
+  });
+});

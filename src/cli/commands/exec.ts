@@ -12,7 +12,7 @@ import { canReplaceProcess, REPLACE_NEEDS, replaceProcess } from '../../platform
 import { stderrIsTerminal, stdinIsTerminal, stdoutIsTerminal } from '../../platform/terminal';
 import { GlobalOptions, Invocation, makeContext } from '../context';
 import { collect, parseMaps } from '../option-helpers';
-import { json, keepRunningOnBrokenPipe, table } from '../render';
+import { json, keepRunningOnBrokenPipe, table, warn } from '../render';
 
 /** The child processes of this machine, as the exec use case's ChildRunner port. */
 function processRunner(opts: { mask?: boolean; graceMs?: number }): ChildRunner {
@@ -22,7 +22,7 @@ function processRunner(opts: { mask?: boolean; graceMs?: number }): ChildRunner 
     find: (command) => resolveCommand(command, process.env.PATH),
     secretFiles: (files) => {
       fileValues.push(...files);
-      return writeSecretFiles(files, process.env);
+      return writeSecretFiles(files, process.env, warn);
     },
     run: (program, env, secretVars) => {
       const targets = [...secretVars.map((name) => ({ name, value: env[name]! })), ...fileValues];
