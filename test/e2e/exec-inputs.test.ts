@@ -107,3 +107,16 @@ describe('--file: what the program leaves behind never costs its status, nor lat
     }
   });
 });
+
+describe('one variable, two fields', () => {
+  it.each([['--map'], ['--file']])('%s given K twice is refused before anything runs', async (flag) => {
+    const r = await exec([flag, 'K=okx-main.apiSecret', flag, 'K=okx-main.apiKey', '--dry-run']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/K is given twice/);
+  });
+
+  it('profile set refuses it too', async () => {
+    const r = await sb.run(['profile', 'set', 'twice', '--map', 'K=okx-main.apiSecret', '--map', 'K=okx-main.apiKey'], { env });
+    expect(r.code).toBe(2);
+  });
+});
