@@ -38,3 +38,31 @@ describe('edit --env FIELD=VAR', () => {
     expect(JSON.stringify(plan)).toMatch(/OKX_P/);
   });
 });
+
+describe("CCXT's names on input", () => {
+  it('a rotate hook printing {"apiKey","secret"} rotates the key', async () => {
+    const hookOut = JSON.stringify({ apiKey: 'b'.repeat(18), secret: 'c'.repeat(36) });
+    const add = await sb.run(['add', 'r1', '--exchange', 'bybit', '--rotate-hook', `cat >/dev/null; echo '${hookOut}'`], { env, input: JSON.stringify({ apiKey: 'k'.repeat(18), secret: 's'.repeat(36) }) });
+    expect(add.code).toBe(0);
+    const r = await sb.run(['rotate', 'r1'], { env });
+    expect(r.stderr).not.toMatch(/no field/);
+    expect(r.code).toBe(0);
+    const got = await sb.run(['get', 'r1', 'secret'], { env, reveals: true });
+    expect(got.stdout.trim()).toBe('c'.repeat(36));
+  });
+
+  it.each([
+    ['CCXT names', 'walletAddress', 'privateKey', ['--entry', 'hh', '--exchange', 'hyperliquid']],
+    ['exchange-prefixed names', 'HYPERLIQUID_WALLET_ADDRESS', 'HYPERLIQUID_PRIVATE_KEY', []],
+  ])('import dotenv takes a DEX wallet under %s', async (_what, addrVar, keyVar, extra) => {
+    const address = `0x${'12'.repeat(20)}`;
+    const dotenv = `${addrVar}=${address}\n${keyVar}=0x${'22'.repeat(32)}\n`;
+    const r = await sb.run(['import', 'dotenv', '-', ...extra, '--yes'], { env, input: dotenv });
+    expect(r.stderr).not.toMatch(/needs walletAddress/);
+    expect(r.code).toBe(0);
+    const name = extra.length ? 'hh' : 'hyperliquid';
+    const got = await sb.run(['get', name, 'walletAddress'], { env, reveals: true });
+    expect(got.stdout.trim()).toBe(address);
+    expect((await sb.run(['rm', name, '--yes'], { env })).code).toBe(0);
+  });
+});
