@@ -299,10 +299,12 @@ fs.writeFileSync(o+'.tmp',JSON.stringify({p,mode:st.mode&0o777,dirMode:dst.mode&
 fs.renameSync(o+'.tmp',o);`;
   const sha = (s: string) => createHash('sha256').update(s).digest('hex');
   let runDir: string;
+  // A runtime folder on tmpfs, as the user's own is: one on a disk is passed over for /dev/shm.
   beforeAll(() => {
-    runDir = path.join(sb.root, 'run');
-    fs.mkdirSync(runDir, { mode: 0o700 });
+    runDir = fs.mkdtempSync('/dev/shm/exvault-e2e-run-');
+    fs.chmodSync(runDir, 0o700);
   });
+  afterAll(() => fs.rmSync(runDir, { recursive: true, force: true }));
   const fenv = () => ({ ...env, XDG_RUNTIME_DIR: runDir });
   const waitFor = async (f: string) => {
     for (let i = 0; i < 2000 && !fs.existsSync(f); i++) await new Promise((r) => setTimeout(r, 20));
