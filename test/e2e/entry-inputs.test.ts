@@ -2,8 +2,8 @@
 // CCXT's names (apiKey, secret, walletAddress, privateKey) from a rotate hook and a .env, and
 // small usage slips that must be one clear line with the documented exit code.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { OKX_JSON, Sandbox } from '../helpers/cli';
+import { spawnSync } from 'node:child_process';
+import { CLI, HANG_MS, OKX_JSON, Sandbox } from '../helpers/cli';
 import { CANARY } from '../helpers/canary';
 
 let sb: Sandbox;
@@ -64,5 +64,47 @@ describe("CCXT's names on input", () => {
     const got = await sb.run(['get', name, 'walletAddress'], { env, reveals: true });
     expect(got.stdout.trim()).toBe(address);
     expect((await sb.run(['rm', name, '--yes'], { env })).code).toBe(0);
+  });
+});
+
+describe('small usage slips: one clear line, the documented exit code', () => {
+  it('get vault://ENTRY/FIELD with a second argument is a usage error', async () => {
+    const r = await sb.run(['get', 'vault://okx-main/apiKey', 'extra'], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/vault:\/\/ENTRY\/FIELD alone/);
+  });
+
+  it('an "other" entry with only a walletAddress is told about both credentials', async () => {
+    const r = await sb.run(['add', 'w1', '--exchange', 'other'], { env, input: JSON.stringify({ walletAddress: `0x${'ab'.repeat(20)}` }) });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/needs apiKey or walletAddress with privateKey/);
+  });
+
+  it('--passphrase-file - with the secret JSON on standard input is "-" given twice, before any unlock', async () => {
+    const input = `${CANARY.vaultPassphrase}\n${OKX_JSON}\n`;
+    const r = await sb.run(['add', 'zz', '--exchange', 'okx', '--passphrase-file', '-'], { env: { EXVAULT_PASSPHRASE_FILE: undefined }, input });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/given twice/);
+    const next = await sb.run(['list'], { env });
+    expect(next.stderr).not.toMatch(/failed/i);
+  });
+
+  it('--private-key-file - after the JSON took standard input names what read it', async () => {
+    const r = await sb.run(['add', 'cb', '--exchange', 'coinbase', '--private-key-file', '-'], { env, input: JSON.stringify({ apiKey: 'organizations/x/apiKeys/y' }) });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/already read for the secret JSON; it cannot also give the private key file/);
+  });
+
+  it('a passphrase descriptor on a file others can read: the hint does not tell to chmod a descriptor', () => {
+    const f = sb.secretFile('pass-0644', `${CANARY.vaultPassphrase}\n`);
+    fs.chmodSync(f, 0o644);
+    const fd = fs.openSync(f, 'r');
+    try {
+      const r = spawnSync(process.execPath, [CLI, 'list', '--passphrase-fd', '3'], { env: sb.env, cwd: sb.root, stdio: ['ignore', 'pipe', 'pipe', fd], encoding: 'utf8', timeout: HANG_MS });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/chmod 600 FILE \(the file open on file descriptor 3\)/);
+    } finally {
+      fs.closeSync(fd);
+    }
   });
 });

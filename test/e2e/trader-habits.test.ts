@@ -151,10 +151,10 @@ describe('"-" is standard input wherever a file is read', () => {
     const r = await sb.run(['--passphrase-file', '-', 'add', 'twice', '--exchange', 'okx', '--from-file', '-'], { input: OKX_JSON });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/"-" \(standard input\) is given twice/);
-    // Without --from-file, add would read its JSON from standard input: already taken.
+    // Without --from-file, add reads its JSON from standard input: refused before any unlock.
     const r2 = await sb.run(['--passphrase-file', '-', 'add', 'twice', '--exchange', 'okx'], { input: `${CANARY.vaultPassphrase}\n` });
     expect(r2.code).toBe(2);
-    expect(r2.stderr).toMatch(/standard input was already read for the passphrase file/);
+    expect(r2.stderr).toMatch(/"-" \(standard input\) is given twice/);
   });
 
   it('vault get vault://entry/field, as op read takes op://', async () => {
