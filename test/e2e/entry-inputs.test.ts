@@ -108,3 +108,10 @@ describe('small usage slips: one clear line, the documented exit code', () => {
     }
   });
 });
+
+it('import dotenv - does not call standard input a file that still holds the keys', async () => {
+  const r = await sb.run(['import', 'dotenv', '-', '--yes'], { env, input: `KRAKEN_API_KEY=${'k'.repeat(56)}\nKRAKEN_API_SECRET=${'s'.repeat(88)}\nLOG=1\n` });
+  expect(r.code).toBe(0);
+  expect(r.stdout + r.stderr).not.toMatch(/- still holds/);
+  expect(r.stdout).toMatch(/left in standard input: LOG/);
+});

@@ -40,7 +40,9 @@ Examples:
       await confirmPlan(plan.items, Boolean(opts.yes), ctx.unlocker.prompter);
       const names = await importEntries(ctx, plan.items);
       done(`imported ${names.join(', ')}`);
-      if (plan.ignored.length) line(`left in ${file}: ${plan.ignored.join(', ')}`);
+      if (plan.ignored.length) line(`left in ${file === '-' ? 'standard input' : file}: ${plan.ignored.join(', ')}`);
+      // Standard input is gone once read: nothing to rewrite, delete or warn about.
+      if (file === '-') return;
       let rewrite = Boolean(opts.rewriteRefs);
       let remove = Boolean(opts.removePlaintext);
       const prompter = ctx.unlocker.prompter;
