@@ -71,6 +71,10 @@ function applyMeta(e: Entry, meta: EntryMeta, now: Date): void {
   const ips = meta.ips && parseIps(meta.ips);
   const expires = meta.expires === undefined ? e.expires : parseExpiry(meta.expires, now);
   if (meta.env) checkEnvMapping(meta.env);
+  // A mapping for a field the entry lacks (a typo, the wrong case) would be stored, exported and never used.
+  for (const field of Object.keys(meta.env ?? {})) {
+    if (!(field in e.secrets)) throw new NotFoundError(`entry "${e.name}" has no field "${printable(field)}"`, [`its fields: ${Object.keys(e.secrets).join(', ')}`]);
+  }
   const rotation = applyRotation(e.rotation, meta);
   if (meta.label !== undefined) e.label = meta.label || undefined;
   if (meta.account !== undefined) e.account = meta.account || undefined;

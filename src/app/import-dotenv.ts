@@ -38,15 +38,15 @@ export function planDotenvImport(file: string, entry?: string, exchange?: Exchan
   return { groups, ignored, items, values };
 }
 
-/** Rewrites the file: imported variables become vault:// references for vault exec --env-file. */
+/** Rewrites the file: imported variables become vault:// references for vault exec --env-from. */
 export function rewriteWithRefs(file: string, plan: DotenvPlan): string[] {
   const ref = new Map<string, { entry: string; field: string }>();
   for (const g of plan.groups) for (const [field, v] of Object.entries(g.vars)) ref.set(v, { entry: g.name!, field });
-  const lines = ['# Rewritten by vault import: run the bot with vault exec --env-file THIS_FILE -- ...'];
+  const lines = ['# Rewritten by vault import: run the bot with vault exec --env-from THIS_FILE -- ...'];
   for (const [k, v] of Object.entries(plan.values)) {
     const r = ref.get(k);
     if (!r) {
-      // Written so that exec --env-file (dotenv's parser) reads back the value the bot had.
+      // Written so that exec --env-from (dotenv's parser) reads back the value the bot had.
       const quoted = quoteForDotenv(v);
       if (quoted === null) throw new UsageError(`${k} cannot be written back so that dotenv reads the same value: the file was left as it is`, ['replace its keys with vault:// references by hand, or delete it']);
       lines.push(`${k}=${quoted}`);

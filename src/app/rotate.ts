@@ -3,7 +3,7 @@
 // revoked on the exchange only after, and marked revoked only when that succeeded.
 import { EXIT, RotationError, UsageError, VaultError } from '../errors';
 import { Entry, Version } from '../domain/entry';
-import { EXCHANGES, ROTATE_STEPS } from '../domain/exchanges';
+import { canonicalField, EXCHANGES, ROTATE_STEPS } from '../domain/exchanges';
 import { Masker } from '../domain/masker';
 import { checkStatus, dueInfo, DueState, rotateNow } from '../domain/schedule';
 import { Secret } from '../domain/secret';
@@ -39,7 +39,10 @@ export function parseHookOutput(text: string): Record<string, Secret> {
   const out: Record<string, Secret> = {};
   for (const [k, v] of Object.entries(obj)) {
     if (typeof v !== 'string') throw new RotationError(`the rotate hook printed a non-string ${k.slice(0, 32)}`);
-    out[k] = new Secret(v);
+    // CCXT's names (secret, password) as add and rotate --from-file take them.
+    const field = canonicalField(k);
+    if (field in out) throw new RotationError(`the rotate hook printed field ${field.slice(0, 32)} twice`);
+    out[field] = new Secret(v);
   }
   return out;
 }

@@ -10,7 +10,7 @@ import { makeContext } from './context';
 /** Printed alone when the shell should complete file names instead. */
 export const FILES = '__files__';
 
-const FILE_OPTIONS = new Set(['--vault', '--passphrase-file', '--from-file', '--private-key-file', '--env-file', '--in', '--out', '--new-passphrase-file']);
+const FILE_OPTIONS = new Set(['--vault', '--passphrase-file', '--from-file', '--private-key-file', '--env-from', '--in', '--out', '--new-passphrase-file']);
 const ENTRY_ARGS = new Set(['name', 'old', 'entries', 'names']);
 const FILE_ARGS = new Set(['file', 'paths']);
 

@@ -12,6 +12,8 @@ export function parseMaps(items: string[], flag = '--map'): Record<string, Field
     const m = /^([^=]+)=(.+)$/.exec(item);
     const ref = m && parseFieldRef(m[2]!);
     if (!m || !ref) throw new UsageError(`${flag} takes VAR=entry.field, e.g. BINANCE_KEY=binance-main.apiKey`);
+    // Two secrets for one name: keeping the last would hand the program the wrong key quietly.
+    if (Object.hasOwn(map, m[1]!)) throw new UsageError(`${m[1]} is given twice (${flag})`, ['give each variable one field']);
     map[m[1]!] = ref;
   }
   return map;

@@ -70,13 +70,21 @@ export interface SecretFlags {
   skip?: string[];
 }
 
+/** Refuses `--passphrase-file -` when the secret JSON comes from standard input unasked (add's
+ *  `< key.json`): one of them would read the other's bytes (the JSON taken as the passphrase). */
+export function checkStdinOnce(flags: SecretFlags, passphraseFile: string | undefined): void {
+  if (passphraseFile === '-' && !flags.fromFile && !stdinIsTerminal()) {
+    throw new UsageError('"-" (standard input) is given twice, and it can be read only once: --passphrase-file - and the secret JSON on standard input', ['give one of them a file (--from-file PATH, or --passphrase-file PATH)']);
+  }
+}
+
 export async function readSecretFields(exchange: ExchangeId, flags: SecretFlags, prompter: Prompter | undefined): Promise<Record<string, Secret>> {
   let fields: Record<string, Secret> = {};
   const fromStdin = flags.fromFile === '-' || (!flags.fromFile && !stdinIsTerminal());
   if (flags.fromFile && flags.fromFile !== '-') {
     fields = parseSecretJson(readCapped(flags.fromFile, MAX_JSON_BYTES, 'secret file').toString('utf8'), flags.fromFile, exchange);
   } else if (fromStdin) {
-    const text = readCapped(0, MAX_JSON_BYTES, 'standard input').toString('utf8');
+    const text = readCapped(0, MAX_JSON_BYTES, 'secret JSON').toString('utf8');
     if (text.trim()) fields = parseSecretJson(text, 'standard input', exchange);
   }
   if (flags.privateKeyFile) {

@@ -1,5 +1,6 @@
 // Recognising exchange keys in a bot's .env: BINANCE_API_KEY / BINANCE_API_SECRET,
-// OKX_PASSPHRASE, KUCOIN_SECRET_KEY, CCXT's apiKey / secret / password, ... grouped into
+// OKX_PASSPHRASE, KUCOIN_SECRET_KEY, HYPERLIQUID_WALLET_ADDRESS, CCXT's apiKey / secret /
+// password / walletAddress / privateKey, ... grouped into
 // entries by prefix. Variables it does not recognise are left alone.
 import { UsageError } from '../errors';
 import { ENTRY_NAME } from './entry';
@@ -9,10 +10,11 @@ const SUFFIXES: [RegExp, string][] = [
   [/^(.*?)_?(?:API_)?SECRET(?:_KEY)?$/i, 'apiSecret'],
   [/^(.*?)_?(?:API_)?(?:PASSPHRASE|PASSWORD|PASS)$/i, 'passphrase'],
   [/^(.*?)_?PRIVATE_KEY$/i, 'privateKey'],
+  [/^(.*?)_?WALLET_ADDRESS$/i, 'walletAddress'],
   [/^(.*?)_?(?:API_?)?KEY$/i, 'apiKey'],
 ];
 /** CCXT's own names, without a prefix. */
-const CCXT: Record<string, string> = { apiKey: 'apiKey', secret: 'apiSecret', password: 'passphrase', privateKey: 'privateKey', uid: 'uid' };
+const CCXT: Record<string, string> = { apiKey: 'apiKey', secret: 'apiSecret', password: 'passphrase', privateKey: 'privateKey', walletAddress: 'walletAddress', uid: 'uid' };
 
 export interface ImportGroup {
   /** Empty for unprefixed (CCXT-style) variables. */

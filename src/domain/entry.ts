@@ -119,7 +119,8 @@ export function checkSecrets(exchange: ExchangeId, secrets: Record<string, Secre
   const otherSet = spec.orSets?.some((set) => set.every((f) => f in secrets));
   for (const alternatives of otherSet ? [] : spec.required) {
     if (!alternatives.some((f) => f in secrets)) {
-      errors.push(`${spec.title} needs ${alternatives.join(' or ')}`);
+      const orSets = (spec.orSets ?? []).map((set) => set.join(' with '));
+      errors.push(`${spec.title} needs ${[...alternatives, ...orSets].join(' or ')}`);
     }
   }
   return { errors, warnings };

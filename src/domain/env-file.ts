@@ -1,4 +1,4 @@
-// The --env-file format (as `op run --env-file`): lines VAR=vault://entry/field are resolved
+// The `vault exec --env-from` format (as `op run --env-file`): lines VAR=vault://entry/field are resolved
 // from the vault; other VAR=value lines pass through as plain values. The file is read by
 // dotenv's own parser, so a bot's .env means here what it means to the bot's dotenv: quotes,
 // `export `, comments, multi-line quoted values, backticks, \n and \r in double quotes only.

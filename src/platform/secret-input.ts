@@ -25,7 +25,7 @@ function checkTrust(fd: number, name: string, what: string, trust: FileTrust): v
   const forbidden = trust === 'secret' ? (groupMayRead ? 0o026 : 0o066) : 0o022;
   if ((st.mode & forbidden) !== 0) {
     const how = trust === 'secret' ? 'readable or writable by others' : 'writable by others';
-    throw new UsageError(`${what} ${name} is ${how} (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}) and is refused`, [`fix it with: chmod ${trust === 'secret' ? '600' : 'go-w'} ${name}`]);
+    throw new UsageError(`${what} ${name} is ${how} (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}) and is refused`, [`fix it with: chmod ${trust === 'secret' ? '600' : 'go-w'} ${/^(file descriptor|standard input)/.test(name) ? `FILE (the file open on ${name})` : name}`]);
   }
 }
 

@@ -70,7 +70,7 @@ it('--map refuses every listed name, before anything runs', async () => {
 it('an env file refuses every listed name', async () => {
   await eachName(async (name) => {
     const f = sb.secretFile(`t-${name}.env`, `${name}=vault://okx-main/apiSecret\n`);
-    const r = await sb.run(['exec', '--env-file', f, '--', process.execPath, CHILD, 'env', marker()], { env });
+    const r = await sb.run(['exec', '--env-from', f, '--', process.execPath, CHILD, 'env', marker()], { env });
     expect({ name, code: r.code }).toEqual({ name, code: 2 });
     expect(r.stderr).toMatch(refused(name));
   });

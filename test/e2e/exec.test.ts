@@ -64,10 +64,10 @@ describe("the child's environment", () => {
     fs.rmSync(f);
   });
 
-  it('--map renames a field; an entry mapping overrides the default; --env-file resolves vault:// and passes plain lines', async () => {
+  it('--map renames a field; an entry mapping overrides the default; --env-from resolves vault:// and passes plain lines', async () => {
     const f = out('env3.json');
     const envFile = sb.secretFile('bot.env', '# bot settings\nexport EXCHANGE_KEY="vault://okx-main/apiKey"\nLOG_LEVEL=debug\r\n\nSECRET_TWO=vault://binance-main/apiSecret\n');
-    const r = await exec(['okx-main', '--map', 'K=okx-main.apiSecret', '--env-file', envFile, '--pristine', '--', node, CHILD, 'env', f]);
+    const r = await exec(['okx-main', '--map', 'K=okx-main.apiSecret', '--env-from', envFile, '--pristine', '--', node, CHILD, 'env', f]);
     expect(r.code).toBe(0);
     const e = readJson(f);
     expect(e.K).toBe(CANARY.apiSecret);

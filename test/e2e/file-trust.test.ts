@@ -94,12 +94,12 @@ it('exec refuses an env file another user owns or may write', async () => {
   const line = 'OKX_K=vault://okx-main/apiKey\n';
   const theirs = sb.secretFile('theirs.env', line);
   fs.chownSync(theirs, other.uid, other.gid);
-  const r = await sb.vaultCmd(['exec', '--env-file', theirs, '--', process.execPath, CHILD, 'env', marker]);
+  const r = await sb.vaultCmd(['exec', '--env-from', theirs, '--', process.execPath, CHILD, 'env', marker]);
   expect(r.code).toBe(2);
   expect(r.stderr).toMatch(/^vault: error: env file .* belongs to another user/);
   const writable = sb.secretFile('writable.env', line);
   fs.chmodSync(writable, 0o666);
-  const w = await sb.vaultCmd(['exec', '--env-file', writable, '--', process.execPath, CHILD, 'env', marker]);
+  const w = await sb.vaultCmd(['exec', '--env-from', writable, '--', process.execPath, CHILD, 'env', marker]);
   expect(w.code).toBe(2);
   expect(w.stderr).toMatch(/^vault: error: env file .* is writable by others \(mode 0666\)/);
   expect(w.stderr).toContain(`vault: hint: fix it with: chmod go-w ${writable}`);
@@ -107,7 +107,7 @@ it('exec refuses an env file another user owns or may write', async () => {
   // Readable by others is fine: it holds references, not secrets.
   const readable = sb.secretFile('readable.env', line);
   fs.chmodSync(readable, 0o644);
-  const ok = await sb.vaultCmd(['exec', '--env-file', readable, '--', process.execPath, CHILD, 'env', marker]);
+  const ok = await sb.vaultCmd(['exec', '--env-from', readable, '--', process.execPath, CHILD, 'env', marker]);
   expect(ok.code).toBe(0);
   expect(JSON.parse(fs.readFileSync(marker, 'utf8')).OKX_K).toBe(CANARY.apiKey);
   fs.rmSync(marker);

@@ -59,7 +59,7 @@ describe("CCXT's field names", () => {
     const ef = out('ccxt.env');
     fs.writeFileSync(ef, 'P=vault://okx-grid/password\n');
     const f = out('ccxt-env2.json');
-    const x = await sb.run(['exec', '--profile', 'ccxt', '--env-file', ef, '--', node, CHILD, 'env', f], { env });
+    const x = await sb.run(['exec', '--profile', 'ccxt', '--env-from', ef, '--', node, CHILD, 'env', f], { env });
     expect(x.code).toBe(0);
     expect(readJson(f)).toMatchObject({ S: CANARY.apiSecret, P: CANARY.passphrase });
     fs.rmSync(f);
@@ -97,13 +97,13 @@ describe('DEX wallets (walletAddress + privateKey)', () => {
   });
 });
 
-describe('exec --env-file reads a .env as dotenv does', () => {
+describe('exec --env-from reads a .env as dotenv does', () => {
   it('quotes before a comment, backticks and multi-line quoted values mean what they mean to dotenv', async () => {
     const text = 'W="v" # comment\nB=`back tick`\nM="first\nsecond"\nexport S=\'it\\\'s\'\nK=vault://okx-grid/apiKey\n';
     const ef = out('dotenv.env');
     fs.writeFileSync(ef, text);
     const f = out('dotenv-env.json');
-    const r = await sb.run(['exec', '--env-file', ef, '--', node, CHILD, 'env', f], { env });
+    const r = await sb.run(['exec', '--env-from', ef, '--', node, CHILD, 'env', f], { env });
     expect({ code: r.code, err: r.stderr }).toEqual({ code: 0, err: '' });
     // The real dotenv in this process is the reference.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -118,7 +118,7 @@ describe('exec --env-file reads a .env as dotenv does', () => {
   it('a line dotenv would skip is refused by number, not silently dropped', async () => {
     const ef = out('typo.env');
     fs.writeFileSync(ef, 'A=1\nK vault://okx-grid/apiKey\n');
-    const r = await sb.run(['exec', '--env-file', ef, '--', node, '-e', '0'], { env });
+    const r = await sb.run(['exec', '--env-from', ef, '--', node, '-e', '0'], { env });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/line 2 of the env file is not VAR=value/);
   });
@@ -151,10 +151,10 @@ describe('"-" is standard input wherever a file is read', () => {
     const r = await sb.run(['--passphrase-file', '-', 'add', 'twice', '--exchange', 'okx', '--from-file', '-'], { input: OKX_JSON });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/"-" \(standard input\) is given twice/);
-    // Without --from-file, add would read its JSON from standard input: already taken.
+    // Without --from-file, add reads its JSON from standard input: refused before any unlock.
     const r2 = await sb.run(['--passphrase-file', '-', 'add', 'twice', '--exchange', 'okx'], { input: `${CANARY.vaultPassphrase}\n` });
     expect(r2.code).toBe(2);
-    expect(r2.stderr).toMatch(/standard input was already read for the passphrase file/);
+    expect(r2.stderr).toMatch(/"-" \(standard input\) is given twice/);
   });
 
   it('vault get vault://entry/field, as op read takes op://', async () => {
@@ -299,10 +299,12 @@ fs.writeFileSync(o+'.tmp',JSON.stringify({p,mode:st.mode&0o777,dirMode:dst.mode&
 fs.renameSync(o+'.tmp',o);`;
   const sha = (s: string) => createHash('sha256').update(s).digest('hex');
   let runDir: string;
+  // A runtime folder on tmpfs, as the user's own is: one on a disk is passed over for /dev/shm.
   beforeAll(() => {
-    runDir = path.join(sb.root, 'run');
-    fs.mkdirSync(runDir, { mode: 0o700 });
+    runDir = fs.mkdtempSync('/dev/shm/exvault-e2e-run-');
+    fs.chmodSync(runDir, 0o700);
   });
+  afterAll(() => fs.rmSync(runDir, { recursive: true, force: true }));
   const fenv = () => ({ ...env, XDG_RUNTIME_DIR: runDir });
   const waitFor = async (f: string) => {
     for (let i = 0; i < 2000 && !fs.existsSync(f); i++) await new Promise((r) => setTimeout(r, 20));

@@ -126,7 +126,7 @@ describe('import dotenv', () => {
     expect(rewritten).toContain("SYMBOL='BTC/USDT'");
     expect(rewritten).not.toContain(CANARY.apiKey);
     const envOut = path.join(sb.root, 'tmp', 'child-env.json');
-    expect((await run(['exec', '--env-file', file, '--', process.execPath, CHILD, 'env', envOut])).code).toBe(0);
+    expect((await run(['exec', '--env-from', file, '--', process.execPath, CHILD, 'env', envOut])).code).toBe(0);
     const childEnv = JSON.parse(fs.readFileSync(envOut, 'utf8'));
     expect([childEnv.GRID_BOT_API_KEY, childEnv.GRID_BOT_API_SECRET, childEnv.GRID_BOT_API_PASSPHRASE, childEnv.SYMBOL]).toEqual([CANARY.apiKey, CANARY.apiSecret, CANARY.passphrase, 'BTC/USDT']);
     fs.rmSync(envOut);

@@ -5,7 +5,7 @@ import { GlobalOptions, makeContext } from '../context';
 import { addMetaOptions, metaFromOptions } from '../entry-options';
 import { done, json } from '../render';
 import { entryJson } from '../entry-view';
-import { readSecretFields } from '../secret-fields';
+import { checkStdinOnce, readSecretFields } from '../secret-fields';
 
 export function registerAdd(program: Command): void {
   const cmd = program
@@ -26,7 +26,9 @@ Examples:
 
 Secret values are never taken from the command line: it is visible to other users in ps.`);
   cmd.action(async (name: string, opts, c: Command) => {
-    const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
+    const g = c.optsWithGlobals<GlobalOptions>();
+    checkStdinOnce(opts, g.passphraseFile);
+    const ctx = makeContext(g);
     // Options are checked before anything is asked.
     const meta = metaFromOptions(opts);
     const input = { name, meta, generatePassphrase: Boolean(opts.generatePassphrase), ...(opts.exchange && { exchange: opts.exchange as ExchangeId }), ...(opts.scope && { scope: opts.scope as string }) };

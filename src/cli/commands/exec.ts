@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { execProgram } from '../../app/exec';
 import type { ChildRunner } from '../../app/ports';
 import { UsageError } from '../../errors';
@@ -12,7 +12,7 @@ import { canReplaceProcess, REPLACE_NEEDS, replaceProcess } from '../../platform
 import { isNullDevice, stderrIsTerminal, stdinIsTerminal, stdoutIsTerminal } from '../../platform/terminal';
 import { GlobalOptions, Invocation, makeContext } from '../context';
 import { collect, parseMaps } from '../option-helpers';
-import { json, keepRunningOnBrokenPipe, table } from '../render';
+import { json, keepRunningOnBrokenPipe, table, warn } from '../render';
 
 /** The child processes of this machine, as the exec use case's ChildRunner port. */
 function processRunner(opts: { mask?: boolean; graceMs?: number }): ChildRunner {
@@ -22,7 +22,7 @@ function processRunner(opts: { mask?: boolean; graceMs?: number }): ChildRunner 
     find: (command) => resolveCommand(command, process.env.PATH),
     secretFiles: (files) => {
       fileValues.push(...files);
-      return writeSecretFiles(files, process.env);
+      return writeSecretFiles(files, process.env, warn);
     },
     run: (program, env, secretVars) => {
       const targets = [...secretVars.map((name) => ({ name, value: env[name]! })), ...fileValues];
@@ -58,7 +58,10 @@ export function registerExec(program: Command, invocation: Invocation): void {
     .option('--profile <name>', 'use a saved profile (vault profile set)')
     .option('--map <VAR=entry.field>', 'inject a field under this name (repeatable)', collect)
     .option('--file <VAR=entry.field>', 'write a field to a private file (0600, in a 0700 folder on a memory file system) for the run; VAR gets its path (repeatable)', collect)
-    .option('--env-file <path>', 'lines VAR=vault://entry/field are resolved; other VAR=value lines pass through')
+    .option('--env-from <path>', 'lines VAR=vault://entry/field are resolved; other VAR=value lines pass through')
+    // Not --env-file: Node.js itself reads `--env-file FILE` from a script's arguments too
+    // (nodejs/node#54232) and applies its NODE_OPTIONS inside this process before vault runs.
+    .addOption(new Option('--env-file <path>').hideHelp())
     .option('--pristine', 'start from an empty environment (PATH HOME USER LANG TERM TZ and --keep only)')
     .option('--keep <VAR>', 'with --pristine, also keep this variable (repeatable)', collect)
     .option('--allow-withdraw', 'allow keys that can withdraw or transfer funds')
@@ -74,7 +77,7 @@ Examples:
   vault exec binance-main -- python bot.py --live
   vault exec --profile grid -- freqtrade trade -c config.json
   vault exec okx-main --map OKX_KEY=okx-main.apiKey -- node bot.js
-  vault exec --env-file bot.env --pristine -- ./bot
+  vault exec --env-from bot.env --pristine -- ./bot
   vault exec --file CB_KEY_FILE=cb.privateKey -- sh -c 'bot --key-file "$CB_KEY_FILE"'
   vault exec binance-main --dry-run
 
@@ -89,6 +92,7 @@ there is no masking, no grace period, and the audit log records the start only.`
     .action(async (entries: string[], opts, c: Command) => {
       const graceMs = opts.grace === undefined ? undefined : parseShortDurationMs(opts.grace);
       if (graceMs === null) throw new UsageError('--grace takes a duration such as 30s, 2m or 500ms');
+      if (opts.envFile !== undefined) throw new UsageError('exec takes --env-from FILE, not --env-file: Node.js reads --env-file itself, before vault, and runs what its NODE_OPTIONS line names', ['vault exec --env-from FILE -- COMMAND']);
       const wrapper = opts.wrapper !== false;
       if (!wrapper) {
         if (opts.mask) throw new UsageError('--no-wrapper cannot mask output: no process stays to read it', ['drop --mask, or --no-wrapper']);
@@ -97,7 +101,7 @@ there is no masking, no grace period, and the audit log records the start only.`
         if (!canReplaceProcess()) throw new UsageError(`--no-wrapper needs ${REPLACE_NEEDS}; this is ${process.version}`, ['run without --no-wrapper, or with a newer Node.js']);
       }
       const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
-      const envFile = opts.envFile ? parseEnvFile(readCapped(opts.envFile, 1024 * 1024, 'env file', 'trusted').toString('utf8')) : undefined;
+      const envFile = opts.envFrom ? parseEnvFile(readCapped(opts.envFrom, 1024 * 1024, 'env file', 'trusted').toString('utf8')) : undefined;
       const cmd = {
         entries, map: parseMaps(opts.map ?? []), ...(opts.file && { files: parseMaps(opts.file, '--file') }), pristine: Boolean(opts.pristine), keep: opts.keep ?? [],
         allowWithdraw: Boolean(opts.allowWithdraw), override: Boolean(opts.override), ...(opts.profile && { profile: opts.profile }), ...(envFile && { envFile }),

@@ -21,6 +21,7 @@ Examples:
 
 Prefer "vault exec" to hand keys to a program: it passes only what is asked for.`)
     .action(async (name: string, field: string | undefined, opts, c: Command) => {
+      if (field !== undefined && name.startsWith('vault://')) throw new UsageError('vault get takes vault://ENTRY/FIELD alone, or ENTRY FIELD', ['e.g. vault get vault://binance-main/apiKey']);
       const ref = field === undefined ? parseVaultUri(name) : null;
       if (ref) ({ entry: name, field } = ref);
       if (field === undefined) throw new UsageError('vault get takes ENTRY FIELD, or vault://ENTRY/FIELD', ['e.g. vault get binance-main apiKey']);

@@ -28,7 +28,7 @@ Examples:
     .description("read a bot's .env, show what it will create, then offer to rewrite or delete the plain-text file")
     .option('--entry <name>', 'entry name (when the file holds one set of keys)')
     .addOption(new Option('--exchange <id>', 'the exchange (when the names do not say)').choices(EXCHANGE_IDS))
-    .option('--rewrite-refs', 'afterwards, rewrite the file with vault:// references (for vault exec --env-file)')
+    .option('--rewrite-refs', 'afterwards, rewrite the file with vault:// references (for vault exec --env-from)')
     .option('--remove-plaintext', 'afterwards, overwrite the file with zeros and delete it')
     .option('-y, --yes', 'do not ask for confirmation')
     .addHelpText('after', '\nExample:\n  vault import dotenv .env --rewrite-refs --yes')
@@ -40,12 +40,14 @@ Examples:
       await confirmPlan(plan.items, Boolean(opts.yes), ctx.unlocker.prompter);
       const names = await importEntries(ctx, plan.items);
       done(`imported ${names.join(', ')}`);
-      if (plan.ignored.length) line(`left in ${file}: ${plan.ignored.join(', ')}`);
+      if (plan.ignored.length) line(`left in ${file === '-' ? 'standard input' : file}: ${plan.ignored.join(', ')}`);
+      // Standard input is gone once read: nothing to rewrite, delete or warn about.
+      if (file === '-') return;
       let rewrite = Boolean(opts.rewriteRefs);
       let remove = Boolean(opts.removePlaintext);
       const prompter = ctx.unlocker.prompter;
       if (!rewrite && !remove && !opts.yes && prompter) {
-        rewrite = await prompter.confirm(`Rewrite ${file} with vault:// references (run the bot with vault exec --env-file)?`, true);
+        rewrite = await prompter.confirm(`Rewrite ${file} with vault:// references (run the bot with vault exec --env-from)?`, true);
         if (!rewrite) remove = await prompter.confirm(`Delete ${file} (overwritten with zeros first)?`, false);
       }
       if (rewrite) {

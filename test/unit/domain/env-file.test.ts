@@ -1,4 +1,4 @@
-// The --env-file format: read by dotenv's own parser (so a bot's .env means the same to exec
+// The --env-from format: read by dotenv's own parser (so a bot's .env means the same to exec
 // as to the bot), with vault:// references; quoteForDotenv writes values it reads back exactly.
 import { parse as parseDotenv } from 'dotenv';
 import { parseEnvFile, quoteForDotenv } from '../../../src/domain/env-file';
