@@ -8,7 +8,7 @@ import { openBody, openV2, VaultKeys } from '../format/seal';
 import { buildFile, ENTRY_ID_BYTES, EntryToWrite, OpenedV2, Reader } from '../format/v2';
 import { randomBytes } from '../crypto/random';
 import { emptyDoc, parseDoc, serializeDoc, VaultDoc } from '../domain/document';
-import { AuthError, UpgradeNeededError } from '../errors';
+import { AuthError, UpgradeNeededError, UsageError } from '../errors';
 import { alert } from './alerts';
 import { auditHead, chainPending, recordFailedUnlock } from './audit-writer';
 import type { AppContext } from './ports';
@@ -72,7 +72,7 @@ export function sessionOf(parsed: ParsedFile | (FileHead & { read: Reader }), ke
     },
     names: () => v2.openScopes().flatMap((s) => v2.index(s).names()),
   });
-  return { header: parsed.header, dataKey: keys.primary, keys, doc, v2, scopeOf: new Map() };
+  return { header: parsed.header, dataKey: keys.auditRoot, keys, doc, v2, scopeOf: new Map() };
 }
 
 /** The file to open: format 2 by positioned reads (the header, then only the parts used). */
@@ -88,8 +88,24 @@ export async function openSession(ctx: AppContext): Promise<Session> {
   const parsed = readForOpen(ctx);
   const keys = await unlockHead(ctx, parsed);
   const s = sessionOf(parsed, keys);
+  const closed = closedScopes(s.header, keys);
+  // Said every time: a list or check that cannot see every scope must not look complete.
+  if (closed.length) ctx.notices.warn(`this unlock opens ${s.header.scopes.length - closed.length} of ${s.header.scopes.length} scopes: entries in ${closed.join(', ')} are not seen (use a way of unlocking that is granted them, e.g. the passphrase)`);
   await reportFailedUnlocks(ctx, s.dataKey, () => s);
   return s;
+}
+
+/** Writers re-seal indexes and the meta record, which takes every scope's key. */
+function requireEveryScope(header: Header, keys: VaultKeys): void {
+  const closed = closedScopes(header, keys);
+  if (closed.length) {
+    throw new UsageError(`this unlock opens some scopes only (not ${closed.join(', ')}): changing the vault needs every scope's key`, ['unlock with the passphrase (--passphrase-file, or on a terminal), which holds every scope']);
+  }
+}
+
+/** Names of the scopes whose key this unlock does not hold (format 2). */
+function closedScopes(header: Header, keys: VaultKeys): string[] {
+  return header.version === FORMAT_V1 ? [] : header.scopes.filter((x) => !keys.has(x.id)).map((x) => x.name);
 }
 
 /**
@@ -103,6 +119,7 @@ export async function unlockForWrite(ctx: AppContext): Promise<VaultKeys> {
   const head = decodeHead(ctx.vault.readStart(HEAD_BYTES));
   refuseV1(head.header);
   const keys = await unlockHead(ctx, head);
+  requireEveryScope(head.header, keys);
   await reportFailedUnlocks(ctx, keys.primary, () => reread(ctx, keys));
   return keys;
 }
@@ -180,6 +197,7 @@ export async function underWriteLock<T>(ctx: AppContext, fn: (s: Session) => T |
   try {
     const s = reread(ctx, keys);
     refuseV1(s.header);
+    requireEveryScope(s.header, keys);
     return await fn(s);
   } finally {
     lock.release();

@@ -30,6 +30,15 @@ export class VaultKeys extends Map<number, Uint8Array> {
     return k;
   }
 
+  /** The root of the audit key: the default scope's key, or for an unlock granted some scopes
+   *  only (a host's slot), the key of the lowest-numbered scope it holds: such a host keeps a
+   *  chain of its own, which it can verify and nobody without that scope can forge. */
+  get auditRoot(): Uint8Array {
+    const k = this.get(DEFAULT_SCOPE) ?? this.get(Math.min(...this.keys()));
+    if (!k) throw new AuthError();
+    return k;
+  }
+
   /** Scope id (4 bytes) and key (32 bytes) per scope: what `vault unlock --for` keeps. */
   toBytes(): Uint8Array {
     const out = new Uint8Array(this.size * (4 + SCOPE_KEY_BYTES));
