@@ -17,13 +17,22 @@ rmSync(new URL('../dist/cli.js.cache', import.meta.url), { force: true });
 // "No matching export" (then import that one from a file of its own, or list it here).
 const requireHere = createRequire(import.meta.url);
 const IDENT = /^[A-Za-z_$][\w$]*$/;
+// Plain values on the Node that builds, but deprecated accessors (reading them prints a
+// DeprecationWarning on every start) or gone on later Nodes: Node 24 has these as getters
+// (DEP0176 fs.*_OK; crypto.Cipher/Decipher; util.is*, util.log). Never read, then.
+const LATER_DEPRECATED = {
+  'node:fs': ['F_OK', 'R_OK', 'W_OK', 'X_OK'],
+  'node:crypto': ['Cipher', 'Decipher'],
+  'node:util': ['isBoolean', 'isBuffer', 'isNull', 'isNullOrUndefined', 'isNumber', 'isString', 'isSymbol', 'isUndefined', 'isRegExp', 'isObject', 'isDate', 'isError', 'isFunction', 'isPrimitive', 'log', '_extend'],
+};
 const builtinModules = {
   name: 'builtin-modules-once',
   setup(b) {
     b.onResolve({ filter: /^node:[a-z_/]+$/ }, (a) => (a.kind === 'import-statement' && a.namespace === 'file' ? { path: a.path, namespace: 'builtin-once' } : undefined));
     b.onLoad({ filter: /.*/, namespace: 'builtin-once' }, (a) => {
       const mod = requireHere(a.path);
-      const names = Object.keys(mod).filter((n) => IDENT.test(n) && n !== 'default' && !Object.getOwnPropertyDescriptor(mod, n).get);
+      const skip = new Set(LATER_DEPRECATED[a.path] ?? []);
+      const names = Object.keys(mod).filter((n) => IDENT.test(n) && n !== 'default' && !skip.has(n) && !Object.getOwnPropertyDescriptor(mod, n).get);
       const m = `m_${a.path.replace(/\W/g, '_')}`;
       return { contents: `const ${m} = require(${JSON.stringify(a.path)});\nexport default ${m};\n${names.map((n) => `export const ${n} = ${m}.${n};`).join('\n')}\n`, loader: 'js' };
     });
