@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { upgradeVault } from '../../app/upgrade';
 import { GlobalOptions, makeContext } from '../context';
-import { done } from '../render';
+import { done, info } from '../render';
 
 export function registerUpgrade(program: Command): void {
   program
@@ -20,5 +20,7 @@ Examples:
       }
       const kc = r.keychain === 'kept' ? '; keychain slot kept' : r.keychain === 'dropped' ? '; the keychain item no longer opened the vault, enable it again with: vault keychain enable' : '';
       done(`converted to format 2 (${r.entries} entr${r.entries === 1 ? 'y' : 'ies'}); the old file is kept as ${r.backup}${kc}`);
+      // The copy opens with the passphrase of today for as long as it exists.
+      info(`delete ${r.backup} once the converted vault works for you: it opens with this passphrase even after a passwd`);
     });
 }
