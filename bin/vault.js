@@ -1,5 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 'use strict';
+// "node --": Node.js reads `--env-file FILE` (and applies its NODE_OPTIONS) from anywhere in
+// its arguments, vault's own included, before any of this runs (nodejs/node#54232); after
+// "--" it does not. So a mistyped `vault exec --env-file F` cannot run code in this process.
 // First, before anything else runs: a SIGUSR1 listener. Without one, Node answers SIGUSR1 by
 // opening its inspector on 127.0.0.1:9229 for the rest of the run, and any local user could
 // connect and read the passphrase and secrets from the heap or run code here. A passphrase
