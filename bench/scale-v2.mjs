@@ -18,7 +18,7 @@ const NEW_ENTRY = JSON.stringify({ apiKey: 'A'.repeat(64), apiSecret: 'B'.repeat
 
 async function filler(dir) {
   const out = join(dir, 'fill-entries.cjs');
-  await build({ entryPoints: [join(ROOT, 'bench/lib/fill-entries.ts')], outfile: out, bundle: true, platform: 'node', format: 'cjs', external: ['libsodium-wrappers-sumo', '@napi-rs/keyring'], nodePaths: [join(ROOT, 'node_modules')], logLevel: 'error' });
+  await build({ entryPoints: [join(ROOT, 'bench/lib/fill-entries.ts')], outfile: out, bundle: true, platform: 'node', format: 'cjs', external: ['libsodium-wrappers-sumo', '@napi-rs/keyring', '@node-rs/argon2'], nodePaths: [join(ROOT, 'node_modules')], logLevel: 'error' });
   return out;
 }
 
