@@ -8,7 +8,7 @@ import { ROOT, ensureKeyring } from './lib/harness.mjs';
 import { section, summary } from './lib/report.mjs';
 import * as exec from './exec.mjs';
 import * as kdf from './kdf.mjs';
-import * as scale from './scale.mjs';
+import * as scale from './scale-v2.mjs';
 import * as scan from './scan.mjs';
 
 ensureKeyring();
