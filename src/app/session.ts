@@ -5,7 +5,7 @@
 import { checkLayout, decodeFile, decodeHead, DEFAULT_SCOPE, FileHead, HEAD_BYTES, Header, ParsedFile } from '../format/header';
 import { FORMAT_V1 } from '../format/limits';
 import { openBody, openV2, VaultKeys } from '../format/seal';
-import { buildFile, Carried, ENTRY_ID_BYTES, EntryToWrite, OpenedV2, Reader } from '../format/v2';
+import { buildFileParts, Carried, ENTRY_ID_BYTES, EntryToWrite, OpenedV2, Reader } from '../format/v2';
 import { randomBytes } from '../crypto/random';
 import { emptyDoc, parseDoc, serializeDoc, VaultDoc } from '../domain/document';
 import { acquireLock } from '../storage/lock';
@@ -144,12 +144,12 @@ function entriesToWrite(s: Session): { fresh: EntryToWrite[]; kept: Carried[] } 
   return { fresh, kept };
 }
 
-/** The file bytes of a session: the whole v2 file, re-sealing only what changed. */
-export function sealSession(s: Session): Uint8Array {
+/** The file bytes of a session, as pieces: the whole v2 file, re-sealing only what changed. */
+export function sealSession(s: Session): Uint8Array[] {
   refuseV1(s.header);
   const meta = serializeDoc({ ...s.doc, entries: emptyDoc().entries });
   const { fresh, kept } = entriesToWrite(s);
-  return buildFile(s.header, s.keys, meta, fresh, randomBytes, s.v2 && { scopes: kept, read: (off, len) => s.v2!.raw({ off, len }) });
+  return buildFileParts(s.header, s.keys, meta, fresh, randomBytes, s.v2 && { scopes: kept, read: (off, len) => s.v2!.raw({ off, len }) });
 }
 
 export async function saveSession(ctx: AppContext, s: Session): Promise<void> {

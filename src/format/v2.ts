@@ -135,9 +135,11 @@ export class ScopeIndex {
   }
 
   /** Row i's record offset and length, without building a Row. */
-  span(i: number): Span {
-    const at = INDEX_HEAD_BYTES + i * ROW_BYTES;
-    return { off: this.#view.getUint32(at + 20), len: this.#view.getUint32(at + 24) };
+  recordOff(i: number): number {
+    return this.#view.getUint32(INDEX_HEAD_BYTES + i * ROW_BYTES + 20);
+  }
+  recordLen(i: number): number {
+    return this.#view.getUint32(INDEX_HEAD_BYTES + i * ROW_BYTES + 24);
   }
 
   /** The index plaintext: rows [a, b) and their names, for copying them into a new index. */
@@ -241,16 +243,20 @@ export interface Carried {
   drop: Set<number>;
 }
 
-const KEY_SPLIT = 2 ** 21;
-
 /**
- * The whole v2 file. Records of unchanged entries are copied verbatim (`carried`: whole runs
- * of the previous file, in the previous file's order); changed ones are sealed anew and placed
- * after them, sorted by name; the meta record and the indexes are sealed on every write under
+ * The whole v2 file. Records of unchanged entries are copied verbatim (`carried`: runs of the
+ * previous file, scope by scope in name order); changed ones are sealed anew and placed after
+ * them, sorted by name; the meta record and the indexes are sealed on every write under
  * a fresh write id. The new index is the old one with rows dropped and inserted, copied in
  * runs: a write of one entry into 50,000 builds no object per entry.
  */
 export function buildFile(header: Header, keys: ScopeKeyMap, meta: Uint8Array, entries: EntryToWrite[], rng: Rng, carried?: { scopes: Carried[]; read: Reader }): Uint8Array {
+  return cat(...buildFileParts(header, keys, meta, entries, rng, carried));
+}
+
+/** As buildFile, but the file as its pieces in order (header, meta, runs of copied records,
+ *  new records, indexes), for writing without first copying them into one buffer. */
+export function buildFileParts(header: Header, keys: ScopeKeyMap, meta: Uint8Array, entries: EntryToWrite[], rng: Rng, carried?: { scopes: Carried[]; read: Reader }): Uint8Array[] {
   header.writeId = rng(WRITE_ID_BYTES);
   header.toc = { meta: { off: 0, len: 0 }, indexes: header.scopes.map(() => ({ off: 0, len: 0 })) };
   const headLen = encodeHeader(header).length;
@@ -291,49 +297,39 @@ export function buildFile(header: Header, keys: ScopeKeyMap, meta: Uint8Array, e
   const head = encodeHeader(header);
   if (head.length !== headLen) throw new Error('header length changed');
   if (off > MAX_FILE_BYTES) throw new CorruptError('the vault would be too large');
-  return cat(head, ...coalesce(parts));
+  return [head, ...coalesce(parts)];
 }
 
-/** Copies the kept records from the previous file, in the order they lie there, one piece per
- *  run of adjacent records; fills each scope's new record offsets (by row). Returns the end. */
+/** Copies the kept records from the previous file, scope by scope in index (name) order, one
+ *  piece per run of records that lie side by side there (no sorting: the previous write laid
+ *  them out in this order but for its own new records); fills each scope's new record offsets
+ *  by row. Returns where the copies end. */
 function copyCarried(scopes: Carried[], read: Reader, start: number, parts: Uint8Array[], newOffs: Map<number, Uint32Array>): number {
-  const bases: number[] = [];
-  let total = 0;
-  for (const c of scopes) {
-    bases.push(total);
-    total += c.index.count;
-  }
-  if (total >= KEY_SPLIT) throw new CorruptError('the vault has too many entries');
-  const all = new Uint32Array(total);
-  const lens = new Uint32Array(total);
-  // Sort keys: old offset, then the row's global number (both exact in a double).
-  const order = new Float64Array(total);
-  let n = 0;
-  scopes.forEach((c, ci) => {
-    newOffs.set(c.scope, all.subarray(bases[ci]!, bases[ci]! + c.index.count));
-    for (let i = 0; i < c.index.count; i++) {
-      if (c.drop.has(i)) continue;
-      const { off, len } = c.index.span(i);
-      lens[bases[ci]! + i] = len;
-      order[n++] = off * KEY_SPLIT + bases[ci]! + i;
-    }
-  });
-  const keysInOrder = order.subarray(0, n).sort();
   let cursor = start;
   let runStart = -1;
   let runEnd = -1;
-  for (const k of keysInOrder) {
-    const g = k % KEY_SPLIT;
-    const from = (k - g) / KEY_SPLIT;
-    const len = lens[g]!;
-    if (from !== runEnd) {
-      if (runStart >= 0) parts.push(read(runStart, runEnd - runStart));
-      runStart = from;
-      runEnd = from;
+  for (const c of scopes) {
+    const ix = c.index;
+    const offs = new Uint32Array(ix.count);
+    newOffs.set(c.scope, offs);
+    const drops = [...c.drop].sort((a, b) => a - b);
+    let d = 0;
+    for (let i = 0; i < ix.count; i++) {
+      if (d < drops.length && drops[d] === i) {
+        d++;
+        continue;
+      }
+      const from = ix.recordOff(i);
+      const len = ix.recordLen(i);
+      if (from !== runEnd) {
+        if (runStart >= 0) parts.push(read(runStart, runEnd - runStart));
+        runStart = from;
+        runEnd = from;
+      }
+      runEnd += len;
+      offs[i] = cursor;
+      cursor += len;
     }
-    runEnd += len;
-    all[g] = cursor;
-    cursor += len;
   }
   if (runStart >= 0) parts.push(read(runStart, runEnd - runStart));
   return cursor;
