@@ -9,7 +9,7 @@ import { section, summary } from './lib/report.mjs';
 import * as audit from './audit.mjs';
 import * as exec from './exec.mjs';
 import * as kdf from './kdf.mjs';
-import * as scale from './scale.mjs';
+import * as scale from './scale-v2.mjs';
 import * as scan from './scan.mjs';
 
 ensureKeyring();

@@ -1,6 +1,6 @@
 // Appends N authenticated records to a vault's audit log with the project's own chain code,
 // in one write: the audit benchmark needs 100,000 records, and 100,000 `vault exec` runs
-// (each one fsync) would take hours. Bundled and run by bench/scale.mjs.
+// (each one fsync) would take hours. Bundled and run by bench/scale-v2.mjs.
 // Usage: node fill-audit.cjs VAULT_FILE PASSPHRASE_FILE N
 import * as fs from 'node:fs';
 import { auditMac } from '../../src/app/audit-writer';

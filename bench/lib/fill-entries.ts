@@ -16,7 +16,9 @@ async function main(): Promise<void> {
   const keys = unwrapWithPassphrase(parsed, fs.readFileSync(passFile!, 'utf8').replace(/\n$/, ''));
   const doc = parseDoc(openBody(parsed, keys));
   const now = new Date();
-  for (const it of parseExportJson(fs.readFileSync(entriesFile!, 'utf8'))) doc.entries.set(it.name, buildEntry(it.name, it.exchange, it.meta, it.secrets, now));
+  const input = parseExportJson(fs.readFileSync(entriesFile!, 'utf8'));
+  if (input.version === 1) for (const it of input.items) doc.entries.set(it.name, buildEntry(it.name, it.exchange, it.meta, it.secrets, now));
+  else for (const e of input.entries) doc.entries.set(e.name, e);
   fs.writeFileSync(vaultFile!, sealFile(parsed.header, keys, serializeDoc(doc)), { mode: 0o600 });
 }
 

@@ -50,8 +50,9 @@ export interface VaultStore {
   open(): VaultReader;
   /** Creates the vault's folder (mode 0700) when missing, and checks it. */
   ensureFolder(): void;
-  /** Replaces the vault crash-safely; the file it replaces becomes the backup (vault.exv.bak). */
-  write(bytes: Uint8Array): { warnings: string[] };
+  /** Replaces the vault crash-safely; the file it replaces becomes the backup (vault.exv.bak).
+   *  The bytes may come in pieces (a format 2 write copies runs of the old file as they are). */
+  write(bytes: Uint8Array | readonly Uint8Array[]): { warnings: string[] };
   /** The first write of a new vault: refused when a vault is already there. */
   create(bytes: Uint8Array): { warnings: string[] };
   /** The backup the last write kept (its path, for messages), read with the same checks;

@@ -5,7 +5,7 @@
 import { checkLayout, decodeFile, decodeHead, DEFAULT_SCOPE, FileHead, HEAD_BYTES, Header, ParsedFile } from '../format/header';
 import { FORMAT_V1 } from '../format/limits';
 import { openBody, openV2, VaultKeys } from '../format/seal';
-import { buildFile, ENTRY_ID_BYTES, EntryToWrite, OpenedV2, Reader } from '../format/v2';
+import { buildFileParts, Carried, ENTRY_ID_BYTES, EntryToWrite, OpenedV2, Reader } from '../format/v2';
 import { randomBytes } from '../crypto/random';
 import { emptyDoc, parseDoc, serializeDoc, VaultDoc } from '../domain/document';
 import { AuthError, UpgradeNeededError, UsageError } from '../errors';
@@ -129,41 +129,41 @@ function reread(ctx: AppContext, keys: VaultKeys): Session {
   return sessionOf(decodeFile(ctx.vault.read()), keys);
 }
 
-/** The entries to write: records of untouched entries copied, changed ones sealed anew. */
-function entriesToWrite(s: Session): EntryToWrite[] {
-  const out: EntryToWrite[] = [];
+/** What to write: the rows of untouched entries kept (records copied, rows carried into the
+ *  new index), changed or new ones sealed anew. Looks only at the entries read into memory
+ *  and the scope moves, never at the 50,000 others one by one. */
+function entriesToWrite(s: Session): { fresh: EntryToWrite[]; kept: Carried[] } {
+  const fresh: EntryToWrite[] = [];
   const { entries } = s.doc;
   const v2 = s.v2;
-  if (v2) {
-    for (const scope of v2.openScopes()) {
-      for (const row of v2.index(scope).rows()) {
-        if (entries.touched(row.name) || (s.scopeOf.get(row.name) ?? scope) !== scope) continue;
-        // Copied with its commitment from the index: a damaged record stays detectable.
-        out.push({ name: row.name, scope, id: row.id, gen: row.gen, sealed: v2.raw(row), commit: row.commit });
-      }
-    }
-  }
+  const kept: Carried[] = v2 ? v2.openScopes().map((scope) => ({ scope, index: v2.index(scope), drop: new Set<number>() })) : [];
+  const dropRow = (name: string): void => {
+    const at = v2?.find(name);
+    if (at) kept.find((c) => c.scope === at.scope)!.drop.add(at.row.at!);
+  };
   const inMemory = new Set(entries.inMemory());
   for (const [name, scope] of s.scopeOf) if (entries.untouched(name) && scope !== v2?.find(name)?.scope) inMemory.add(name);
+  // Removed (and not set again under the same name).
+  for (const name of entries.removedNames()) if (!inMemory.has(name)) dropRow(name);
   for (const name of inMemory) {
     const line = te.encode(entries.lineOf(name));
     const was = v2?.find(name);
     const scope = s.scopeOf.get(name) ?? was?.scope ?? DEFAULT_SCOPE;
-    if (was && was.scope === scope && Buffer.from(v2!.line(was.scope, was.row)).equals(Buffer.from(line))) {
-      out.push({ name, scope, id: was.row.id, gen: was.row.gen, sealed: v2!.sealed(was.row) });
-    } else {
-      // Same id for the entry's life; a new generation each time its record is sealed again.
-      out.push({ name, scope, id: was?.row.id ?? randomBytes(ENTRY_ID_BYTES), gen: was ? was.row.gen + 1 : 1, line });
-    }
+    // Read but unchanged, same scope: its row and record stay as they are.
+    if (was && was.scope === scope && Buffer.from(v2!.line(was.scope, was.row)).equals(Buffer.from(line))) continue;
+    dropRow(name);
+    // Same id for the entry's life; a new generation each time its record is sealed again.
+    fresh.push({ name, scope, id: was?.row.id ?? randomBytes(ENTRY_ID_BYTES), gen: was ? was.row.gen + 1 : 1, line });
   }
-  return out;
+  return { fresh, kept };
 }
 
-/** The file bytes of a session: the whole v2 file, re-sealing only what changed. */
-export function sealSession(s: Session): Uint8Array {
+/** The file bytes of a session, as pieces: the whole v2 file, re-sealing only what changed. */
+export function sealSession(s: Session): Uint8Array[] {
   refuseV1(s.header);
   const meta = serializeDoc({ ...s.doc, entries: emptyDoc().entries });
-  return buildFile(s.header, s.keys, meta, entriesToWrite(s), randomBytes);
+  const { fresh, kept } = entriesToWrite(s);
+  return buildFileParts(s.header, s.keys, meta, fresh, randomBytes, s.v2 && { scopes: kept, read: (off, len) => s.v2!.raw({ off, len }) });
 }
 
 export async function saveSession(ctx: AppContext, s: Session): Promise<void> {

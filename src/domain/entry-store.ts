@@ -93,6 +93,11 @@ export class EntryStore {
     return this.#decoded.has(name) || this.#lines.has(name) || this.#removed.has(name);
   }
 
+  /** Names deleted (or renamed away) since reading; some may have been set again since. */
+  removedNames(): string[] {
+    return [...this.#removed];
+  }
+
   /** Entries read into memory (decoded or kept as lines): the ones a write must look at. */
   inMemory(): string[] {
     return [...this.#decoded.keys(), ...this.#lines.keys()];

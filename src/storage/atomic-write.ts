@@ -53,19 +53,24 @@ export function removeQuietly(file: string): void {
   }
 }
 
+/** The bytes of a file, whole or as pieces written one after another (a 24 MB vault written
+ *  from the pieces it is built of is not first copied into one buffer). */
+export type FileBytes = Uint8Array | readonly Uint8Array[];
+
 /**
  * Creates `file` exclusively (never through a link) holding exactly `data`, or throws and
  * leaves nothing behind. With `sync`, the bytes are on disk before it returns.
  */
-export function writeNewFile(file: string, data: Uint8Array, opts: { mode?: number; sync?: boolean } = {}): void {
+export function writeNewFile(file: string, data: FileBytes, opts: { mode?: number; sync?: boolean } = {}): void {
   const fd = fs.openSync(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, opts.mode ?? 0o600);
   try {
     try {
       // The umask may have taken bits away; the mode asked for is the mode given.
       if (opts.mode !== undefined && process.platform !== 'win32') fs.fchmodSync(fd, opts.mode);
-      writeAll(fd, data);
+      const pieces = data instanceof Uint8Array ? [data] : data;
+      for (const piece of pieces) writeAll(fd, piece);
       if (opts.sync) fs.fsyncSync(fd);
-      checkSize(fd, data.length);
+      checkSize(fd, pieces.reduce((n, p) => n + p.length, 0));
     } finally {
       fs.closeSync(fd);
     }
@@ -79,7 +84,7 @@ export function tempPathFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
 }
 
-export function writeFileAtomic(target: string, data: Uint8Array, opts: AtomicWriteOptions = {}): WriteOutcome {
+export function writeFileAtomic(target: string, data: FileBytes, opts: AtomicWriteOptions = {}): WriteOutcome {
   const dir = path.dirname(target);
   const what = opts.what ?? target;
   const tmp = tempPathFor(target);

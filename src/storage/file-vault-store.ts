@@ -14,7 +14,7 @@ export function fileVaultStore(vaultPath: string, opts: StoreOptions = {}) {
     readStart: (bytes: number) => readVaultStart(vaultPath, bytes, opts),
     open: () => openVaultReader(vaultPath, opts),
     ensureFolder: () => ensureVaultFolder(vaultPath),
-    write: (bytes: Uint8Array) => writeVaultBytes(vaultPath, bytes, opts),
+    write: (bytes: Uint8Array | readonly Uint8Array[]) => writeVaultBytes(vaultPath, bytes, opts),
     create: (bytes: Uint8Array) => createVaultFile(vaultPath, bytes),
     readBackup() {
       const file = backupPath(vaultPath);

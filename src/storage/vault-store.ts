@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CorruptError, StorageError, UsageError, VaultError } from '../errors';
 import { MAX_FILE_BYTES } from '../format/limits';
-import { fsyncDir, removeQuietly, writeFileAtomic, WriteOutcome } from './atomic-write';
+import { FileBytes, fsyncDir, removeQuietly, writeFileAtomic, WriteOutcome } from './atomic-write';
 import { describeErrno, storageError } from './io-error';
 import { backupPath } from './paths';
 
@@ -234,7 +234,7 @@ function keepBackup(target: string): void {
  * synced temp file; then the current file becomes the backup; then the rename commits.
  * Returns warnings for the user (the folder could not be synced after the commit).
  */
-export function writeVaultBytes(file: string, data: Uint8Array, opts: StoreOptions = {}): WriteOutcome {
+export function writeVaultBytes(file: string, data: FileBytes, opts: StoreOptions = {}): WriteOutcome {
   let target = file;
   if (opts.allowSymlink && fs.lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) target = fs.realpathSync(file);
   ensureVaultFolder(target);

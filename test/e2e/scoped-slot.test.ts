@@ -34,7 +34,7 @@ beforeAll(async () => {
   const s = sessionOf(parsed, keys);
   const grid = s.header.scopes.find((x) => x.name === 'grid')!.id;
   s.header.slots.push(makeX25519Slot(s.header, keys, parseRecipient(recipient), [grid]));
-  fs.writeFileSync(sb.vault, sealSession(s), { mode: 0o600 });
+  fs.writeFileSync(sb.vault, Buffer.concat(sealSession(s)), { mode: 0o600 });
   host = (args, input) => sb.run(args, { env: { EXVAULT_IDENTITY_FILE: identity }, ...(input && { input }) });
 }, 120_000);
 

@@ -110,8 +110,9 @@ export class MemoryVaultStore implements VaultStore {
   private mustHoldWriter(what: string): void {
     if (!this.held.get('write')) throw new Error(`${what} without the writer lock`);
   }
-  write(bytes: Uint8Array): { warnings: string[] } {
+  write(pieces: Uint8Array | readonly Uint8Array[]): { warnings: string[] } {
     this.mustHoldWriter('write');
+    const bytes = pieces instanceof Uint8Array ? pieces : new Uint8Array(Buffer.concat(pieces));
     const was = this.files.get(this.path);
     if (was) this.files.set(this.backupPath, was);
     this.files.set(this.path, bytes.slice());
