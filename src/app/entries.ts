@@ -145,12 +145,14 @@ export async function renameEntry(ctx: AppContext, from: string, to: string): Pr
     e.name = to;
     e.updated = ctx.clock.now().toISOString();
     s.doc.entries.set(to, e);
+    s.renamed.set(to, s.renamed.get(from) ?? from);
   });
 }
 
 export async function removeEntry(ctx: AppContext, name: string): Promise<void> {
   await mutate(ctx, (s) => {
-    findEntry(s.doc, name);
+    // The index alone says the entry is there: a damaged record can still be removed.
+    if (!s.doc.entries.has(name)) findEntry(s.doc, name);
     s.doc.entries.delete(name);
   });
 }

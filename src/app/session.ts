@@ -24,6 +24,9 @@ export interface Session {
   v2?: OpenedV2;
   /** v2: entries to place in a scope other than where they are (or the default, when new). */
   scopeOf: Map<string, number>;
+  /** v2: entries renamed in this session, new name -> name in the file: the entry keeps its
+   *  id and scope (what a later merge of two machines' changes goes by). */
+  renamed: Map<string, string>;
 }
 
 const te = new TextEncoder();
@@ -60,7 +63,7 @@ async function reportFailedUnlocks(ctx: AppContext, dataKey: Uint8Array, session
  *  A v2 file may come as its head and a positioned reader instead of its bytes. */
 export function sessionOf(parsed: ParsedFile | (FileHead & { read: Reader }), keys: VaultKeys): Session {
   if (parsed.header.version === FORMAT_V1) {
-    return { header: parsed.header, dataKey: keys.primary, keys, doc: parseDoc(openBody(parsed as ParsedFile, keys)), scopeOf: new Map() };
+    return { header: parsed.header, dataKey: keys.primary, keys, doc: parseDoc(openBody(parsed as ParsedFile, keys)), scopeOf: new Map(), renamed: new Map() };
   }
   const v2 = 'read' in parsed ? openV2(parsed, keys, parsed.read) : openV2(parsed, keys);
   const doc = keys.has(DEFAULT_SCOPE) ? parseDoc(v2.meta()) : emptyDoc();
@@ -72,7 +75,7 @@ export function sessionOf(parsed: ParsedFile | (FileHead & { read: Reader }), ke
     },
     names: () => v2.openScopes().flatMap((s) => v2.index(s).names()),
   });
-  return { header: parsed.header, dataKey: keys.auditRoot, keys, doc, v2, scopeOf: new Map() };
+  return { header: parsed.header, dataKey: keys.auditRoot, keys, doc, v2, scopeOf: new Map(), renamed: new Map() };
 }
 
 /** The file to open: format 2 by positioned reads (the header, then only the parts used). */
@@ -147,7 +150,8 @@ function entriesToWrite(s: Session): { fresh: EntryToWrite[]; kept: Carried[] } 
   for (const name of entries.removedNames()) if (!inMemory.has(name)) dropRow(name);
   for (const name of inMemory) {
     const line = te.encode(entries.lineOf(name));
-    const was = v2?.find(name);
+    const from = s.renamed.get(name);
+    const was = v2?.find(name) ?? (from === undefined ? undefined : v2?.find(from));
     const scope = s.scopeOf.get(name) ?? was?.scope ?? DEFAULT_SCOPE;
     // Read but unchanged, same scope: its row and record stay as they are.
     if (was && was.scope === scope && Buffer.from(v2!.line(was.scope, was.row)).equals(Buffer.from(line))) continue;

@@ -141,6 +141,11 @@ export class ScopeIndex {
   recordLen(i: number): number {
     return this.#view.getUint32(INDEX_HEAD_BYTES + i * ROW_BYTES + 24);
   }
+  /** Row i's commitment: SHA-256 of its record as stored. */
+  recordCommit(i: number): Uint8Array {
+    const at = INDEX_HEAD_BYTES + i * ROW_BYTES + 28;
+    return this.#plain.subarray(at, at + HASH_BYTES);
+  }
 
   /** The index plaintext: rows [a, b) and their names, for copying them into a new index. */
   rowBytes(a: number, b: number): Uint8Array {
@@ -321,6 +326,15 @@ function copyCarried(scopes: Carried[], read: Reader, start: number, parts: Uint
       }
       const from = ix.recordOff(i);
       const len = ix.recordLen(i);
+      // A record is carried only when it still matches its commitment: a damaged or swapped
+      // record must stop the write, not ride along into the new file and, after it, the backup.
+      if (!Buffer.from(sha256(read(from, len))).equals(Buffer.from(ix.recordCommit(i)))) {
+        const name = ix.row(i).name;
+        throw new CorruptError(`the stored record of the entry "${name}" does not match the vault's index (damaged or modified): nothing was changed`, [
+          `remove that entry (vault rm ${name} --yes: it needs only the index), then add its key again`,
+          'or put back the backup if it opens (vault restore vault.exv.bak)',
+        ]);
+      }
       if (from !== runEnd) {
         if (runStart >= 0) parts.push(read(runStart, runEnd - runStart));
         runStart = from;

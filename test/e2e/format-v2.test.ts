@@ -125,6 +125,36 @@ describe('scopes and single entries', () => {
     }
   });
 
+  it("a write never carries a damaged record: it stops (exit 5, naming the entry), the vault and its backup stay as they were, and rm --yes removes the entry", async () => {
+    expect((await sb.vaultCmd(['add', 'doomed', '--exchange', 'binance'], { input: BINANCE_JSON })).code).toBe(0);
+    const good = new Uint8Array(fs.readFileSync(sb.vault));
+    const row = openV2(decodeFile(good), keysOf()).find('doomed')!.row;
+    const damaged = Buffer.from(good);
+    damaged[row.off + 30]! ^= 1;
+    fs.writeFileSync(sb.vault, damaged);
+    const backup = fs.readFileSync(`${sb.vault}.bak`);
+    for (const args of [['add', 'other', '--exchange', 'binance'], ['edit', 'okx-main', '--label', 'x'], ['config', 'keep-versions', '5']]) {
+      const r = await sb.vaultCmd(args, { input: BINANCE_JSON });
+      expect({ args, code: r.code }).toEqual({ args, code: 5 });
+      expect(r.stderr).toMatch(/^vault: error: the stored record of the entry "doomed" does not match the vault.s index/m);
+      expect(fs.readFileSync(sb.vault).equals(damaged)).toBe(true);
+      expect(fs.readFileSync(`${sb.vault}.bak`).equals(backup)).toBe(true);
+    }
+    const rm = await sb.vaultCmd(['rm', 'doomed', '--yes']);
+    expect(rm.code).toBe(0);
+    expect(JSON.parse((await sb.vaultCmd(['list', '--json'])).stdout).map((e: { name: string }) => e.name)).toEqual(['bin-bot', 'okx-main']);
+  });
+
+  it('rename keeps the entry in its scope, with its id and the next generation', async () => {
+    const before = openV2(decodeFile(new Uint8Array(fs.readFileSync(sb.vault))), keysOf()).find('bin-bot')!;
+    expect((await sb.vaultCmd(['rename', 'bin-bot', 'bin-grid'])).code).toBe(0);
+    const after = openV2(decodeFile(new Uint8Array(fs.readFileSync(sb.vault))), keysOf()).find('bin-grid')!;
+    expect(after.scope).toBe(before.scope);
+    expect(Buffer.from(after.row.id).equals(Buffer.from(before.row.id))).toBe(true);
+    expect(after.row.gen).toBe(before.row.gen + 1);
+    expect((await sb.vaultCmd(['rename', 'bin-grid', 'bin-bot'])).code).toBe(0);
+  });
+
   it('a write copies the records of entries it did not change, byte for byte', async () => {
     const before = new Uint8Array(fs.readFileSync(sb.vault));
     const rowB = openV2(decodeFile(before), keysOf()).find('bin-bot')!.row;
