@@ -313,6 +313,26 @@ function copyCarried(scopes: Carried[], read: Reader, start: number, parts: Uint
   let cursor = start;
   let runStart = -1;
   let runEnd = -1;
+  // The records of the current run, checked once the run is read: one read per run.
+  let pending: { ix: ScopeIndex; i: number; from: number; len: number }[] = [];
+  const flush = (): void => {
+    if (runStart < 0) return;
+    const run = read(runStart, runEnd - runStart);
+    // A record is carried only when it still matches its commitment: a damaged or swapped
+    // record must stop the write, not ride along into the new file and, after it, the backup.
+    for (const p of pending) {
+      const bytes = run.subarray(p.from - runStart, p.from - runStart + p.len);
+      if (!Buffer.from(sha256(bytes)).equals(Buffer.from(p.ix.recordCommit(p.i)))) {
+        const name = p.ix.row(p.i).name;
+        throw new CorruptError(`the stored record of the entry "${name}" does not match the vault's index (damaged or modified): nothing was changed`, [
+          `remove that entry (vault rm ${name} --yes: it needs only the index), then add its key again`,
+          'or put back the backup if it opens (vault restore vault.exv.bak)',
+        ]);
+      }
+    }
+    parts.push(run);
+    pending = [];
+  };
   for (const c of scopes) {
     const ix = c.index;
     const offs = new Uint32Array(ix.count);
@@ -326,26 +346,18 @@ function copyCarried(scopes: Carried[], read: Reader, start: number, parts: Uint
       }
       const from = ix.recordOff(i);
       const len = ix.recordLen(i);
-      // A record is carried only when it still matches its commitment: a damaged or swapped
-      // record must stop the write, not ride along into the new file and, after it, the backup.
-      if (!Buffer.from(sha256(read(from, len))).equals(Buffer.from(ix.recordCommit(i)))) {
-        const name = ix.row(i).name;
-        throw new CorruptError(`the stored record of the entry "${name}" does not match the vault's index (damaged or modified): nothing was changed`, [
-          `remove that entry (vault rm ${name} --yes: it needs only the index), then add its key again`,
-          'or put back the backup if it opens (vault restore vault.exv.bak)',
-        ]);
-      }
       if (from !== runEnd) {
-        if (runStart >= 0) parts.push(read(runStart, runEnd - runStart));
+        flush();
         runStart = from;
         runEnd = from;
       }
+      pending.push({ ix, i, from, len });
       runEnd += len;
       offs[i] = cursor;
       cursor += len;
     }
   }
-  if (runStart >= 0) parts.push(read(runStart, runEnd - runStart));
+  flush();
   return cursor;
 }
 
