@@ -7,6 +7,7 @@
 // the records it needs.
 import { AuthError, CorruptError } from '../errors';
 import * as aead from '../crypto/aead';
+import { createHash } from 'node:crypto';
 import { HASH_BYTES, sha256 } from '../crypto/hash';
 import { DEFAULT_SCOPE, encodeHeader, Header, Span, WRITE_ID_BYTES } from './header';
 import { MAX_FILE_BYTES } from './limits';
@@ -314,16 +315,18 @@ function copyCarried(scopes: Carried[], read: Reader, start: number, parts: Uint
   let runStart = -1;
   let runEnd = -1;
   // The records of the current run, checked once the run is read: one read per run.
-  let pending: { ix: ScopeIndex; i: number; from: number; len: number }[] = [];
+  let pending: { ix: ScopeIndex; rows: number[] } | null = null;
   const flush = (): void => {
     if (runStart < 0) return;
     const run = read(runStart, runEnd - runStart);
+    const view = Buffer.from(run.buffer, run.byteOffset, run.byteLength);
     // A record is carried only when it still matches its commitment: a damaged or swapped
     // record must stop the write, not ride along into the new file and, after it, the backup.
-    for (const p of pending) {
-      const bytes = run.subarray(p.from - runStart, p.from - runStart + p.len);
-      if (!Buffer.from(sha256(bytes)).equals(Buffer.from(p.ix.recordCommit(p.i)))) {
-        const name = p.ix.row(p.i).name;
+    for (const i of pending?.rows ?? []) {
+      const ix = pending!.ix;
+      const at = ix.recordOff(i) - runStart;
+      if (!createHash('sha256').update(view.subarray(at, at + ix.recordLen(i))).digest().equals(ix.recordCommit(i))) {
+        const name = ix.row(i).name;
         throw new CorruptError(`the stored record of the entry "${name}" does not match the vault's index (damaged or modified): nothing was changed`, [
           `remove that entry (vault rm ${name} --yes: it needs only the index), then add its key again`,
           'or put back the backup if it opens (vault restore vault.exv.bak)',
@@ -331,7 +334,7 @@ function copyCarried(scopes: Carried[], read: Reader, start: number, parts: Uint
       }
     }
     parts.push(run);
-    pending = [];
+    pending = null;
   };
   for (const c of scopes) {
     const ix = c.index;
@@ -346,12 +349,14 @@ function copyCarried(scopes: Carried[], read: Reader, start: number, parts: Uint
       }
       const from = ix.recordOff(i);
       const len = ix.recordLen(i);
-      if (from !== runEnd) {
+      // A new run where the bytes are not adjacent, and at each scope (rows are checked
+      // against their own scope's index).
+      if (from !== runEnd || (pending && pending.ix !== ix)) {
         flush();
         runStart = from;
         runEnd = from;
       }
-      pending.push({ ix, i, from, len });
+      (pending ??= { ix, rows: [] }).rows.push(i);
       runEnd += len;
       offs[i] = cursor;
       cursor += len;
