@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { EXIT, UsageError } from '../errors';
 import { Hit, NeedleMatcher } from '../domain/needle-matcher';
 import { needlesFor } from '../domain/secret-encodings';
-import { scanFileReader, walkFiles } from '../platform/files';
+import { MAX_SCAN_FILE_BYTES, scanFileReader, walkFiles } from '../platform/files';
+import { readCapped } from '../platform/secret-input';
 import { allBlobs, hooksDir, isGitRepo, readObjects, stagedPaths, whereBlobAdded } from '../platform/git';
 import type { AppContext } from './ports';
 import { openSession } from './session';
@@ -59,17 +60,39 @@ async function search(ctx: AppContext, o: ScanOptions): Promise<ScanResult> {
     return result;
   }
   const read = scanFileReader();
-  for (const root of roots) {
+  const searchOne = (data: Buffer, file: string) => {
+    result.files++;
+    if (result.files % 500 === 0) o.progress?.(result.files, null);
+    for (const h of findNeedles(data)) result.findings.push({ ...h, file });
+  };
+  // A path that cannot be searched is an error, not "no keys found": a typo or an empty pipe
+  // must never pass as clean (a CI step trusts exit 0).
+  const kinds = roots.map((root) => {
+    if (root === '-') return 'stream';
+    const st = fs.statSync(root, { throwIfNoEntry: false });
+    if (!st) throw new UsageError(`${root} does not exist`);
+    return st.isFile() || st.isDirectory() ? (st.isFile() ? 'file' : 'dir') : 'stream';
+  });
+  for (const [i, root] of roots.entries()) {
+    // Standard input, a pipe or a FIFO (/dev/stdin, <(git diff)): read whole, as one file.
+    if (kinds[i] === 'stream') {
+      // /dev/stdin and /dev/fd/N name a descriptor this process has: read it, as opening the
+      // name again fails when it is a socket (what a spawning program often gives).
+      const fd = /^\/(?:dev|proc\/self)\/fd\/(\d+)$/.exec(root)?.[1] ?? (root === '/dev/stdin' ? '0' : undefined);
+      searchOne(readCapped(fd !== undefined ? Number(fd) : root, MAX_SCAN_FILE_BYTES, 'scan input'), root === '-' || fd === '0' ? '(standard input)' : root);
+      continue;
+    }
     for (const file of walkFiles(root)) {
       const data = read(file);
       if (data === 'too-large') {
         result.tooLarge.push(file);
         continue;
       }
-      if (!data) continue;
-      result.files++;
-      if (result.files % 500 === 0) o.progress?.(result.files, null);
-      for (const h of findNeedles(data)) result.findings.push({ ...h, file: path.relative('.', file) || file });
+      if (!data) {
+        if (kinds[i] === 'file') throw new UsageError(`cannot read ${root}`);
+        continue;
+      }
+      searchOne(data, path.relative('.', file) || file);
     }
   }
   if (o.gitHistory) {

@@ -2,7 +2,7 @@
 import { parse as parseDotenv } from 'dotenv';
 import { CorruptError, UsageError } from '../errors';
 import { configFromPlain, profileFromPlain, VaultConfig } from './document';
-import { Entry, printable } from './entry';
+import { ENTRY_NAME, Entry, printable } from './entry';
 import { entryFromPlain, entryToPlain } from './entry-codec';
 import { Profile } from './profile';
 import { dockerEnvProblem, quoteForShellAndDotenv } from './env-quoting';
@@ -22,10 +22,16 @@ export interface ExportBundle {
   /** Present for a whole-vault export. */
   profiles?: Profile[];
   config?: VaultConfig;
+  /** The scope of each entry that is not in the default scope, by name. */
+  scopes?: Map<string, string>;
 }
 
 export function exportJson(b: ExportBundle): string {
-  const entries = [...b.entries].sort((x, y) => (x.name < y.name ? -1 : 1)).map(entryToPlain);
+  // An entry in the default scope carries no "scope": an export of a vault without scopes is as before.
+  const entries = [...b.entries].sort((x, y) => (x.name < y.name ? -1 : 1)).map((e) => {
+    const scope = b.scopes?.get(e.name);
+    return scope === undefined ? entryToPlain(e) : { ...entryToPlain(e), scope };
+  });
   const profiles = b.profiles && [...b.profiles].sort((x, y) => (x.name < y.name ? -1 : 1));
   return `${JSON.stringify({ format: EXPORT_FORMAT, version: EXPORT_VERSION, entries, profiles, config: b.config }, null, 2)}\n`;
 }
@@ -78,7 +84,7 @@ export interface ImportedEntry {
 }
 
 /** A parsed export: version 1 gives what buildEntry takes; version 2 whole entries. */
-export type ParsedExport = { version: 1; items: ImportedEntry[] } | { version: 2; entries: Entry[]; profiles: Profile[]; config?: VaultConfig };
+export type ParsedExport = { version: 1; items: ImportedEntry[] } | { version: 2; entries: Entry[]; profiles: Profile[]; config?: VaultConfig; scopes: Map<string, string> };
 
 /** Reads an export; errors name the entry or position, never a value. */
 export function parseExportJson(text: string): ParsedExport {
@@ -93,11 +99,20 @@ export function parseExportJson(text: string): ParsedExport {
   if (o.version === 1) return { version: 1, items: o.entries.map(importedV1) };
   // The vault body's own readers check each part; their error (exit 5, "vault body") is
   // restated as a usage error naming the part.
-  const entries = o.entries.map((x: unknown, i: number) => shaped(`entry ${i + 1}`, () => entryFromPlain(x)));
+  const scopes = new Map<string, string>();
+  const entries = o.entries.map((x: unknown, i: number) => {
+    const { scope, ...plain } = (typeof x === 'object' && x !== null ? x : {}) as Record<string, unknown>;
+    const e = shaped(`entry ${i + 1}`, () => entryFromPlain(typeof x === 'object' && x !== null ? plain : x));
+    if (scope !== undefined) {
+      if (typeof scope !== 'string' || !ENTRY_NAME.test(scope)) throw new UsageError(`${e.name}: "${printable(String(scope).slice(0, 64))}" is not a valid scope name`);
+      scopes.set(e.name, scope);
+    }
+    return e;
+  });
   if (o.profiles !== undefined && !Array.isArray(o.profiles)) throw new UsageError('the profiles of the export are not a list');
   const profiles = ((o.profiles ?? []) as unknown[]).map((x, i) => shaped(`profile ${i + 1}`, () => profileFromPlain(x)));
   const config = o.config === undefined ? undefined : shaped('the settings', () => configFromPlain(o.config));
-  return { version: 2, entries, profiles, ...(config && { config }) };
+  return { version: 2, entries, profiles, ...(config && { config }), scopes };
 }
 
 function shaped<T>(what: string, read: () => T): T {

@@ -6,7 +6,8 @@ import * as path from 'node:path';
 export const MAX_SCAN_FILE_BYTES = 64 * 1024 * 1024;
 
 export function* walkFiles(root: string): Generator<string> {
-  const st = fs.lstatSync(root, { throwIfNoEntry: false });
+  // The root was named on purpose: a link there is followed (as grep -r does); links inside are not.
+  const st = fs.statSync(root, { throwIfNoEntry: false });
   if (!st) return;
   if (st.isFile()) {
     yield root;

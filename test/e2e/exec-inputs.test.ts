@@ -46,6 +46,15 @@ describe('--env-from (never --env-file, which Node.js reads itself)', () => {
     expect(e.PLAIN).toBe('yes');
   });
 
+  it('--env-from given twice is refused (exit 2), not the first file silently dropped', async () => {
+    const a = sb.secretFile('a.env', 'A=plain\nK=vault://okx-main/apiKey\n');
+    const b = sb.secretFile('b.env', 'X=vault://okx-main/apiSecret\n');
+    const r = await exec(['--env-from', a, '--env-from', b, '--dry-run']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--env-from is given twice/);
+    expect(r.stdout).toBe('');
+  });
+
   it('help and completions name --env-from, not --env-file', async () => {
     const h = await sb.run(['exec', '--help']);
     expect(h.stdout).toMatch(/--env-from <path>/);

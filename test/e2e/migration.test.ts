@@ -80,3 +80,45 @@ it('vault show displays the rotation schedule, hooks and version', async () => {
   const j = JSON.parse((await ok(['show', 'binance-main', '--json'])).stdout);
   expect(j).toMatchObject({ rotateEveryDays: 30, warnBeforeDays: 5, earlierVersions: 1, revokeHook: 'true' });
 });
+
+it('an entry in its own scope comes back in that scope, the scope made in the new vault (rt18b #3)', async () => {
+  const src = path.join(sb.root, 'home', 'scoped.exv');
+  await ok(['--vault', src, 'init', ...FAST_KDF]);
+  await ok(['--vault', src, 'scope', 'add', 'grid']);
+  await ok(['--vault', src, 'add', 'okx-grid', '--exchange', 'okx', '--scope', 'grid'], { input: OKX_JSON });
+  await ok(['--vault', src, 'add', 'binance-main', '--exchange', 'binance'], { input: BINANCE_JSON });
+  const first = await ok(['--vault', src, 'export', '--all', '--yes'], { reveals: true });
+  const doc = JSON.parse(first.stdout);
+  const byName = (n: string) => doc.entries.find((e: { name: string }) => e.name === n);
+  expect(byName('okx-grid').scope).toBe('grid');
+  // The default scope is not written: exports of vaults without scopes stay as they were.
+  expect('scope' in byName('binance-main')).toBe(false);
+
+  const fresh = path.join(sb.root, 'home', 'scoped-fresh.exv');
+  await ok(['--vault', fresh, 'init', ...FAST_KDF]);
+  await ok(['--vault', fresh, 'import', 'json', '-', '--yes'], { input: first.stdout });
+  const scopes = JSON.parse((await ok(['--vault', fresh, 'scope', 'list', '--json'])).stdout);
+  expect(scopes.map((s: { name: string; entries: number }) => [s.name, s.entries])).toEqual([['default', 1], ['grid', 1]]);
+  const second = await ok(['--vault', fresh, 'export', '--all', '--yes'], { reveals: true });
+  expect(second.stdout).toBe(first.stdout);
+
+  // An import that will be refused makes no scope on the way.
+  const clash = path.join(sb.root, 'home', 'scoped-clash.exv');
+  await ok(['--vault', clash, 'init', ...FAST_KDF]);
+  await ok(['--vault', clash, 'add', 'okx-grid', '--exchange', 'okx'], { input: OKX_JSON });
+  const r = await run(['--vault', clash, 'import', 'json', '-', '--yes'], { input: first.stdout });
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/already in the vault: okx-grid/);
+  expect(JSON.parse((await ok(['--vault', clash, 'scope', 'list', '--json'])).stdout).map((x: { name: string }) => x.name)).toEqual(['default']);
+});
+
+it('a scope name that is not valid is refused before anything is imported', async () => {
+  const other = path.join(sb.root, 'home', 'badscope.exv');
+  await ok(['--vault', other, 'init', ...FAST_KDF]);
+  const before = fs.readFileSync(other);
+  const one = { format: 'exvault-export', version: 2, entries: [{ ...JSON.parse((await ok(['export', 'okx-main', '--yes'], { reveals: true })).stdout).entries[0], scope: 'Bad Scope!' }] };
+  const r = await run(['--vault', other, 'import', 'json', '-', '--yes'], { input: JSON.stringify(one) });
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/not a valid scope name/);
+  expect(fs.readFileSync(other).equals(before)).toBe(true);
+});

@@ -1,7 +1,7 @@
 // vault scan through the CLI: planted keys in files (raw, base64, URL-encoded, an earlier
 // version), none on a clean tree or a look-alike, a key in a past commit, and the pre-commit
 // hook stopping a real commit. Trees live under secrets/ (they hold keys on purpose).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OKX_JSON, Sandbox } from '../helpers/cli';
@@ -113,4 +113,48 @@ it('--install-hook: a commit with a key in it is refused; a clean one goes throu
   // Another tool's hook is not replaced without --force.
   fs.writeFileSync(path.join(repo, '.git', 'hooks', 'pre-commit'), '#!/bin/sh\nexit 0\n');
   expect((await run(['scan', repo, '--install-hook'])).code).toBe(2);
+});
+
+describe('no false "clean" (rt18b #4)', () => {
+  it('a path that does not exist is an error (exit 2), not "no keys found in 0 files"', async () => {
+    const missing = path.join(sb.root, 'secrets', 'no-such-dir');
+    for (const extra of [[], ['--json']]) {
+      const r = await run(['scan', missing, ...extra]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/vault: error: .*no-such-dir.* does not exist/);
+      expect(r.stderr).not.toMatch(/no keys found/);
+      expect(r.stdout).toBe('');
+    }
+    // One missing path among good ones still fails: a typo must not pass CI.
+    expect((await run(['scan', tree, missing])).code).toBe(2);
+  });
+
+  it('- reads standard input as one file: git diff | vault scan - finds a key (exit 1)', async () => {
+    const r = await run(['scan', '-', '--json'], { input: `+++ b/config.py\n+API_KEY = "${CANARY.apiKey}"\n` });
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(j.files).toBe(1);
+    expect(j.findings.map((f: { file: string; line: number; label: string }) => [f.file, f.line, f.label])).toEqual([['(standard input)', 2, expect.stringMatching(/^okx-main\.apiKey \(v1, /)]]);
+    const clean = await run(['scan', '-'], { input: 'nothing here\n' });
+    expect(clean.code).toBe(0);
+    expect(clean.stderr).toContain('no keys found in 1 file');
+  });
+
+  it('a pipe given by path (/dev/stdin) is read too', async () => {
+    const r = await run(['scan', '/dev/stdin'], { input: `x ${CANARY.apiSecret} y\n` });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/1 finding in 1 file \(of 1 searched\)/);
+  });
+
+  it('a FIFO named on the command line is read as one file', async () => {
+    const fifo = path.join(sb.root, 'secrets', 'leak.fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    // The writer opens the FIFO once vault opens it for reading.
+    const writer = spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', sb.secretFile('leak-src.txt', `k=${CANARY.apiSecret}\n`), fifo], { stdio: 'ignore' });
+    const written = new Promise((resolve) => writer.on('close', resolve));
+    const r = await run(['scan', fifo]);
+    await written;
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/leak\.fifo:1: okx-main\.apiSecret/);
+  });
 });

@@ -58,7 +58,7 @@ export function registerExec(program: Command, invocation: Invocation): void {
     .option('--profile <name>', 'use a saved profile (vault profile set)')
     .option('--map <VAR=entry.field>', 'inject a field under this name (repeatable)', collect)
     .option('--file <VAR=entry.field>', 'write a field to a private file (0600, in a 0700 folder on a memory file system) for the run; VAR gets its path (repeatable)', collect)
-    .option('--env-from <path>', 'lines VAR=vault://entry/field are resolved; other VAR=value lines pass through')
+    .option('--env-from <path>', 'lines VAR=vault://entry/field are resolved; other VAR=value lines pass through', collect)
     // Not --env-file: Node.js itself reads `--env-file FILE` from a script's arguments too
     // (nodejs/node#54232) and applies its NODE_OPTIONS inside this process before vault runs.
     .addOption(new Option('--env-file <path>').hideHelp())
@@ -101,7 +101,10 @@ there is no masking, no grace period, and the audit log records the start only.`
         if (!canReplaceProcess()) throw new UsageError(`--no-wrapper needs ${REPLACE_NEEDS}; this is ${process.version}`, ['run without --no-wrapper, or with a newer Node.js']);
       }
       const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
-      const envFile = opts.envFrom ? parseEnvFile(readCapped(opts.envFrom, 1024 * 1024, 'env file', 'trusted').toString('utf8')) : undefined;
+      // Collected so that a second one is refused rather than silently replacing the first.
+      const envFrom: string[] = opts.envFrom ?? [];
+      if (envFrom.length > 1) throw new UsageError('--env-from is given twice: exec reads one env file', ['merge them into one file, or move lines to --map']);
+      const envFile = envFrom[0] !== undefined ? parseEnvFile(readCapped(envFrom[0], 1024 * 1024, 'env file', 'trusted').toString('utf8')) : undefined;
       const cmd = {
         entries, map: parseMaps(opts.map ?? []), ...(opts.file && { files: parseMaps(opts.file, '--file') }), pristine: Boolean(opts.pristine), keep: opts.keep ?? [],
         allowWithdraw: Boolean(opts.allowWithdraw), override: Boolean(opts.override), ...(opts.profile && { profile: opts.profile }), ...(envFile && { envFile }),

@@ -73,10 +73,11 @@ Examples:
         await confirmPlan(parsed.items, Boolean(opts.yes), ctx.unlocker.prompter);
         return done(`imported ${(await importEntries(ctx, parsed.items)).join(', ')}`);
       }
-      const { entries, profiles, config } = parsed;
+      const { entries, profiles, config, scopes } = parsed;
       if (profiles.length) line(`and the profiles ${profiles.map((p) => p.name).join(', ')}`);
       if (config) line(`and the settings ${Object.keys(config).join(', ')}`);
       await confirmPlan(entries.map((e) => ({ name: e.name, exchange: e.exchange, meta: {}, secrets: e.secrets })), Boolean(opts.yes), ctx.unlocker.prompter);
-      done(`imported ${(await importWhole(ctx, entries, profiles, config)).join(', ')}`);
+      if (scopes.size) line(`into the scopes ${[...new Set(scopes.values())].sort().join(', ')} (made when this vault lacks them)`);
+      done(`imported ${(await importWhole(ctx, entries, profiles, config, scopes)).join(', ')}`);
     });
 }

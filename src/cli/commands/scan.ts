@@ -15,7 +15,10 @@ export function registerScan(program: Command, invocation: Invocation): void {
     .option('--force', 'with --install-hook: replace an existing pre-commit hook')
     .option('--json', 'print findings as JSON')
     .addHelpText('after', `
-Exit status: 0 nothing found, 1 something found (or the usual error statuses).
+PATH - is standard input, searched as one file (git diff | vault scan -); so is a pipe or FIFO.
+A PATH that does not exist is an error (exit 2), never "no keys found".
+
+Exit status: 0 nothing found, 1 something found, 2 a PATH that does not exist or cannot be read.
 
 Examples:
   vault scan ~/bots
@@ -41,7 +44,7 @@ Findings name the entry, field and version, never the value.`)
         if (r.skipped) warn(`${r.skipped} value${r.skipped === 1 ? ' is' : 's are'} shorter than 8 characters and not searched for`);
         const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
         const where = new Set(r.findings.map((f) => `${f.commit ?? ''}:${f.file}`)).size;
-        done(r.findings.length ? `${plural(r.findings.length, 'finding')} in ${plural(where, 'file')} (of ${r.files} searched): rotate those keys` : `no keys found in ${r.files} files`);
+        done(r.findings.length ? `${plural(r.findings.length, 'finding')} in ${plural(where, 'file')} (of ${r.files} searched): rotate those keys` : `no keys found in ${plural(r.files, 'file')}`);
       }
     });
 }
