@@ -1,8 +1,8 @@
 // Opening a vault with a passphrase at each KDF preset, through the native Argon2id and through
 // the WebAssembly fallback: wall time and peak memory of `vault list`, and of a bare Node
 // process deriving one key with the same implementation and parameters. Then format v2's
-// presets (KDF_PRESETS_V2: more passes, 4 lanes), which a v1 vault cannot hold yet: bare
-// derivations only, against v1's through WebAssembly (what unlocking cost before).
+// presets (KDF_PRESETS: more passes, 4 lanes; new vaults use them): bare derivations, against
+// format 1's through WebAssembly (what unlocking cost before).
 // Usage: node bench/kdf.mjs [--quick]
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ const WASM = join(ROOT, 'bench/lib/argon-baseline.cjs');
 const NATIVE = join(ROOT, 'bench/lib/argon-native.cjs');
 // napi-rs's loader tries only this path when it is set: the vault falls back to libsodium.
 const NO_NATIVE = { NAPI_RS_NATIVE_LIBRARY_PATH: '/nonexistent/argon2.node' };
-// Mirrors src/format/limits.ts (KDF_PRESETS and KDF_PRESETS_V2).
+// Mirrors src/format/limits.ts (KDF_PRESETS_V1 and KDF_PRESETS).
 const PRESETS = [
   { name: 'interactive', mib: 64, ops: 2, v2: { ops: 4, lanes: 4 } },
   { name: 'moderate', mib: 256, ops: 3, v2: { ops: 6, lanes: 4 } },
@@ -29,7 +29,8 @@ export async function run({ quick = false } = {}) {
     const runs = quick ? 3 : p.mib >= 1024 ? 3 : 7;
     const home = new BenchHome(`kdf-${p.name}`).withoutKeychain();
     try {
-      home.vault(['init', '--kdf', p.name]);
+      // One lane, as format 1's presets: the WebAssembly fallback opens only one-lane vaults.
+      home.vault(['init', '--kdf-memory', String(p.mib), '--kdf-passes', String(p.ops)]);
       const wasmEnv = { ...home.env, ...NO_NATIVE };
       // The vault through each implementation, alternating.
       const t = compare(() => timeOnce(process.execPath, [CLI, 'list'], home.env), () => timeOnce(process.execPath, [CLI, 'list'], wasmEnv), runs, 1);

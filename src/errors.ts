@@ -113,6 +113,16 @@ export class StorageError extends VaultError {
   }
 }
 
+/** A vault derived with several Argon2id lanes, on a machine where only the one-lane
+ *  WebAssembly fallback loaded: nothing here can open it until the native module loads. */
+export class LanesUnsupportedError extends StorageError {
+  constructor(lanes: number) {
+    super(`this vault's key derivation uses ${lanes} lanes, which needs the native Argon2id (@node-rs/argon2), and it did not load here`, 'nothing was changed', [
+      'reinstall exvault so that its prebuilt @node-rs/argon2 for this platform is installed (vault doctor says which Argon2id is in use)',
+    ]);
+  }
+}
+
 /** The audit record could not be written, so nothing was released. */
 export class AuditError extends VaultError {
   override readonly code = 'audit';

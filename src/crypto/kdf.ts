@@ -3,6 +3,7 @@
 // same bytes for one lane but cannot compute more. Both load only when a passphrase is derived:
 // the keychain path of `vault exec` never pays for either. Bounds are checked by the caller
 // (format/limits.ts) before anything is derived.
+import { LanesUnsupportedError } from '../errors';
 import { lib, ready } from './sodium';
 
 export const SALT_BYTES = 16;
@@ -43,12 +44,6 @@ export async function kdfReady(): Promise<KdfImplementation> {
 /** Which implementation derives here, for `vault doctor` (loads it to find out). */
 export async function kdfImplementation(): Promise<KdfImplementation> {
   return kdfReady();
-}
-
-export class LanesUnsupported extends Error {
-  constructor(lanes: number) {
-    super(`this vault's key derivation uses ${lanes} lanes, which needs the native Argon2id module (@node-rs/argon2); it did not load on this machine`);
-  }
 }
 
 const ARGON2ID = 2; // @node-rs/argon2's Algorithm.Argon2id (a const enum: not present at run time)
@@ -112,14 +107,14 @@ export async function argon2idInWorker(password: Uint8Array, salt: Uint8Array, o
       pw.fill(0);
     }
   }
-  if (lanes !== 1) throw new LanesUnsupported(lanes);
+  if (lanes !== 1) throw new LanesUnsupportedError(lanes);
   return wasmInWorker(password, salt, opsLimit, memLimitBytes);
 }
 
 export function argon2id(password: Uint8Array, salt: Uint8Array, opsLimit: number, memLimitBytes: number, lanes = 1): Uint8Array {
   const n = loadNative();
   if (n) return checked(own(n.hashRawSync(Buffer.from(password.buffer, password.byteOffset, password.byteLength), nativeOptions(salt, opsLimit, memLimitBytes, lanes))));
-  if (lanes !== 1) throw new LanesUnsupported(lanes);
+  if (lanes !== 1) throw new LanesUnsupportedError(lanes);
   const s = lib();
   return checked(s.crypto_pwhash(KEY_BYTES, password, salt, opsLimit, memLimitBytes, s.crypto_pwhash_ALG_ARGON2ID13));
 }

@@ -3,6 +3,7 @@
 // errno, exit 9: never "unexpected internal error" and a stack. The failure is aimed with
 // strace at that one file (-P), so no other call is touched.
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CLI, Sandbox } from '../helpers/cli';
 import { STRACE } from '../helpers/faults';
@@ -47,4 +48,18 @@ it.each(['EACCES', 'EIO'])("a package's package.json unreadable (%s): Node repor
   expect({ errno, code: r.status }).toEqual({ errno, code: 9 });
   expect(r.stderr).toMatch(/^vault: error: could not load the package libsodium-wrappers-sumo \(not found or not readable\)/);
   expect(r.stderr).not.toMatch(/unexpected internal error|\n\s+at /);
+}, 300_000);
+
+it('a vault derived with 4 lanes, where only the one-lane WebAssembly fallback loads: one line, exit 9, the vault unchanged', async () => {
+  const dir = fs.mkdtempSync(path.join(sb.root, 'lanes-'));
+  const vault = path.join(dir, 'vault.exv');
+  const init = spawnSync(process.execPath, [CLI, '--vault', vault, '--passphrase-file', sb.passFile, 'init', '--kdf', 'interactive'], { env: sb.env, encoding: 'utf8', timeout: 90_000 });
+  expect(init.status).toBe(0);
+  expect(init.stdout + init.stderr).toMatch(/4 lanes/);
+  const before = fs.readFileSync(vault);
+  const r = spawnSync(process.execPath, [CLI, '--vault', vault, '--passphrase-file', sb.passFile, 'list'], { env: { ...sb.env, ...NO_NATIVE }, encoding: 'utf8', timeout: 90_000 });
+  expect(r.status).toBe(9);
+  expect(r.stderr).toMatch(/^vault: error: this vault's key derivation uses 4 lanes, which needs the native Argon2id \(@node-rs\/argon2\), and it did not load here: nothing was changed/);
+  expect(r.stderr).not.toMatch(/unexpected internal error|\n\s+at /);
+  expect(fs.readFileSync(vault).equals(before)).toBe(true);
 }, 300_000);
