@@ -114,6 +114,14 @@ describe('vault recipient', () => {
     ]);
   });
 
+  it('an export leaves the recipient names out (they name this file\'s slots, which it does not carry)', async () => {
+    expect((await admin.vaultCmd(['config', 'keep-versions', '5'])).code).toBe(0);
+    const r = await admin.vaultCmd(['export', '--all', '--yes'], { reveals: true });
+    expect(r.code).toBe(0);
+    const exported = JSON.parse(r.stdout);
+    expect(exported.config).toEqual({ keepVersions: 5 });
+  });
+
   it('refuses a malformed recipient, an unknown scope, a duplicate name or recipient, leaving the vault unchanged', async () => {
     const before = fs.readFileSync(admin.vault);
     const fresh = spawnSync('age-keygen', [], { encoding: 'utf8' }).stdout.match(/public key: (age1\S+)/)![1]!;
