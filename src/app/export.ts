@@ -15,7 +15,9 @@ export async function exportEntries(ctx: AppContext, names: string[], all: boole
   const entries = all ? [...s.doc.entries.values()] : names.map((n) => findEntry(s.doc, n));
   if (!entries.length) throw new UsageError('nothing to export');
   for (const e of entries) for (const [field, v] of Object.entries(e.secrets)) refuseNul(e.name, field, v);
-  const whole = all ? { profiles: [...s.doc.profiles.values()], ...(Object.keys(s.doc.config).length && { config: s.doc.config }) } : {};
+  // Recipient names belong to this file's key slots, which an export does not carry.
+  const { recipients: _slotNames, ...config } = s.doc.config;
+  const whole = all ? { profiles: [...s.doc.profiles.values()], ...(Object.keys(config).length && { config }) } : {};
   // Each entry's scope by name, so that an import puts it back where it was.
   const scopes = new Map<string, string>();
   for (const e of entries) {

@@ -71,6 +71,8 @@ async function addAll(ctx: AppContext, entries: Entry[], profiles: Profile[], co
     for (const p of profiles) s.doc.profiles.set(p.name, p);
     // A setting this vault has already is kept (said so); one it lacks is taken from the export.
     for (const [k, v] of Object.entries(config ?? {}) as [keyof VaultConfig, never][]) {
+      // Recipient names name this vault's own key slots: never taken from elsewhere.
+      if (k === 'recipients') continue;
       if (s.doc.config[k] === undefined) s.doc.config[k] = v;
       else if (s.doc.config[k] !== v) ctx.notices.warn(`setting ${k} differs in the export: this vault's own is kept`);
     }

@@ -5,7 +5,9 @@ import { AppContext, PassphraseSource, systemClock } from '../app/ports';
 import { Unlocker } from '../app/unlock';
 import { fileAuditLog } from '../app/audit-writer';
 import { kernelUnlockCache } from '../app/unlock-cache';
+import * as fs from 'node:fs';
 import { resolveVaultPath } from '../storage/paths';
+import { defaultIdentityPath } from '../storage/identity-file';
 import { fileVaultStore } from '../storage/file-vault-store';
 import { osKeychain } from '../platform/keychain';
 import { readCapped, readPassphrase } from '../platform/secret-input';
@@ -49,14 +51,16 @@ export function passphraseSource(file: string | undefined, fd: string | undefine
 }
 
 /** EXVAULT_IDENTITY_FILE: an age identity file (as age-keygen writes it) for X25519 slots,
- *  read only when a vault has such a slot, with the same checks as a passphrase file. */
-function identitySource(path: string | undefined): { identities?: () => Promise<AgeIdentity[]> } {
-  if (!path) return {};
+ *  read only when a vault has such a slot, with the same checks as a passphrase file. Unset,
+ *  the file `vault identity init` writes is used when it exists (none there: no identity). */
+function identitySource(path: string | undefined): { identities: () => Promise<AgeIdentity[]> } {
   return {
     identities: async () => {
+      const file = path || defaultIdentityPath();
+      if (!path && !fs.existsSync(file)) return [];
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const age = require('../crypto/age-x25519') as typeof import('../crypto/age-x25519');
-      return [age.parseIdentityFile(readCapped(path, age.MAX_IDENTITY_FILE_BYTES, 'the identity file', 'secret').toString('utf8'))];
+      return [age.parseIdentityFile(readCapped(file, age.MAX_IDENTITY_FILE_BYTES, 'the identity file', 'secret').toString('utf8'))];
     },
   };
 }
@@ -77,7 +81,7 @@ export function makeContext(g: GlobalOptions, opts: { interactive?: boolean } = 
   return {
     vaultPath,
     vault: fileVaultStore(vaultPath, { allowSymlink: Boolean(g.allowSymlink) }),
-    unlocker: new Unlocker({ ...(explicit && { explicit }), ...(prompter && { prompter }), keychain: osKeychain(), notices, cache: kernelUnlockCache, ...identitySource(process.env.EXVAULT_IDENTITY_FILE) }),
+    unlocker: new Unlocker({ ...(explicit && { explicit }), ...(prompter && { prompter }), keychain: osKeychain(), notices, cache: kernelUnlockCache, ...identitySource(process.env.EXVAULT_IDENTITY_FILE || undefined) }),
     clock: systemClock,
     notices,
     audit: fileAuditLog(vaultPath, systemClock),

@@ -27,6 +27,9 @@ export interface VaultConfig {
   warnBeforeDays?: number;
   /** How many earlier versions each entry keeps (default 10). */
   keepVersions?: number;
+  /** `vault recipient add`: each X25519 recipient's name (a label, authenticated here under
+   *  the default scope's key) -> its age1... recipient, matching a slot of the header. */
+  recipients?: Record<string, string>;
 }
 
 export function emptyDoc(): VaultDoc {
@@ -79,6 +82,11 @@ export function configFromPlain(x: unknown): VaultConfig {
     if (c[k] === undefined) continue;
     if (!isCount(c[k])) throw bad();
     config[k] = c[k];
+  }
+  if (c.recipients !== undefined) {
+    const r = c.recipients as Record<string, unknown>;
+    if (typeof r !== 'object' || r === null || Array.isArray(r) || !Object.entries(r).every(([k, v]) => ENTRY_NAME.test(k) && isString(v))) throw bad();
+    config.recipients = { ...(r as Record<string, string>) };
   }
   return config;
 }

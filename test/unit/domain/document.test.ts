@@ -85,3 +85,18 @@ describe('the line layout: one entry per line, decoded on first use', () => {
     }
   });
 });
+
+describe('recipient names in the config', () => {
+  const rcpt = 'age1g8632q7p5axgkhsn9ry7rvdwztf7q70awdsxa7xw73q86me6pcwsv797tw';
+  const body = (recipients: unknown) => new TextEncoder().encode(canonicalJson({ v: 1, entries: [], config: { recipients } }));
+
+  it('round-trip through the body', () => {
+    const doc = emptyDoc();
+    doc.config.recipients = { 'vps-grid': rcpt };
+    expect(parseDoc(serializeDoc(doc)).config.recipients).toEqual({ 'vps-grid': rcpt });
+  });
+
+  it.each([[[rcpt]], [{ 'Bad Name': rcpt }], [{ ok: 5 }], [null]])('a malformed map is refused: %j', (recipients) => {
+    expect(() => parseDoc(body(recipients))).toThrow(CorruptError);
+  });
+});
