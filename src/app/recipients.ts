@@ -38,6 +38,8 @@ export async function addRecipient(ctx: AppContext, name: string, recipient: str
     const taken = s.header.slots.some((x) => x.type === 'x25519' && Buffer.from((x as X25519Slot).recipient).equals(Buffer.from(pub)));
     if (taken || Object.values(named).includes(text)) throw new UsageError('that recipient already has a slot in this vault');
     if (s.header.slots.length >= MAX_SLOTS) throw new UsageError(`a vault holds at most ${MAX_SLOTS} key slots, and this one has ${s.header.slots.length}`);
+    // Every scope's key is every key: such a host can change the vault as the passphrase can.
+    if (ids.length === s.header.scopes.length) ctx.notices.warn(`${name} is granted every scope: with its identity alone it can read and change everything in the vault, as the passphrase can`);
     s.header.slots.push(makeX25519Slot(s.header, s.keys, pub, ids));
     s.doc.config.recipients = { ...named, [name]: text };
     return { name, recipient: text, scopes: ids.map((id) => s.header.scopes.find((x) => x.id === id)!.name) };

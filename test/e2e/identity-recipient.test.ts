@@ -79,6 +79,8 @@ describe('vault recipient', () => {
   it('adds a recipient made by age-keygen, granted scope grid, and lists it', async () => {
     const add = await admin.vaultCmd(['recipient', 'add', 'vps-age', ageRecipient, '--scope', 'grid']);
     expect(add.code).toBe(0);
+    // Granted some scopes: no warning about holding every key.
+    expect(add.stderr).not.toMatch(/granted every scope/);
     const list = await admin.vaultCmd(['recipient', 'list', '--json']);
     expect(list.code).toBe(0);
     expect(JSON.parse(list.stdout)).toEqual([{ name: 'vps-age', recipient: ageRecipient, scopes: ['grid'] }]);
@@ -139,6 +141,14 @@ describe('vault recipient', () => {
       expect(r.stderr.trim().split('\n')[0]).toMatch(/^vault: error: /);
     }
     expect(fs.readFileSync(admin.vault).equals(before)).toBe(true);
+  });
+
+  it('says plainly when a recipient is granted every scope (it can then change the vault)', async () => {
+    const scopes = JSON.parse((await admin.vaultCmd(['scope', 'list', '--json'])).stdout).map((x: { name: string }) => x.name);
+    const rcpt = spawnSync('age-keygen', [], { encoding: 'utf8' }).stdout.match(/public key: (age1\S+)/)![1]!;
+    const r = await admin.vaultCmd(['recipient', 'add', 'all-in', rcpt, ...scopes.flatMap((n: string) => ['--scope', n])]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^vault: warning: all-in is granted every scope: with its identity alone it can read and change everything in the vault/m);
   });
 
   it('stops at the slot limit, naming it', async () => {
