@@ -108,9 +108,11 @@ export function line(text = ''): void {
 /** The shape version of --json output: raised when a field changes meaning or goes away. */
 export const JSON_SCHEMA = 1;
 
-/** A --json result. An object carries "schema" first; a list stays a bare array (scripts index it). */
+/** A --json result. An object carries "schema" first; a list stays a bare array (scripts index
+ *  it), each of its objects carrying "schema" first. */
 export function json(value: unknown): void {
-  const versioned = value !== null && typeof value === 'object' && !Array.isArray(value) ? { schema: JSON_SCHEMA, ...value } : value;
+  const stamp = (v: unknown): unknown => (v !== null && typeof v === 'object' && !Array.isArray(v) ? { schema: JSON_SCHEMA, ...v } : v);
+  const versioned = Array.isArray(value) ? value.map(stamp) : stamp(value);
   writeStdout(`${JSON.stringify(versioned, null, 2)}\n`);
 }
 

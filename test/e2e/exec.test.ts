@@ -93,9 +93,9 @@ describe("the child's environment", () => {
   it('--dry-run lists names and sources, never values', async () => {
     const r = await exec(['okx-main', '--dry-run', '--json']);
     expect(JSON.parse(r.stdout)).toEqual([
-      { name: 'OKX_MAIN_API_KEY', source: 'okx-main.apiKey' },
-      { name: 'OKX_MAIN_API_SECRET', source: 'okx-main.apiSecret' },
-      { name: 'OKX_PASS', source: 'okx-main.passphrase' },
+      { schema: 1, name: 'OKX_MAIN_API_KEY', source: 'okx-main.apiKey' },
+      { schema: 1, name: 'OKX_MAIN_API_SECRET', source: 'okx-main.apiSecret' },
+      { schema: 1, name: 'OKX_PASS', source: 'okx-main.passphrase' },
     ]);
   });
 });

@@ -100,7 +100,7 @@ describe('scopes and single entries', () => {
     expect((await sb.vaultCmd(['scope', 'set', 'okx-main', 'bots'])).code).toBe(0);
     expect(scopeOfEntry('okx-main')).toBe(1);
     const list = await sb.vaultCmd(['scope', 'list', '--json']);
-    expect(JSON.parse(list.stdout)).toEqual([{ id: 0, name: 'default', entries: 0 }, { id: 1, name: 'bots', entries: 2 }]);
+    expect(JSON.parse(list.stdout)).toEqual([{ schema: 1, id: 0, name: 'default', entries: 0 }, { schema: 1, id: 1, name: 'bots', entries: 2 }]);
     expect((await sb.vaultCmd(['scope', 'set', 'okx-main', 'default'])).code).toBe(0);
     expect(scopeOfEntry('okx-main')).toBe(0);
     expect(JSON.parse((await sb.vaultCmd(['list', '--json'])).stdout).map((e: { name: string }) => e.name)).toEqual(['bin-bot', 'okx-main']);

@@ -83,7 +83,7 @@ describe('vault recipient', () => {
     expect(add.stderr).not.toMatch(/granted every scope/);
     const list = await admin.vaultCmd(['recipient', 'list', '--json']);
     expect(list.code).toBe(0);
-    expect(JSON.parse(list.stdout)).toEqual([{ name: 'vps-age', recipient: ageRecipient, scopes: ['grid'] }]);
+    expect(JSON.parse(list.stdout)).toEqual([{ schema: 1, name: 'vps-age', recipient: ageRecipient, scopes: ['grid'] }]);
     // The age-keygen identity opens its scope through EXVAULT_IDENTITY_FILE.
     const got = await admin.run(['get', 'grid-bot', 'apiKey'], { env: { EXVAULT_IDENTITY_FILE: ageKey }, reveals: true });
     expect(got.code).toBe(0);

@@ -48,7 +48,7 @@ describe('vault check', () => {
     const r = await run(['check']);
     expect(r.code).toBe(10);
     expect(r.stdout).toMatch(/^soon: due in (9|10)d \(rotation every 10d\)$/m);
-    expect(JSON.parse((await run(['check', '--json'])).stdout)).toEqual([{ name: 'soon', state: 'due-soon', due: expect.any(String), days: expect.any(Number), reason: 'rotation every 10d' }]);
+    expect(JSON.parse((await run(['check', '--json'])).stdout)).toEqual([{ schema: 1, name: 'soon', state: 'due-soon', due: expect.any(String), days: expect.any(Number), reason: 'rotation every 10d' }]);
     expect((await run(['check', '--within', '3d'])).code).toBe(0);
   });
 
