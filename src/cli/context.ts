@@ -3,6 +3,7 @@
 import { UsageError } from '../errors';
 import { AppContext, PassphraseSource, systemClock } from '../app/ports';
 import { Unlocker } from '../app/unlock';
+import { readIdentityFile } from '../app/identity';
 import { fileAuditLog } from '../app/audit-writer';
 import { kernelUnlockCache } from '../app/unlock-cache';
 import * as fs from 'node:fs';
@@ -10,7 +11,7 @@ import { resolveVaultPath } from '../storage/paths';
 import { defaultIdentityPath } from '../storage/identity-file';
 import { fileVaultStore } from '../storage/file-vault-store';
 import { osKeychain } from '../platform/keychain';
-import { readCapped, readPassphrase } from '../platform/secret-input';
+import { readPassphrase } from '../platform/secret-input';
 import type { AgeIdentity } from '../crypto/age-x25519';
 import { stdinIsTerminal } from '../platform/terminal';
 import { TerminalPrompter } from './prompt';
@@ -58,9 +59,7 @@ function identitySource(path: string | undefined): { identities: () => Promise<A
     identities: async () => {
       const file = path || defaultIdentityPath();
       if (!path && !fs.existsSync(file)) return [];
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const age = require('../crypto/age-x25519') as typeof import('../crypto/age-x25519');
-      return [age.parseIdentityFile(readCapped(file, age.MAX_IDENTITY_FILE_BYTES, 'the identity file', 'secret').toString('utf8'))];
+      return [readIdentityFile(file)];
     },
   };
 }
