@@ -7,8 +7,7 @@
 // the records it needs.
 import { AuthError, CorruptError } from '../errors';
 import * as aead from '../crypto/aead';
-import { createHash } from 'node:crypto';
-import { HASH_BYTES, sha256 } from '../crypto/hash';
+import { HASH_BYTES, matchesCommit, sha256 } from '../crypto/hash';
 import { DEFAULT_SCOPE, encodeHeader, Header, Span, WRITE_ID_BYTES } from './header';
 import { MAX_FILE_BYTES } from './limits';
 
@@ -202,6 +201,16 @@ export class ScopeIndex {
   }
 }
 
+/** One index row at `at`: entry id, generation, record offset and length, commitment, name offset. */
+function writeRow(out: Uint8Array, v: DataView, at: number, r: Pick<Row, 'id' | 'gen' | 'off' | 'len' | 'commit'>, nameOff: number): void {
+  out.set(r.id, at);
+  v.setUint32(at + 16, r.gen);
+  v.setUint32(at + 20, r.off);
+  v.setUint32(at + 24, r.len);
+  out.set(r.commit, at + 28);
+  v.setUint32(at + 28 + HASH_BYTES, nameOff);
+}
+
 function encodeIndex(rows: Row[], metaCommit: Uint8Array): Uint8Array {
   const names = rows.map((r) => te.encode(r.name));
   const nameBytes = names.reduce((n, b) => n + b.length, 0);
@@ -213,12 +222,7 @@ function encodeIndex(rows: Row[], metaCommit: Uint8Array): Uint8Array {
   let at = INDEX_HEAD_BYTES;
   let n = INDEX_HEAD_BYTES + rows.length * ROW_BYTES;
   rows.forEach((r, i) => {
-    out.set(r.id, at);
-    v.setUint32(at + 16, r.gen);
-    v.setUint32(at + 20, r.off);
-    v.setUint32(at + 24, r.len);
-    out.set(r.commit, at + 28);
-    v.setUint32(at + 28 + HASH_BYTES, nameOff);
+    writeRow(out, v, at, r, nameOff);
     out.set(names[i]!, n);
     n += names[i]!.length;
     nameOff += names[i]!.length;
@@ -319,13 +323,12 @@ function copyCarried(scopes: Carried[], read: Reader, start: number, parts: Uint
   const flush = (): void => {
     if (runStart < 0) return;
     const run = read(runStart, runEnd - runStart);
-    const view = Buffer.from(run.buffer, run.byteOffset, run.byteLength);
     // A record is carried only when it still matches its commitment: a damaged or swapped
     // record must stop the write, not ride along into the new file and, after it, the backup.
     for (const i of pending?.rows ?? []) {
       const ix = pending!.ix;
       const at = ix.recordOff(i) - runStart;
-      if (!createHash('sha256').update(view.subarray(at, at + ix.recordLen(i))).digest().equals(ix.recordCommit(i))) {
+      if (!matchesCommit(run.subarray(at, at + ix.recordLen(i)), ix.recordCommit(i))) {
         const name = ix.row(i).name;
         throw new CorruptError(`the stored record of the entry "${name}" does not match the vault's index (damaged or modified): nothing was changed`, [
           `remove that entry (vault rm ${name} --yes: it needs only the index), then add its key again`,
@@ -415,12 +418,7 @@ function mergeIndex(c: Carried, newOffs: Uint32Array, fresh: Row[], metaCommit: 
     copyKept(from, at[f]!);
     from = at[f]!;
     const p = INDEX_HEAD_BYTES + r * ROW_BYTES;
-    out.set(row.id, p);
-    v.setUint32(p + 16, row.gen);
-    v.setUint32(p + 20, row.off);
-    v.setUint32(p + 24, row.len);
-    out.set(row.commit, p + 28);
-    v.setUint32(p + 28 + HASH_BYTES, nOut);
+    writeRow(out, v, p, row, nOut);
     out.set(freshNames[f]!, namesAt + nOut);
     nOut += freshNames[f]!.length;
     r++;
@@ -483,7 +481,7 @@ export class OpenedV2 {
     if (!key) throw new AuthError();
     const { off, len } = this.header.toc.meta;
     const bytes = this.read(off, len);
-    if (!Buffer.from(sha256(bytes)).equals(Buffer.from(this.index(DEFAULT_SCOPE).metaCommit))) throw new AuthError();
+    if (!matchesCommit(bytes, this.index(DEFAULT_SCOPE).metaCommit)) throw new AuthError();
     return openRecord(key, bytes, metaAd(this.header, this.#headerDigest()));
   }
 
@@ -509,7 +507,7 @@ export class OpenedV2 {
   /** The record's bytes as stored, after checking them against the index's commitment. */
   sealed(row: Row): Uint8Array {
     const bytes = this.read(row.off, row.len);
-    if (!Buffer.from(sha256(bytes)).equals(Buffer.from(row.commit))) throw new AuthError();
+    if (!matchesCommit(bytes, row.commit)) throw new AuthError();
     return bytes;
   }
 
