@@ -2,6 +2,7 @@
 import { NotFoundError, UsageError } from '../errors';
 import { checkEntryName, checkEnvMapping, checkMeta, checkSecrets, Entry, parseIps, parsePermissions, printable, RotationPolicy, storedField } from '../domain/entry';
 import { ExchangeId } from '../domain/exchanges';
+import { Profile } from '../domain/profile';
 import { Secret } from '../domain/secret';
 import { isoDay, parseDateOrDuration, parseDurationDays } from '../domain/time';
 import { VaultConfig, VaultDoc } from '../domain/document';
@@ -146,7 +147,18 @@ export async function renameEntry(ctx: AppContext, from: string, to: string): Pr
     e.updated = ctx.clock.now().toISOString();
     s.doc.entries.set(to, e);
     s.renamed.set(to, s.renamed.get(from) ?? from);
+    // Profiles name entries: a rename that left them on the old name would break the bot's next start.
+    for (const p of s.doc.profiles.values()) renameInProfile(p, from, to);
   });
+}
+
+function profileNames(p: Profile, entry: string): boolean {
+  return p.entries.includes(entry) || [...Object.values(p.map), ...Object.values(p.files ?? {})].some((r) => r.entry === entry);
+}
+
+function renameInProfile(p: Profile, from: string, to: string): void {
+  p.entries = p.entries.map((n) => (n === from ? to : n));
+  for (const refs of [p.map, p.files ?? {}]) for (const ref of Object.values(refs)) if (ref.entry === from) ref.entry = to;
 }
 
 export async function removeEntry(ctx: AppContext, name: string): Promise<void> {
@@ -154,6 +166,8 @@ export async function removeEntry(ctx: AppContext, name: string): Promise<void> 
     // The index alone says the entry is there: a damaged record can still be removed.
     if (!s.doc.entries.has(name)) findEntry(s.doc, name);
     s.doc.entries.delete(name);
+    const users = [...s.doc.profiles.values()].filter((p) => profileNames(p, name)).map((p) => p.name);
+    if (users.length) ctx.notices.warn(`profile${users.length > 1 ? 's' : ''} ${users.join(', ')} still name${users.length > 1 ? '' : 's'} "${name}": fix with vault profile set, or remove with vault profile rm`);
   });
 }
 

@@ -1,5 +1,6 @@
 // get, add and rm as use cases, in-process against a vault in a temp folder.
-import { addEntry, getEntry, listEntries, removeEntry, revealField } from '../../../src/app/entries';
+import { addEntry, getEntry, listEntries, removeEntry, renameEntry, revealField } from '../../../src/app/entries';
+import { listProfiles, setProfile } from '../../../src/app/profiles';
 import { EXIT } from '../../../src/errors';
 import { Secret } from '../../../src/domain/secret';
 import { CANARY, findCanary } from '../../helpers/canary';
@@ -47,4 +48,19 @@ it('get of a missing entry or field is 4 and records nothing; get fails (and rel
   expect(v.audit.events).toEqual([]);
   v.audit.failFrom = 1;
   await expect(revealField(v.ctx, 'bot', 'apiKey')).rejects.toMatchObject({ code: 'audit' });
+});
+
+it('rename carries profiles over to the new name (entries, mapped and file fields); rm warns which profiles still name the entry', async () => {
+  await addEntry(v.ctx, 'bot', 'binance', meta, secrets());
+  await addEntry(v.ctx, 'other', 'binance', meta, secrets());
+  await setProfile(v.ctx, { name: 'grid', entries: ['bot', 'other'], map: { KEY: { entry: 'bot', field: 'apiKey' } }, files: { SEC: { entry: 'bot', field: 'apiSecret' } }, pristine: false, allowWithdraw: false, keep: [] });
+  await renameEntry(v.ctx, 'bot', 'bot2');
+  const [p] = await listProfiles(v.ctx);
+  expect(p).toMatchObject({ entries: ['bot2', 'other'], map: { KEY: { entry: 'bot2', field: 'apiKey' } }, files: { SEC: { entry: 'bot2', field: 'apiSecret' } } });
+  v.notices.warnings.length = 0;
+  await removeEntry(v.ctx, 'other');
+  expect(v.notices.warnings).toEqual(['profile grid still names "other": fix with vault profile set, or remove with vault profile rm']);
+  v.notices.warnings.length = 0;
+  await removeEntry(v.ctx, 'bot2');
+  expect(v.notices.warnings).toEqual(['profile grid still names "bot2": fix with vault profile set, or remove with vault profile rm']);
 });
