@@ -4,7 +4,7 @@ import { checkEntryName, printable } from '../domain/entry';
 import { ENV_NAME, envNameProblem } from '../domain/env-names';
 import { Profile, PROFILE_NAME } from '../domain/profile';
 import { unknownNameHints } from '../domain/suggest';
-import { findEntry } from './entries';
+import { fieldOf, findEntry } from './entries';
 import type { AppContext } from './ports';
 import { mutate, openSession } from './session';
 
@@ -19,7 +19,9 @@ export async function setProfile(ctx: AppContext, p: Profile): Promise<Profile> 
   // its form is checked (PYTHONPATH may be kept, though it may never receive a secret).
   for (const v of p.keep) if (!ENV_NAME.test(v)) throw new UsageError(`"${printable(v)}" is not a valid variable name (A-Z, 0-9, _; not starting with a digit)`);
   return mutate(ctx, (s) => {
-    for (const e of [...p.entries, ...[...Object.values(p.map), ...Object.values(p.files ?? {})].map((r) => r.entry)]) findEntry(s.doc, e);
+    for (const e of p.entries) findEntry(s.doc, e);
+    // A field the entry lacks would only fail at the bot's next start, after the profile was saved.
+    for (const r of [...Object.values(p.map), ...Object.values(p.files ?? {})]) fieldOf(findEntry(s.doc, r.entry), r.field);
     s.doc.profiles.set(p.name, p);
     return p;
   });

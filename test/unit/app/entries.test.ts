@@ -64,3 +64,9 @@ it('rename carries profiles over to the new name (entries, mapped and file field
   await removeEntry(v.ctx, 'bot2');
   expect(v.notices.warnings).toEqual(['profile grid still names "bot2": fix with vault profile set, or remove with vault profile rm']);
 });
+
+it('a profile mapping a field the entry lacks is refused when saved (4), not at the bot\'s next start', async () => {
+  await addEntry(v.ctx, 'bot', 'binance', meta, secrets());
+  await expect(setProfile(v.ctx, { name: 'grid', entries: [], map: { PASS: { entry: 'bot', field: 'passphrase' } }, pristine: false, allowWithdraw: false, keep: [] })).rejects.toMatchObject({ exitCode: EXIT.notFound, message: 'entry "bot" has no field "passphrase"' });
+  expect(await listProfiles(v.ctx)).toEqual([]);
+});
