@@ -3,7 +3,7 @@
 // testnet with --testnet, else the live API. Plain http:// only to this machine (a test server):
 // anywhere else the key and the signature would cross the network in clear.
 import { UsageError } from '../../errors';
-import type { ExchangeId } from '../../domain/exchanges';
+import { ExchangeId, SCOPES } from '../../domain/exchanges';
 import type { ExchangeAdmin, ExchangeCredential, ExchangeVerifier } from '../../app/ports';
 import { Secret } from '../../domain/secret';
 import { binance } from './binance';
@@ -86,7 +86,8 @@ export function exchangeVerifier(o: NetworkOptions): ExchangeVerifier {
       if (typeof a.verify !== 'function') throw new UsageError(`${a.title}: ${a.verify.none}`);
       const t = targetOf(a, o);
       const facts = await a.verify(plain(key.secrets), t);
-      return { checkedAt: t.now().toISOString(), origin: t.base, ...facts };
+      // Scopes in their usual order, whatever order the exchange listed them in.
+      return { checkedAt: t.now().toISOString(), origin: t.base, ...facts, scopes: SCOPES.filter((x) => facts.scopes.includes(x)) };
     },
   };
 }

@@ -45,6 +45,8 @@ export interface ExchangeServer {
   log: { method: string; path: string; signed: 'ok' | 'bad' | 'unknown-key' }[];
   created: string[];
   deleted: string[];
+  /** Error bodies sent in 'echo' mode (each quotes the signature it got). */
+  echoed: string[];
   close(): Promise<void>;
 }
 
@@ -57,7 +59,7 @@ export const same = (a: string, b: string): boolean => {
 export type Handler = (req: Incoming, ex: ExchangeServer) => Reply;
 
 export async function startServer(handler: Handler, echo: (req: Incoming) => Reply, keys: KeyRecord[]): Promise<ExchangeServer> {
-  const ex: ExchangeServer = { url: '', keys: new Map(keys.map((k) => [k.apiKey, k])), mode: 'normal', log: [], created: [], deleted: [], close: async () => undefined };
+  const ex: ExchangeServer = { url: '', keys: new Map(keys.map((k) => [k.apiKey, k])), mode: 'normal', log: [], created: [], deleted: [], echoed: [], close: async () => undefined };
   const hanging = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -71,8 +73,10 @@ export async function startServer(handler: Handler, echo: (req: Incoming) => Rep
         return;
       }
       const r = ex.mode === 'echo' ? echo(inc) : handler(inc, ex);
+      const text = typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
+      if (ex.mode === 'echo') ex.echoed.push(text);
       res.writeHead(r.status, { 'content-type': 'application/json' });
-      res.end(typeof r.body === 'string' ? r.body : JSON.stringify(r.body));
+      res.end(text);
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
