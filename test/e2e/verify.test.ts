@@ -4,7 +4,7 @@
 // wrong signature refused by each server (exit 12), a server that never answers (exit 13 within
 // the timeout), a server that echoes the signature in its error (never shown), and exec and get
 // making no network connection at all (strace).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -169,6 +169,31 @@ describe('vault verify', () => {
     const k = await sb.vaultCmd(['verify', 'ku', '--testnet', '--json'], { env: { ...env, EXVAULT_KUCOIN_URL: '' } });
     expect(JSON.parse(k.stdout)[0]).toMatchObject({ state: 'unavailable', reason: expect.stringMatching(/no testnet/) });
   }, 60_000);
+});
+
+describe('over HTTPS', () => {
+  it('a certificate this machine does not trust is refused (exit 13); trusted through NODE_EXTRA_CA_CERTS, the same server answers', async () => {
+    const dir = path.join(sb.root, 'tmp', 'tls');
+    fs.mkdirSync(dir, { recursive: true });
+    const key = path.join(dir, 'key.pem');
+    const cert = path.join(dir, 'cert.pem');
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8' });
+    expect(made.status).toBe(0);
+    const tlsServer = await binanceServer([{ apiKey: CANARY.apiKey, secret: CANARY.apiSecret, info: { ...binanceInfo } }], { key: fs.readFileSync(key, 'utf8'), cert: fs.readFileSync(cert, 'utf8') });
+    try {
+      expect(tlsServer.url).toMatch(/^https:/);
+      const untrusted = await sb.vaultCmd(['verify', 'bn', '--json'], { env: { ...env, EXVAULT_BINANCE_URL: tlsServer.url, NODE_EXTRA_CA_CERTS: undefined } });
+      expect(untrusted.code).toBe(13);
+      expect(untrusted.stderr).toMatch(/Binance: its TLS certificate is not trusted; nothing was changed/);
+      expect(tlsServer.log).toEqual([]);
+      const trusted = await sb.vaultCmd(['verify', 'bn', '--json'], { env: { ...env, EXVAULT_BINANCE_URL: tlsServer.url, NODE_EXTRA_CA_CERTS: cert } });
+      expect(trusted.code).toBe(0);
+      expect(JSON.parse(trusted.stdout)[0]).toMatchObject({ state: 'verified', origin: tlsServer.url });
+      expect(tlsServer.log.map((l) => l.signed)).toEqual(['ok']);
+    } finally {
+      await tlsServer.close();
+    }
+  });
 });
 
 describe('vault check acts on what the exchange reported', () => {

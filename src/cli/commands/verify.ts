@@ -54,7 +54,12 @@ Examples:
       const verifier = exchangeVerifier({ testnet: Boolean(opts.testnet), apiUrl: opts.apiUrl, timeoutMs });
       const { rows, status } = await verifyKeys(makeContext(c.optsWithGlobals<GlobalOptions>()), verifier, names);
       invocation.status = status;
+      // Failures on standard error in both forms, one line each (the JSON carries them too).
+      const failed = () => {
+        for (const r of rows) if (r.state === 'failed') process.stderr.write(`vault: ${paint('red', 'error', process.stderr)}: ${r.name}: ${r.reason}\n`);
+      };
       if (opts.json) {
+        failed();
         return json(rows.map((r) => ({
           name: r.name, exchange: r.exchange, state: r.state,
           checkedAt: r.facts?.checkedAt ?? null, origin: r.facts?.origin ?? null,
@@ -69,10 +74,8 @@ Examples:
           line(`${r.name}: ${title} reports${r.differences.length ? '' : ' (as declared)'}:`);
           for (const l of factsText(r)) line(l);
         } else if (r.state === 'unavailable') line(`${r.name}: ${title}: ${r.reason}`);
-        else {
-          line(`${r.name}: not verified`);
-          process.stderr.write(`vault: ${paint('red', 'error', process.stderr)}: ${r.name}: ${r.reason}\n`);
-        }
+        else line(`${r.name}: not verified`);
       }
+      failed();
     });
 }

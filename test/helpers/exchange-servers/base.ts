@@ -4,6 +4,7 @@
 // Modes for failure tests: 'hang' accepts and never answers; 'echo' refuses every request
 // with an error body quoting the signature it got (as some exchanges quote the signed text).
 import * as http from 'node:http';
+import * as https from 'node:https';
 import { AddressInfo } from 'node:net';
 import { KeyObject, timingSafeEqual } from 'node:crypto';
 
@@ -58,10 +59,11 @@ export const same = (a: string, b: string): boolean => {
 
 export type Handler = (req: Incoming, ex: ExchangeServer) => Reply;
 
-export async function startServer(handler: Handler, echo: (req: Incoming) => Reply, keys: KeyRecord[]): Promise<ExchangeServer> {
+/** `tls`: serve HTTPS with this key and certificate (PEM) instead of plain HTTP. */
+export async function startServer(handler: Handler, echo: (req: Incoming) => Reply, keys: KeyRecord[], tls?: { key: string; cert: string }): Promise<ExchangeServer> {
   const ex: ExchangeServer = { url: '', keys: new Map(keys.map((k) => [k.apiKey, k])), mode: 'normal', log: [], created: [], deleted: [], echoed: [], close: async () => undefined };
   const hanging = new Set<http.ServerResponse>();
-  const server = http.createServer((req, res) => {
+  const listener: http.RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
@@ -78,9 +80,10 @@ export async function startServer(handler: Handler, echo: (req: Incoming) => Rep
       res.writeHead(r.status, { 'content-type': 'application/json' });
       res.end(text);
     });
-  });
+  };
+  const server = tls ? https.createServer(tls, listener) : http.createServer(listener);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  ex.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ex.url = `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   ex.close = () => new Promise((r) => {
     for (const h of hanging) h.destroy();
     server.closeAllConnections?.();

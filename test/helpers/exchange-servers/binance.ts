@@ -26,7 +26,7 @@ function check(req: Incoming, ex: ExchangeServer): { key: KeyRecord; params: URL
   return { key, params };
 }
 
-export function binanceServer(keys: KeyRecord[]): Promise<ExchangeServer> {
+export function binanceServer(keys: KeyRecord[], tls?: { key: string; cert: string }): Promise<ExchangeServer> {
   return startServer((req, ex) => {
     const c = check(req, ex);
     if ('status' in c) return c;
@@ -47,5 +47,5 @@ export function binanceServer(keys: KeyRecord[]): Promise<ExchangeServer> {
       return { status: 200, body: {} };
     }
     return { status: 404, body: { code: -1000, msg: 'not found' } };
-  }, (req) => ({ status: 400, body: { code: -1022, msg: `Signature for this request is not valid: ${req.query || req.body}` } }), keys);
+  }, (req) => ({ status: 400, body: { code: -1022, msg: `Signature for this request is not valid: ${req.query || req.body}` } }), keys, tls);
 }
