@@ -6,7 +6,7 @@
 import { randomBytes } from '../../crypto/random';
 import { eddsaJwt, es256Jwt, isPem } from '../../crypto/exchange-sign';
 import { Scope } from '../../domain/exchanges';
-import { ApiTarget, badShape, bodyOf, Credential, ExchangeAdapter, need, refused, ReportedFacts } from './types';
+import { ApiTarget, badShape, bodyOf, Credential, ExchangeAdapter, need, refused, ReportedFacts, serverFailed } from './types';
 import type { SignedRequest } from './binance';
 
 const WHO = 'Coinbase';
@@ -27,6 +27,7 @@ async function verify(c: Credential, t: ApiTarget): Promise<ReportedFacts> {
   const path = '/api/v3/brokerage/key_permissions';
   const r = signCoinbase(c, 'GET', new URL(t.base).host, path, Math.floor(t.now().getTime() / 1000), Buffer.from(randomBytes(16)).toString('hex'));
   const a = await t.send({ who: WHO, method: 'GET', url: t.base + r.path, headers: r.headers, timeoutMs: t.timeoutMs });
+  serverFailed(WHO, a);
   if (a.status >= 400) throw refused(WHO, a.status, undefined, {});
   const b = bodyOf(WHO, a);
   if (typeof b.can_view !== 'boolean' || typeof b.can_trade !== 'boolean' || typeof b.can_transfer !== 'boolean') throw badShape(WHO);

@@ -1,7 +1,7 @@
 // What every exchange adapter in this folder offers: its addresses, a read-only "what can this
 // key do" call (vault verify), and, where the exchange has one, the sub-account key API that
 // rotation without a hook uses (app/ports.ts ExchangeAdmin). One file per exchange.
-import { ExchangeRefusedError, ExchangeUnreachableError } from '../../errors';
+import { ExchangeRefusedError, ExchangeUnreachableError, UsageError } from '../../errors';
 import type { ExchangeId } from '../../domain/exchanges';
 import type { KeyFacts } from '../../domain/key-facts';
 import type { HttpAnswer, HttpSend } from './http';
@@ -63,7 +63,7 @@ export interface ExchangeAdapter {
 /** A field the credential must have for this call. */
 export function need(c: Credential, field: keyof Credential, who: string): string {
   const v = c[field];
-  if (!v) throw new ExchangeRefusedError(`${who}: the entry has no ${field}, which this call is signed with`);
+  if (!v) throw new UsageError(`${who}: the entry has no ${field}, which this call is signed with`);
   return v;
 }
 
@@ -81,8 +81,14 @@ export function badShape(who: string): ExchangeUnreachableError {
 
 export const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
+/** A 5xx answer: the exchange (or a proxy before it) failed, which says nothing about the key. */
+export function serverFailed(who: string, a: HttpAnswer): void {
+  if (a.status >= 500) throw new ExchangeUnreachableError(`${who}: the exchange answered HTTP ${a.status} (a failure on its side); nothing was changed`);
+}
+
 /** The JSON body of an answer that must be an object. */
 export function bodyOf(who: string, a: HttpAnswer): Record<string, unknown> {
+  serverFailed(who, a);
   if (!isObj(a.json)) {
     if (a.status >= 400) throw refused(who, a.status, undefined, {});
     throw badShape(who);

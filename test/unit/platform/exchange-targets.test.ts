@@ -6,6 +6,7 @@ import type { HttpRequest } from '../../../src/platform/exchanges/http';
 import { Secret } from '../../../src/domain/secret';
 import { ExchangeRefusedError, ExchangeUnreachableError, UsageError } from '../../../src/errors';
 
+const ED_KEY = Buffer.alloc(64, 7).toString('base64');
 const secrets = { apiKey: new Secret(CANARY.apiKey), apiSecret: new Secret(CANARY.apiSecret), passphrase: new Secret(CANARY.passphrase) };
 
 describe('targets', () => {
@@ -58,7 +59,10 @@ describe('answers', () => {
     expect(e.message).toBe('OKX refused the request (code 50113: the signature is not valid); nothing was changed');
     expect(findCanary(e.message + e.hints.join(''))).toBeNull();
     await expect(verifier({ retCode: 0, result: { nothing: true } }).v.verify({ exchange: 'bybit', secrets })).rejects.toThrow(ExchangeUnreachableError);
-    await expect(verifier('<html>', 502).v.verify({ exchange: 'kucoin', secrets })).rejects.toThrow(ExchangeRefusedError);
+    await expect(verifier('<html>', 502).v.verify({ exchange: 'kucoin', secrets })).rejects.toThrow('KuCoin: the exchange answered HTTP 502 (a failure on its side); nothing was changed');
+    await expect(verifier({ error: 'x' }, 503).v.verify({ exchange: 'coinbase', secrets: { apiKey: new Secret('k'), privateKey: new Secret(ED_KEY) } })).rejects.toThrow(ExchangeUnreachableError);
+    await expect(verifier('<html>', 403).v.verify({ exchange: 'kucoin', secrets })).rejects.toThrow(ExchangeRefusedError);
+    await expect(verifier({}).v.verify({ exchange: 'okx', secrets: { apiKey: new Secret('k'), apiSecret: new Secret('s') } })).rejects.toThrow(UsageError);
     const odd = await verifier({ code: -9999, msg: CANARY.apiSecret }, 400).v.verify({ exchange: 'binance', secrets }).catch((x) => x);
     expect(odd.message).toBe('Binance refused the request (code -9999); nothing was changed');
   });
