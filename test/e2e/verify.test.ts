@@ -21,6 +21,11 @@ const ed = crypto.generateKeyPairSync('ed25519');
 const edPem = ed.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
 const ec = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 const ecPem = ec.privateKey.export({ type: 'sec1', format: 'pem' }) as string;
+const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+const rsaPem = rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+const cbEdPair = crypto.generateKeyPairSync('ed25519');
+const CB_ED = Buffer.concat([cbEdPair.privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(-32), cbEdPair.publicKey.export({ format: 'der', type: 'spki' }).subarray(-32)]).toString('base64');
+const CB_ED_ID = '9f8e7d6c-0000-4000-8000-000000000003';
 const CB_NAME = 'organizations/0a1b2c3d-0000-4000-8000-000000000001/apiKeys/9f8e7d6c-0000-4000-8000-000000000002';
 const days = (n: number) => Date.now() + n * 86_400_000;
 
@@ -33,10 +38,10 @@ beforeAll(async () => {
     { apiKey: CANARY.apiKey, secret: CANARY.apiSecret, info: { ...binanceInfo } },
     { apiKey: 'bnEd25519Key', publicKey: ed.publicKey, info: { ...binanceInfo, enableFutures: true } },
   ]);
-  servers.bybit = await bybitServer([{ apiKey: 'BybitKey0123456789', secret: CANARY.apiSecret, info: { id: '1', note: 'bot', apiKey: 'BybitKey0123456789', readOnly: 0, secret: '', permissions: { ContractTrade: [], Spot: ['SpotTrade'], Wallet: [], Options: [], Derivatives: [], Exchange: [], Earn: [] }, ips: [IP], type: 1, deadlineDay: -1, expiredAt: '', createdAt: '2026-01-01T00:00:00Z', unified: 0, uta: 1, userID: 1, isMaster: false } }]);
+  servers.bybit = await bybitServer([{ apiKey: 'BybitRsaKey0123456', publicKey: rsa.publicKey, info: { readOnly: 1, permissions: {}, ips: [IP], expiredAt: '' } }, { apiKey: 'BybitKey0123456789', secret: CANARY.apiSecret, info: { id: '1', note: 'bot', apiKey: 'BybitKey0123456789', readOnly: 0, secret: '', permissions: { ContractTrade: [], Spot: ['SpotTrade'], Wallet: [], Options: [], Derivatives: [], Exchange: [], Earn: [] }, ips: [IP], type: 1, deadlineDay: -1, expiredAt: '', createdAt: '2026-01-01T00:00:00Z', unified: 0, uta: 1, userID: 1, isMaster: false } }]);
   servers.okx = await okxServer([{ apiKey: CANARY.apiKey, secret: CANARY.apiSecret, passphrase: CANARY.passphrase, info: { perm: 'read_only,trade', ip: `${IP},198.51.100.9` } }]);
   servers.kucoin = await kucoinServer([{ apiKey: 'kucoin0123456789abcdef01', secret: CANARY.apiSecret, passphrase: CANARY.passphrase, info: { permission: 'General,Spot', ipWhitelist: IP } }]);
-  servers.coinbase = await coinbaseServer([{ apiKey: CB_NAME, publicKey: ec.publicKey, info: { can_view: true, can_trade: true, can_transfer: false } }]);
+  servers.coinbase = await coinbaseServer([{ apiKey: CB_NAME, publicKey: ec.publicKey, info: { can_view: true, can_trade: true, can_transfer: false } }, { apiKey: CB_ED_ID, publicKey: cbEdPair.publicKey, info: { can_view: true, can_trade: false, can_transfer: false } }]);
   env = Object.fromEntries(Object.entries(servers).map(([id, s]) => [`EXVAULT_${id.toUpperCase()}_URL`, s.url]));
   sb = new Sandbox();
   await sb.init();
@@ -50,6 +55,8 @@ beforeAll(async () => {
   await add('okx', 'okx', ['--permissions', 'read,trade', '--ip', IP], { apiKey: CANARY.apiKey, apiSecret: CANARY.apiSecret, passphrase: CANARY.passphrase });
   await add('ku', 'kucoin', ['--permissions', 'general,spot', '--ip', IP], { apiKey: 'kucoin0123456789abcdef01', apiSecret: CANARY.apiSecret, passphrase: CANARY.passphrase });
   await add('cb', 'coinbase', ['--permissions', 'view,trade'], { apiKey: CB_NAME, privateKey: ecPem });
+  await add('by-rsa', 'bybit', ['--permissions', 'read-only', '--ip', IP], { apiKey: 'BybitRsaKey0123456', privateKey: rsaPem });
+  await add('cb-ed', 'coinbase', ['--permissions', 'view'], { apiKey: CB_ED_ID, privateKey: CB_ED });
   await add('kr', 'kraken', ['--permissions', 'query-funds'], { apiKey: 'K'.repeat(56), apiSecret: Buffer.from(CANARY.apiSecret).toString('base64') });
 }, 120_000);
 
@@ -68,7 +75,10 @@ describe('vault verify', () => {
     const rows = JSON.parse(r.stdout) as Record<string, unknown>[];
     const by = Object.fromEntries(rows.map((x) => [x.name, x]));
     expect(rows.every((x) => x.schema === 1)).toBe(true);
-    for (const n of ['bn', 'bn-ed', 'by', 'okx', 'ku', 'cb']) expect([n, by[n]!.state]).toEqual([n, 'verified']);
+    for (const n of ['bn', 'bn-ed', 'by', 'by-rsa', 'okx', 'ku', 'cb', 'cb-ed']) expect([n, by[n]!.state]).toEqual([n, 'verified']);
+    // RSA (Bybit) and Ed25519 (Coinbase) keys as well as HMAC and ES256.
+    expect(by['by-rsa']).toMatchObject({ permissions: ['read-only'], scopes: ['read'], differences: [] });
+    expect(by['cb-ed']).toMatchObject({ permissions: ['view'], scopes: ['read'], differences: [] });
     expect(by.kr!.state).toBe('unavailable');
     expect(String(by.kr!.reason)).toMatch(/not available from the exchange/);
     expect(by.bn).toMatchObject({ permissions: ['reading', 'spot'], scopes: ['read', 'trade'], ipRestricted: true, ips: null, differences: [] });
@@ -88,7 +98,7 @@ describe('vault verify', () => {
     expect((await sb.vaultCmd(['show', 'okx'])).stdout).toMatch(/exchange says\s+read_only, trade; IP allow-list: 203\.0\.113\.7, 198\.51\.100\.9/);
     // And in the audit log: the keys signed requests that left the machine.
     const audit = JSON.parse((await sb.vaultCmd(['audit', '--json'])).stdout) as { cmd: string; entries?: { entry: string }[] }[];
-    expect(audit.find((a) => a.cmd === 'verify')?.entries?.map((e) => e.entry).sort()).toEqual(['bn', 'bn-ed', 'by', 'cb', 'ku', 'okx']);
+    expect(audit.find((a) => a.cmd === 'verify')?.entries?.map((e) => e.entry).sort()).toEqual(['bn', 'bn-ed', 'by', 'by-rsa', 'cb', 'cb-ed', 'ku', 'okx']);
   });
 
   it('prints what each exchange reports, and the differences, for people', async () => {
@@ -99,14 +109,20 @@ describe('vault verify', () => {
     expect(r.stdout).toMatch(/^kr: Kraken: not available from the exchange/m);
   });
 
-  it.each(['binance', 'bybit', 'okx', 'kucoin', 'coinbase'])('%s: a key whose signature the server cannot check is refused (exit 12, one line, no message from the exchange)', async (id) => {
+  const KEYS: [string, string, string][] = [
+    ['bn', 'binance', CANARY.apiKey], ['bn-ed', 'binance', 'bnEd25519Key'], ['by', 'bybit', 'BybitKey0123456789'], ['by-rsa', 'bybit', 'BybitRsaKey0123456'],
+    ['okx', 'okx', CANARY.apiKey], ['ku', 'kucoin', 'kucoin0123456789abcdef01'], ['cb', 'coinbase', CB_NAME], ['cb-ed', 'coinbase', CB_ED_ID],
+  ];
+  it.each(KEYS)('%s (%s): a key whose signature the server cannot check is refused (exit 12, one line, no message from the exchange)', async (name, id, apiKey) => {
     const s = servers[id]!;
-    const name = { binance: 'bn', bybit: 'by', okx: 'okx', kucoin: 'ku', coinbase: 'cb' }[id]!;
-    const rec = [...s.keys.values()][0]!;
+    const rec = s.keys.get(apiKey)!;
     const saved = { secret: rec.secret, publicKey: rec.publicKey };
-    // The exchange now holds another secret (or public key) for this key id.
+    // The exchange now holds another secret (or public key of the same kind) for this key id.
     if (rec.secret) rec.secret = `${rec.secret}-other`;
-    else rec.publicKey = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey;
+    else {
+      const kind = rec.publicKey!.asymmetricKeyType!;
+      rec.publicKey = kind === 'ec' ? crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey : kind === 'rsa' ? crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey : crypto.generateKeyPairSync('ed25519').publicKey;
+    }
     try {
       const r = await verifyCmd([name]);
       expect(r.code).toBe(12);
