@@ -16,6 +16,10 @@ export const EXIT = {
   dueSoon: 10,
   /** vault check, rotate --due: a key is overdue or expired. */
   overdue: 11,
+  /** vault verify, sub-account rotation: the exchange refused the key or the request. */
+  exchangeRefused: 12,
+  /** vault verify, sub-account rotation: the exchange did not answer (in time), or not as documented. */
+  exchangeUnreachable: 13,
   /** vault exec: the program exists but cannot be executed. */
   notExecutable: 126,
   /** vault exec: no such program. */
@@ -132,6 +136,23 @@ export class AuditError extends VaultError {
 /** A rotate or revoke hook failed; the vault is as it was before that step. */
 export class RotationError extends VaultError {
   override readonly code = 'rotation';
+}
+
+/**
+ * The exchange answered and refused: a bad signature, an unknown or deleted key, an IP not on
+ * the key's allow-list, a permission the key lacks. The message names the exchange and its
+ * error code, never the response body (exchanges echo the signed text and the signature).
+ */
+export class ExchangeRefusedError extends VaultError {
+  override readonly code = 'exchange-refused';
+  override readonly exitCode = EXIT.exchangeRefused;
+}
+
+/** The exchange could not be reached, did not answer within the timeout, or answered in a shape
+ *  its documentation does not describe. Nothing was changed. */
+export class ExchangeUnreachableError extends VaultError {
+  override readonly code = 'exchange-unreachable';
+  override readonly exitCode = EXIT.exchangeUnreachable;
 }
 
 /** vault exec: the program cannot be started; the status is the one a shell would give. */

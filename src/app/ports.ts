@@ -4,6 +4,9 @@
 // than "ok" (exec, check, rotate --due, doctor, scan) returns that status too, and failures
 // are VaultErrors carrying theirs (errors.ts). Only cli/main.ts turns it into the process's.
 import type { AuditEvent } from '../domain/audit-chain';
+import type { ExchangeId } from '../domain/exchanges';
+import type { KeyFacts } from '../domain/key-facts';
+import type { Secret } from '../domain/secret';
 import type { FileHead } from '../format/header';
 import type { VaultKeys } from '../format/seal';
 
@@ -182,4 +185,40 @@ export interface UnlockCache {
   /** Throws KeychainError (exit 6) when the store is unavailable. */
   store(vaultIdHex: string, key: Uint8Array, seconds: number): void;
   drop(vaultIdHex: string): boolean;
+}
+
+/** A credential as the exchange adapters take it: whose it is, and its fields. */
+export interface ExchangeCredential {
+  exchange: ExchangeId;
+  secrets: Record<string, Secret>;
+}
+
+/**
+ * Asks an exchange, with the key itself and read-only endpoints, what the key can do and from
+ * where (vault verify; platform/exchanges/). With sub-account rotation, the only network use.
+ * Failures are ExchangeRefusedError (exit 12) or ExchangeUnreachableError (exit 13).
+ */
+export interface ExchangeVerifier {
+  /** Why this exchange cannot be asked (no such endpoint, no testnet), or null when it can. */
+  unavailable(exchange: ExchangeId): string | null;
+  verify(key: ExchangeCredential): Promise<KeyFacts>;
+}
+
+/** The old key a new sub-account key is made like. */
+export interface OldKeyInfo {
+  /** The sub-account (entry.account): Binance its e-mail, Bybit its uid, OKX and KuCoin its name. */
+  account: string;
+  permissions: string[];
+  ips: string[];
+  label?: string;
+}
+
+/** Sub-account keys made and deleted with a master key (vault rotate NAME --via MASTER). */
+export interface ExchangeAdmin {
+  /** Why this exchange's sub-account keys cannot be made by API, or null when they can. */
+  unsupported(exchange: ExchangeId): string | null;
+  /** A new key with the old one's permissions and IP allow-list; its fields ready to store. */
+  createKeyLike(master: ExchangeCredential, old: OldKeyInfo): Promise<{ secrets: Record<string, Secret>; permissions: string[]; ips: string[] }>;
+  /** Deletes a sub-account key; `secrets` are the old key's own (KuCoin needs its passphrase). */
+  deleteKey(master: ExchangeCredential, old: { account: string; apiKey: string; secrets?: Record<string, Secret> }): Promise<void>;
 }

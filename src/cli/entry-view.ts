@@ -38,6 +38,7 @@ export function entryJson(e: Entry) {
     rotateHook: e.rotation?.hook ?? null,
     revokeHook: e.rotation?.revokeHook ?? null,
     fields: Object.keys(e.secrets).sort(),
+    verified: e.verified ? { ...e.verified } : null,
     env: Object.fromEntries(Object.keys(e.secrets).sort().map((f) => [f, e.env[f] ?? defaultEnvName(e.name, f)])),
   };
 }
@@ -65,6 +66,11 @@ export function entryLines(e: Entry): [string, string][] {
   if (e.rotation?.hook) rows.push(['rotate hook', e.rotation.hook]);
   if (e.rotation?.revokeHook) rows.push(['revoke hook', e.rotation.revokeHook]);
   if (e.version && e.version > 1) rows.push(['version', `${e.version}, since ${(e.rotated ?? e.created).slice(0, 10)}${e.history?.length ? ` (${e.history.length} earlier kept)` : ''}`]);
+  if (e.verified) {
+    const v = e.verified;
+    const ips = v.ipRestricted === null ? 'not reported' : v.ipRestricted ? (v.ips?.join(', ') ?? 'yes') : 'none';
+    rows.push(['exchange says', `${v.permissions.join(', ') || 'no permissions'}; IP allow-list: ${ips}${v.expiresAt ? `; expires ${v.expiresAt.slice(0, 10)}` : ''} (vault verify, ${v.checkedAt.slice(0, 16).replace('T', ' ')} UTC)`]);
+  }
   for (const f of j.fields) rows.push([f, `${maskValue(e.secrets[f]!)}  -> $${j.env[f]}`]);
   return rows;
 }

@@ -5,6 +5,7 @@ import { registerAdd } from './commands/add';
 import { registerAudit } from './commands/audit';
 import { registerCheck } from './commands/check';
 import { registerRotate } from './commands/rotate';
+import { registerVerify } from './commands/verify';
 import { registerVersions } from './commands/history-rollback';
 import { registerConfig } from './commands/config';
 import { registerEdit } from './commands/edit';
@@ -84,7 +85,7 @@ export function buildProgram(invocation: Invocation = { childArgv: [], status: E
     const dashes = [...action.args, ...Object.values(action.opts()), g.passphraseFile].filter((v) => v === '-').length;
     if (dashes > 1) throw new UsageError('"-" (standard input) is given twice, and it can be read only once', ['give one of them a file']);
   });
-  const all = only === 'exec' ? [registerExec] : [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerUnlock, registerDoctor, registerExec, registerProfile, registerInject, registerAudit, registerConfig, registerCheck, registerRotate, registerVersions, registerGenerate, registerExport, registerImport, registerBackup, registerScan, registerUpgrade, registerScope, registerIdentity, registerRecipient, registerCompletion];
+  const all = only === 'exec' ? [registerExec] : [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerUnlock, registerDoctor, registerExec, registerProfile, registerInject, registerAudit, registerConfig, registerCheck, registerVerify, registerRotate, registerVersions, registerGenerate, registerExport, registerImport, registerBackup, registerScan, registerUpgrade, registerScope, registerIdentity, registerRecipient, registerCompletion];
   for (const register of all) {
     register(program, invocation);
   }

@@ -5,6 +5,7 @@ import { CorruptError } from '../errors';
 import { canonicalJson } from './canonical-json';
 import { Entry, ENTRY_NAME, FIELD_NAME, RotationPolicy, Version } from './entry';
 import { isExchangeId } from './exchanges';
+import { factsFromPlain } from './key-facts';
 import { Secret } from './secret';
 
 /** A plain copy with keys inserted in sorted order, so canonicalJson has nothing to reorder. */
@@ -60,6 +61,7 @@ export function entryFromPlain(x: unknown): Entry {
     if (!Array.isArray(o.history)) throw bad();
     e.history = o.history.map(versionFromPlain);
   }
+  if (o.verified !== undefined) e.verified = factsFromPlain(o.verified);
   return e;
 }
 

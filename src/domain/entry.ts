@@ -2,6 +2,7 @@
 import { UsageError } from '../errors';
 import { envNameProblem } from './env-names';
 import { canonicalField, DANGEROUS_SCOPES, EXCHANGES, ExchangeId, fieldsOf, Scope, scopesOf, SCOPES } from './exchanges';
+import type { KeyFacts } from './key-facts';
 import { Secret } from './secret';
 
 export const ENTRY_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -35,6 +36,8 @@ export interface Entry {
   rotation?: RotationPolicy;
   /** Earlier versions, newest first. */
   history?: Version[];
+  /** What the exchange itself last reported about the active key (vault verify). */
+  verified?: KeyFacts;
 }
 
 export interface RotationPolicy {
@@ -162,8 +165,10 @@ export function scopesOfEntry(e: Pick<Entry, 'exchange' | 'permissions'>): Scope
   return SCOPES.filter((s) => set.has(s));
 }
 
-export function canMoveFunds(e: Pick<Entry, 'exchange' | 'permissions'>): boolean {
-  return scopesOfEntry(e).some((s) => DANGEROUS_SCOPES.includes(s));
+/** Declared so, or reported so by the exchange (vault verify): a key the exchange says can
+ *  withdraw is treated as one, whatever was typed. */
+export function canMoveFunds(e: Pick<Entry, 'exchange' | 'permissions'> & { verified?: KeyFacts }): boolean {
+  return [...scopesOfEntry(e), ...(e.verified?.scopes ?? [])].some((s) => DANGEROUS_SCOPES.includes(s));
 }
 
 /** Whether a key may be handed to a program (exec, inject): not expired, and not a

@@ -3,6 +3,8 @@
 import { EXIT } from '../errors';
 import { VaultConfig } from './document';
 import { Entry, scopesOfEntry } from './entry';
+import { DANGEROUS_SCOPES } from './exchanges';
+import type { KeyFacts } from './key-facts';
 import { addDays, isoDay } from './time';
 
 export const DEFAULT_WARN_DAYS = 14;
@@ -24,16 +26,35 @@ export interface DueInfo {
   days: number | null;
 }
 
-/** Exchange rules that end a key by themselves. */
+/** Exchange rules that end a key by themselves. What the exchange itself reported (vault
+ *  verify) wins over what was declared: its IP allow-list, its permissions, its expiry date. */
 function exchangeRules(e: Entry, since: Date): DueRule[] {
-  const noIps = e.ips.length === 0;
-  const scopes = scopesOfEntry(e);
+  const facts = e.verified;
+  const noIps = facts && facts.ipRestricted !== null ? !facts.ipRestricted : e.ips.length === 0;
+  const scopes = facts ? facts.scopes : scopesOfEntry(e);
   const rules: DueRule[] = [];
   if (e.exchange === 'binance' && noIps && scopes.some((s) => s === 'trade' || s === 'margin')) {
     rules.push({ due: addDays(since, 30), reason: 'Binance disables trading on keys without an IP allow-list after 30 days', expiry: true });
   }
   if (e.exchange === 'bybit' && noIps) {
     rules.push({ due: addDays(since, 90), reason: 'Bybit invalidates keys without an IP allow-list after 90 days', expiry: true });
+  }
+  if (facts) rules.push(...reportedRules(e, facts));
+  return rules;
+}
+
+/** Rules from the exchange's own answer: its expiry date, and a key that can move funds when
+ *  that was not declared or has no IP allow-list (due since it was seen: overdue at once). */
+function reportedRules(e: Entry, facts: KeyFacts): DueRule[] {
+  const rules: DueRule[] = [];
+  const seen = new Date(facts.checkedAt);
+  if (facts.expiresAt) rules.push({ due: new Date(facts.expiresAt), reason: `the exchange disables this key on ${isoDay(new Date(facts.expiresAt))} (vault verify)`, expiry: true });
+  const moves = facts.scopes.filter((s) => DANGEROUS_SCOPES.includes(s));
+  if (moves.length) {
+    const declared = scopesOfEntry(e);
+    const undeclared = moves.filter((s) => !declared.includes(s));
+    if (undeclared.length) rules.push({ due: seen, reason: `the exchange reports this key can ${undeclared.join(' and ')}, which is not declared (vault verify)`, expiry: false });
+    if (facts.ipRestricted === false) rules.push({ due: seen, reason: `the exchange reports this key can ${moves.join(' and ')} from any IP address (vault verify)`, expiry: false });
   }
   return rules;
 }

@@ -23,6 +23,8 @@ export function activate(e: Entry, secrets: Record<string, Secret>, now: Date, k
   e.updated = now.toISOString();
   // The expiry date was the old key's; the new one's, if any, is set with vault edit --expires.
   delete e.expires;
+  // What the exchange reported was about the old key (vault verify asks again for the new one).
+  delete e.verified;
   // The oldest go first; one previous version is always kept so a rollback stays possible.
   e.history = history.slice(0, Math.max(1, keep));
   return retired;
@@ -46,6 +48,7 @@ export function rollback(e: Entry, to: number | undefined, now: Date): Version {
   // Its age counts from when it first became active: exchange rules count from creation.
   e.rotated = target.activated;
   e.updated = now.toISOString();
+  delete e.verified;
   return target;
 }
 

@@ -10,7 +10,7 @@ import { timeLimit } from '../helpers/adversarial';
 const HOOK = `${process.execPath} ${path.resolve(__dirname, '../fixtures/rotate-hook.js')}`;
 const CHILD = path.resolve(__dirname, '../fixtures/child.js');
 /** Exit statuses README.md documents (check: 10, 11; exec: the program's own, here 0 or 3). */
-const DOCUMENTED = [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11];
+const DOCUMENTED = [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13];
 
 /** True when pid descends from this test process: other runs on the machine may use the canary on purpose. */
 function ours(pid: string): boolean {
@@ -150,6 +150,10 @@ function cases(dir: string): Case[] {
     { args: ['add', 'short', '--exchange', 'binance'], input: JSON.stringify({ apiKey: CANARY.apiKey }), code: 2 },
     { args: ['get', 'okx', 'nope'], code: 4 },
     { args: ['get', 'missing', 'apiKey'], code: 4 },
+    // vault verify with nothing listening, a clear-text address elsewhere, an unknown entry.
+    { args: ['verify', 'okx', '--api-url', 'http://127.0.0.1:9', '--timeout', '5'], code: 13 },
+    { args: ['verify', 'okx', '--api-url', 'http://example.com'], code: 2 },
+    { args: ['verify', 'missing'], code: 4 },
     { args: ['show', 'missing'], code: 4 },
     { args: ['edit', 'okx', '--ip', 'not-an-address'], code: 2 },
     { args: ['edit', 'okx', '--permissions', 'fly-to-the-moon'], code: 2 },
