@@ -80,6 +80,7 @@ export async function startNewChain(
   dataKey: Uint8Array,
   known: AuditHead | undefined,
   saveVault: () => Promise<void>,
+  reason?: string,
 ): Promise<{ record: AuditRecord; keptAs: string | null }> {
   const mac = auditMac(dataKey);
   const macFn = mac.sign;
@@ -90,7 +91,7 @@ export async function startNewChain(
     const from = stored && stored !== 'damaged' && mac.matches(stored.hmac, ...headMacInput(stored)) ? stored : known;
     const previous = from ? `record ${from.seq}, mac ${from.mac.slice(0, 16)}` : 'none known';
     const genesis: ChainState = { seq: 0, authSeq: 0, mac: GENESIS_MAC, pending: [] };
-    const event = { cmd: 'new-chain', program: os.hostname().slice(0, 255), result: `follows ${previous}` };
+    const event = { cmd: 'new-chain', program: os.hostname().slice(0, 255), result: `follows ${previous}${reason ? ` (${reason})` : ''}` };
     const { line, record } = makeRecord(event, genesis, macFn, ctx.clock.now(), uid(), process.pid);
     const head = storedHead({ seq: record.seq, mac: record.mac! }, macFn);
     const { keptAs, warnings } = await swapAuditFiles(

@@ -88,6 +88,8 @@ export interface Unlocker {
   withoutCache(): Unlocker;
   /** The current passphrase, from the explicit source or the terminal. */
   passphrase(message?: string): Promise<string>;
+  /** Drops the keys this process unlocked for a vault (they were replaced: recipient rm). */
+  forget(vaultIdHex: string): void;
   /** The scope keys a slot of the file opens (v1: the data key as scope 0). */
   dataKey(parsed: FileHead): Promise<VaultKeys>;
 }

@@ -23,6 +23,8 @@ export function activate(e: Entry, secrets: Record<string, Secret>, now: Date, k
   e.updated = now.toISOString();
   // The expiry date was the old key's; the new one's, if any, is set with vault edit --expires.
   delete e.expires;
+  // A removed recipient could read the old key, never this one.
+  delete e.exposed;
   // The oldest go first; one previous version is always kept so a rollback stays possible.
   e.history = history.slice(0, Math.max(1, keep));
   return retired;
