@@ -6,6 +6,7 @@
 import type { AuditEvent } from '../domain/audit-chain';
 import type { FileHead } from '../format/header';
 import type { VaultKeys } from '../format/seal';
+import type { HostInfo } from '../storage/host-id';
 
 /** Everything a use case is given: the vault, how to unlock it, and the ports. */
 export interface AppContext {
@@ -18,6 +19,9 @@ export interface AppContext {
   notices: Notices;
   /** Where releases are recorded before they happen (the file: app/audit-writer.ts). */
   audit: AuditLog;
+  /** This host's id and name, which tag its own audit chain (storage/host-id.ts); absent
+   *  or null: an untagged chain, as before host chains. */
+  host?: () => HostInfo | null;
 }
 
 /** Reads parts of the vault by position, as it was when opened (format 2 reads one entry

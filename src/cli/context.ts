@@ -7,6 +7,8 @@ import { findIdentities, IdentityPlaces } from '../app/identity';
 import { fileAuditLog } from '../app/audit-writer';
 import { kernelUnlockCache } from '../app/unlock-cache';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { defaultHostFile, HostInfo, loadHostInfo } from '../storage/host-id';
 import { resolveVaultPath } from '../storage/paths';
 import { defaultIdentityPath } from '../storage/identity-file';
 import { fileVaultStore } from '../storage/file-vault-store';
@@ -83,12 +85,16 @@ export function makeContext(g: GlobalOptions, opts: { interactive?: boolean } = 
   const prompter = opts.interactive !== false && stdinIsTerminal() ? new TerminalPrompter() : undefined;
   const notices = opts.interactive === false ? { warn: () => undefined, info: () => undefined } : { warn, info };
   const vaultPath = resolveVaultPath(g.vault, process.env);
+  let me: HostInfo | null | undefined;
+  // Made on the first authenticated audit record, not by every command.
+  const host = () => (me === undefined ? (me = loadHostInfo(defaultHostFile(), process.env.EXVAULT_HOST_NAME || os.hostname())) : me);
   return {
     vaultPath,
     vault: fileVaultStore(vaultPath, { allowSymlink: Boolean(g.allowSymlink) }),
     unlocker: new Unlocker({ ...(explicit && { explicit }), ...(prompter && { prompter }), keychain: osKeychain(), notices, cache: kernelUnlockCache, ...identitySource(identityPlaces()) }),
     clock: systemClock,
     notices,
-    audit: fileAuditLog(vaultPath, systemClock),
+    audit: fileAuditLog(vaultPath, systemClock, host),
+    host,
   };
 }
