@@ -65,7 +65,9 @@ export async function verifyAudit(ctx: AppContext): Promise<VerifyResult> {
   // Only the records the heads name are needed back, not all of them.
   const walk = walkChain(lines, mac, new Set([s.doc.auditHead?.seq ?? 0, stored && stored !== 'damaged' ? stored.seq : 0]));
   const startedBy = chainHostOf(walk.records[0]);
-  const chainHost = tagged?.host ?? startedBy ?? undefined;
+  // With no head file and no record naming a host, the chain expected here is this host's:
+  // a log and head deleted together are then still caught by the head the vault remembers.
+  const chainHost = tagged?.host ?? startedBy ?? me?.id;
   let head = vaultHeadIsOurs(s.doc.auditHead, chainHost, startedBy) ? s.doc.auditHead : undefined;
   let note: string | null = null;
   // Untagged (written before host chains), with no log and no head file here: a vault copied
@@ -85,7 +87,7 @@ export async function verifyAudit(ctx: AppContext): Promise<VerifyResult> {
   }
   if (problem) await alert(ctx, s, 'audit-verify-failed', { line: problem.line, problem: problem.message });
   const first = walk.records[0];
-  const origin = first?.cmd === 'new-chain' ? { host: first.program ?? '?', time: first.time, follows: String(first.result ?? '') } : null;
+  const origin = first?.cmd === 'new-chain' ? { host: first.program ?? '?', time: first.time, follows: String(first.result ?? '').replace(/^host [0-9a-f]{32}; /, '') } : null;
   const chain = tagged ? { id: tagged.host!, name: tagged.name ?? '?', here: tagged.host === me?.id } : null;
   return { records: walk.count, problem, unchained: walk.unchained, forged: walk.forged, headSeq: fromHead.headSeq, origin, chainHost: chain, note };
 }

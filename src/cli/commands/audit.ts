@@ -73,8 +73,8 @@ Examples:
       if (!opts.json) {
         line(`audit log intact: ${r.records} records${r.unchained ? ` (${r.unchained} failed unlock${r.unchained === 1 ? '' : 's'} not yet covered by a MAC)` : ''}`);
         for (const f of r.forged) line(`forged record at line ${f.line} (seq ${f.seq}): a failed unlock dated in the future (${f.time}), noted as forged by the record that covers it; something that can write the log wrote it`);
-        if (r.origin) line(`this chain was started on ${r.origin.host} at ${r.origin.time}; it ${r.origin.follows.replace(/^host [0-9a-f]{32}; /, '')}`);
-        if (r.chainHost) line(r.chainHost.here ? `this is the chain of this host, ${r.chainHost.name} (${r.chainHost.id.slice(0, 8)})` : `this log and head are the chain of host ${r.chainHost.name} (${r.chainHost.id.slice(0, 8)}), copied here; this host starts its own at its next release`);
+        if (r.origin) line(`this chain was started on ${r.origin.host} at ${r.origin.time}; it ${r.origin.follows}${/^follows record \d+/.test(r.origin.follows) ? ' of the chain before it' : ''}`);
+        if (r.chainHost && !r.chainHost.here) line(`this log and head are the chain of host ${r.chainHost.name} (${r.chainHost.id.slice(0, 8)}), copied here; this host starts its own at its next release`);
         if (r.note) line(r.note);
         if (r.headSeq === null) line('no audit head file yet: a log cut short cannot be detected until the next release writes one');
       }
