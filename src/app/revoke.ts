@@ -35,6 +35,9 @@ export interface RevokeResult extends RevokePlan {
   dropped: string[];
   /** Set when the audit chain's key changed and a new chain was started. */
   newChain: { keptAs: string | null } | null;
+  /** Remaining recipients whose own audit chain was keyed from a re-keyed scope (the lowest
+   *  scope they hold): their head no longer authenticates until `vault audit new-chain` there. */
+  chainsToRestart: string[];
 }
 
 const NEED_PASSPHRASE = [
@@ -139,6 +142,10 @@ export async function revokeRecipient(ctx: AppContext, name: string, confirm: (p
         }
       }
     }
+    const chainsToRestart = s.header.slots
+      .filter((x) => x.type === 'x25519' && affected.includes(Math.min(...x.scopes)))
+      .map((x) => describe(s, x).replace(/^recipient /, ''))
+      .sort();
     const { [name]: _gone, ...rest } = s.doc.config.recipients ?? {};
     s.doc.config.recipients = rest;
     if (!Object.keys(rest).length) delete s.doc.config.recipients;
@@ -146,10 +153,10 @@ export async function revokeRecipient(ctx: AppContext, name: string, confirm: (p
     // (the old log kept beside it), swapped in with this write, all or nothing.
     if (affected.includes(auditRootBefore)) {
       const r = await startNewChain(pinned, s.keys.auditRoot, s.doc.auditHead, () => saveSession(pinned, s), `the vault was re-keyed when recipient ${name} was removed`);
-      return { ...fresh, rewrapped, dropped, newChain: { keptAs: r.keptAs } };
+      return { ...fresh, rewrapped, dropped, newChain: { keptAs: r.keptAs }, chainsToRestart };
     }
     await saveSession(pinned, s);
-    return { ...fresh, rewrapped, dropped, newChain: null };
+    return { ...fresh, rewrapped, dropped, newChain: null, chainsToRestart };
   }, first.keys);
   // Keys kept by `vault unlock --for` are the old ones now: they would open nothing.
   const id = Buffer.from(first.header.vaultId).toString('hex');

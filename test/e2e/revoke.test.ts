@@ -10,8 +10,10 @@ import { CANARY } from '../helpers/canary';
 
 let admin: Sandbox;
 let host: Sandbox;
+let keep: Sandbox;
 let hostVault: string;
 let oldCopy: string;
+const vaultOf = (sb: Sandbox) => path.join(sb.root, 'data', 'exvault', 'vault.exv');
 
 const pull = () => {
   fs.mkdirSync(path.dirname(hostVault), { recursive: true, mode: 0o700 });
@@ -21,7 +23,14 @@ const pull = () => {
 beforeAll(async () => {
   admin = new Sandbox();
   host = new Sandbox();
+  keep = new Sandbox();
+  // The hosts are other machines: the admin's keychain (one D-Bus session for the whole test
+  // run) is not theirs, so they get none.
+  delete host.env.DBUS_SESSION_BUS_ADDRESS;
+  delete keep.env.DBUS_SESSION_BUS_ADDRESS;
   await admin.init();
+  // The admin's own keychain slot must come through the re-key too.
+  expect((await admin.vaultCmd(['keychain', 'enable'])).code).toBe(0);
   expect((await admin.vaultCmd(['scope', 'add', 'grid'])).code).toBe(0);
   expect((await admin.vaultCmd(['add', 'admin-main', '--exchange', 'other'], { input: BINANCE_JSON })).code).toBe(0);
   expect((await admin.vaultCmd(['add', 'grid-bot', '--exchange', 'other', '--scope', 'grid'], { input: BINANCE_JSON })).code).toBe(0);
@@ -29,6 +38,12 @@ beforeAll(async () => {
   const rcpt = (await host.run(['identity', 'init', '--file'])).stdout.trim();
   expect(rcpt).toMatch(/^age1/);
   expect((await admin.vaultCmd(['recipient', 'add', 'vps-grid', rcpt, '--scope', 'grid'])).code).toBe(0);
+  // A second host granted grid, which stays: its slot is wrapped again with grid's new key.
+  const keepRcpt = (await keep.run(['identity', 'init', '--file'])).stdout.trim();
+  expect((await admin.vaultCmd(['recipient', 'add', 'vps-keep', keepRcpt, '--scope', 'grid'])).code).toBe(0);
+  fs.mkdirSync(path.dirname(vaultOf(keep)), { recursive: true, mode: 0o700 });
+  fs.copyFileSync(admin.vault, vaultOf(keep));
+  expect((await keep.run(['get', 'grid-bot', 'apiKey'], { reveals: true })).code).toBe(0);
   hostVault = path.join(host.root, 'data', 'exvault', 'vault.exv');
   pull();
   oldCopy = path.join(host.root, 'data', 'exvault', 'old.exv');
@@ -36,10 +51,10 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(() => {
-  admin.assertNoCanary();
-  host.assertNoCanary();
-  admin.cleanup();
-  host.cleanup();
+  for (const sb of [admin, host, keep]) {
+    sb.assertNoCanary();
+    sb.cleanup();
+  }
 });
 
 describe('vault recipient rm', () => {
@@ -75,8 +90,9 @@ describe('vault recipient rm', () => {
     expect(doneAt).toBeGreaterThan(warning);
     expect(r.stderr).toMatch(/grid-bot, grid-two\) must be rotated on the exchange/);
     expect(r.stderr).toMatch(/re-keyed grid; exposed until rotated: grid-bot, grid-two/);
+    expect(r.stderr).toMatch(/the audit chains of vps-keep were keyed from a re-keyed scope/);
     const list = await admin.vaultCmd(['recipient', 'list', '--json']);
-    expect(JSON.parse(list.stdout)).toEqual([]);
+    expect(JSON.parse(list.stdout).map((x: { name: string }) => x.name)).toEqual(['vps-keep']);
   });
 
   it('the revoked host opens nothing written after the revocation, even with the file in hand', async () => {
@@ -93,6 +109,27 @@ describe('vault recipient rm', () => {
     const got = await host.run(['--vault', oldCopy, 'get', 'grid-bot', 'apiKey'], { reveals: true });
     expect(got.code).toBe(0);
     expect(got.stdout.trim()).toBe(CANARY.apiKey);
+  });
+
+  it('the admin\'s keychain slot was wrapped again: no passphrase needed', async () => {
+    const got = await admin.run(['get', 'grid-new', 'apiKey'], { reveals: true });
+    expect(got.code).toBe(0);
+    expect(got.stdout.trim()).toBe(CANARY.apiKey);
+  });
+
+  it('the remaining host reads grid with the new key; its audit chain restarts with new-chain', async () => {
+    fs.copyFileSync(admin.vault, vaultOf(keep));
+    const got = await keep.run(['get', 'grid-new', 'apiKey'], { reveals: true });
+    expect(got.code).toBe(0);
+    expect(got.stdout.trim()).toBe(CANARY.apiKey);
+    // Its chain was keyed from grid's old key: said, not hidden, until it starts a new one.
+    expect((await keep.run(['audit', 'verify'])).code).toBe(5);
+    const nc = await keep.run(['audit', 'new-chain']);
+    expect(nc.code).toBe(0);
+    expect((await keep.run(['get', 'grid-new', 'apiKey'], { reveals: true })).code).toBe(0);
+    const v = await keep.run(['audit', 'verify']);
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(/audit log intact: 2 records/);
   });
 
   it('the admin still reads everything with the passphrase', async () => {

@@ -57,6 +57,7 @@ Examples:
       });
       if (!r) return;
       for (const d of r.dropped) warn(`dropped the ${d}: enable it again with: vault keychain enable`);
+      if (r.chainsToRestart.length) info(`the audit chains of ${r.chainsToRestart.join(', ')} were keyed from a re-keyed scope: once they have the new vault, run there: vault audit new-chain`);
       if (r.newChain) info(`the audit chain's key changed with the default scope's: a new chain was started${r.newChain.keptAs ? `; the old log is kept as ${r.newChain.keptAs}` : ''}`);
       done(`removed recipient ${r.name}; re-keyed ${r.scopes.join(', ') || 'no scope'}${r.exposed.length ? `; exposed until rotated: ${r.exposed.join(', ')}` : ''}`);
     });

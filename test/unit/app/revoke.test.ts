@@ -88,6 +88,8 @@ it('revokes: warns first, re-keys grid only, and the identity opens nothing writ
   expect(r!.exposed).toEqual(['grid-bot']);
   expect(r!.rewrapped.sort()).toEqual(['keychain', 'passphrase', 'recipient vps-other']);
   expect(r!.newChain).toBeNull();
+  // vps-other's own chain is keyed from grid, the lowest (only) scope it holds.
+  expect(r!.chainsToRestart).toEqual(['vps-other']);
   // Something written after the revocation, in the re-keyed scope.
   await addNewEntry(t.ctx, { name: 'grid-new', exchange: 'bybit', meta: {}, generatePassphrase: false, scope: 'grid' }, fields(CANARY.apiKey));
   const after = t.vault.read();
@@ -159,4 +161,22 @@ it('revoking a recipient of the default scope re-keys it and starts a new audit 
   expect(lineOf(t.vault.read(), viaPass, 0, 'main')).toContain(CANARY.apiKey);
   const c = await checkDue(t.ctx);
   expect(c.rows.map((x) => x.name)).toEqual(['main']);
+});
+
+it('a write that fails changes nothing: the recipient, its slot and the keys stay', async () => {
+  const spare = AgeIdentity.generate();
+  await addRecipient(t.ctx, 'spare', spare.recipient(), ['grid']);
+  const was = t.vault.read();
+  const write = t.vault.write.bind(t.vault);
+  t.vault.write = () => {
+    throw new Error('disk full (test)');
+  };
+  try {
+    await expect(revokeRecipient(t.ctx, 'spare', async () => true)).rejects.toThrow(/disk full/);
+  } finally {
+    t.vault.write = write;
+  }
+  expect(Buffer.from(t.vault.read()).equals(Buffer.from(was))).toBe(true);
+  expect((await listRecipients(t.ctx)).map((x) => x.name)).toContain('spare');
+  expect(lineOf(was, (await keysFor(was, spare))!, grid, 'grid-new')).toContain(CANARY.apiKey);
 });

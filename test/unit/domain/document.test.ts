@@ -102,9 +102,7 @@ describe('recipient names in the config', () => {
 });
 
 describe('the exposed mark and the audit head host', () => {
-  it('round-trip through the body; a malformed mark is corrupt', async () => {
-    const { emptyDoc, parseDoc, serializeDoc } = await import('../../../src/domain/document');
-    const { Secret } = await import('../../../src/domain/secret');
+  it('round-trip through the body; a malformed mark is corrupt', () => {
     const doc = emptyDoc();
     doc.entries.set('k', { name: 'k', exchange: 'okx', permissions: [], ips: [], created: 'c', updated: 'u', env: {}, secrets: { apiKey: new Secret('v') }, exposed: { at: '2026-03-01T00:00:00.000Z', by: ['vps'] } });
     doc.auditHead = { seq: 3, mac: 'ab', host: '0'.repeat(32) };
