@@ -139,6 +139,15 @@ describe('vault recipient rm', () => {
     }
   });
 
+  it('show names the exposure (text and JSON)', async () => {
+    const text = await admin.vaultCmd(['show', 'grid-two']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/exposed\s+since \d{4}-\d{2}-\d{2} to removed recipient vps-grid: rotate it on the exchange/);
+    const j = JSON.parse((await admin.vaultCmd(['show', 'grid-two', '--json'])).stdout);
+    expect(j.exposed.by).toEqual(['vps-grid']);
+    expect(JSON.parse((await admin.vaultCmd(['show', 'admin-main', '--json'])).stdout).exposed).toBeUndefined();
+  });
+
   it('check exits 11 naming the exposed keys; rotate --due rotates the one with a hook, the mark clears', async () => {
     const check = await admin.vaultCmd(['check', '--json']);
     expect(check.code).toBe(11);
