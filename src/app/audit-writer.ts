@@ -5,13 +5,14 @@ import * as os from 'node:os';
 import { AuditEvent, AuditHead, AuditMac, AuditRecord, ChainState, coverResult, failedUnlockEvent, FUTURE_SKEW_MS, GENESIS_MAC, headMacInput, makeRecord, MacFn } from '../domain/audit-chain';
 import { appendLogLine, cutLogBack, readChainTail } from '../storage/audit-log-file';
 import { auditHeadPath, readHeadFile, writeHeadFile } from '../storage/audit-head-file';
-import { swapAuditFiles } from '../storage/audit-swap';
+import { setAsideChain, swapAuditFiles } from '../storage/audit-swap';
 import { acquireLock } from '../storage/lock';
 import { auditPath } from '../storage/paths';
+import { hostLabel, HostInfo } from '../storage/host-id';
 import type { AppContext, AuditLog, Clock } from './ports';
 
-/** What writing the log needs to know: where it is, and the time. */
-type LogPlace = Pick<AppContext, 'vaultPath' | 'clock'>;
+/** What writing the log needs to know: where it is, the time, and which host keeps it. */
+type LogPlace = Pick<AppContext, 'vaultPath' | 'clock' | 'host'>;
 
 const AUDIT_KEY_INFO = 'exvault audit mac v1';
 
@@ -24,21 +25,43 @@ export function auditMac(dataKey: Uint8Array): AuditMac {
 
 const uid = () => (typeof process.getuid === 'function' ? process.getuid() : -1);
 
-/** The head file's content for a head: its own MAC under the audit key. */
-function storedHead(h: AuditHead, macFn: MacFn) {
-  return { seq: h.seq, mac: h.mac, hmac: macFn(...headMacInput(h)) };
+/** The head file's content for a head: its own MAC under the audit key, naming the host
+ *  that keeps the chain when there is one. */
+function storedHead(h: AuditHead, macFn: MacFn, me?: HostInfo | null) {
+  const tagged: AuditHead = me ? { host: me.id, name: me.name, seq: h.seq, mac: h.mac } : { seq: h.seq, mac: h.mac };
+  return { ...tagged, hmac: macFn(...headMacInput(tagged)) };
 }
+
+const GENESIS: ChainState = { seq: 0, authSeq: 0, mac: GENESIS_MAC, pending: [] };
 
 /** Appends under the log's lock; an authenticated record also moves the head file to it. */
 function appendLocked(ctx: LogPlace, event: AuditEvent, mac: AuditMac | null): AuditRecord {
   const macFn = mac?.sign ?? null;
   const file = auditPath(ctx.vaultPath);
-  const state: ChainState = readChainTail(file);
+  const headFile = auditHeadPath(ctx.vaultPath);
+  let state: ChainState = readChainTail(file);
+  const me = macFn ? (ctx.host?.() ?? null) : null;
+  if (me && macFn) {
+    const stored = readHeadFile(headFile);
+    const other = stored && stored !== 'damaged' && stored.host !== undefined && stored.host !== me.id ? stored : null;
+    if (other) {
+      setAsideChain(file, headFile, `${hostLabel(other.name ?? 'host')}-${other.host!.slice(0, 8)}`);
+      state = { ...GENESIS, pending: [] };
+    }
+    // An empty log with no head of this host's: a vault copied or synced here. Its chain
+    // starts with a record naming the host, and what it follows.
+    if (state.seq === 0 && (other || !stored)) {
+      const follows = other ? `${other.name} (${other.host!.slice(0, 8)}) record ${other.seq}, mac ${other.mac.slice(0, 16)}; copied here, kept aside` : 'none on this host (the vault was copied or synced here)';
+      const first = makeRecord({ cmd: 'new-chain', program: me.name, result: `host ${me.id}; follows ${follows}` }, state, macFn, ctx.clock.now(), uid(), process.pid);
+      appendLogLine(file, first.line);
+      state = { seq: 1, authSeq: 1, mac: first.record.mac!, pending: [] };
+    }
+  }
   const { line, record } = makeRecord(event, state, macFn, ctx.clock.now(), uid(), process.pid);
   const before = appendLogLine(file, line);
   if (macFn) {
     try {
-      writeHeadFile(auditHeadPath(ctx.vaultPath), storedHead({ seq: record.seq, mac: record.mac! }, macFn), 'nothing was released');
+      writeHeadFile(headFile, storedHead({ seq: record.seq, mac: record.mac! }, macFn, me), 'nothing was released');
     } catch (err) {
       // The release will not happen: the log must not say it did.
       cutLogBack(file, before);
@@ -62,9 +85,9 @@ async function append(ctx: LogPlace, event: AuditEvent, mac: AuditMac | null): P
 }
 
 /** A new vault's head: the empty chain, so a log and head deleted together are noticed. */
-export function writeGenesisHead(vaultPath: string, dataKey: Uint8Array): AuditHead {
+export function writeGenesisHead(vaultPath: string, dataKey: Uint8Array, me?: HostInfo | null): AuditHead {
   const head = { seq: 0, mac: GENESIS_MAC };
-  writeHeadFile(auditHeadPath(vaultPath), storedHead(head, auditMac(dataKey).sign));
+  writeHeadFile(auditHeadPath(vaultPath), storedHead(head, auditMac(dataKey).sign, me));
   return head;
 }
 
@@ -80,6 +103,7 @@ export async function startNewChain(
   dataKey: Uint8Array,
   known: AuditHead | undefined,
   saveVault: () => Promise<void>,
+  reason?: string,
 ): Promise<{ record: AuditRecord; keptAs: string | null }> {
   const mac = auditMac(dataKey);
   const macFn = mac.sign;
@@ -90,9 +114,11 @@ export async function startNewChain(
     const from = stored && stored !== 'damaged' && mac.matches(stored.hmac, ...headMacInput(stored)) ? stored : known;
     const previous = from ? `record ${from.seq}, mac ${from.mac.slice(0, 16)}` : 'none known';
     const genesis: ChainState = { seq: 0, authSeq: 0, mac: GENESIS_MAC, pending: [] };
-    const event = { cmd: 'new-chain', program: os.hostname().slice(0, 255), result: `follows ${previous}` };
+    const me = ctx.host?.() ?? null;
+    const tag = me ? `host ${me.id}; ` : '';
+    const event = { cmd: 'new-chain', program: (me?.name ?? os.hostname()).slice(0, 255), result: `${tag}follows ${previous}${reason ? ` (${reason})` : ''}` };
     const { line, record } = makeRecord(event, genesis, macFn, ctx.clock.now(), uid(), process.pid);
-    const head = storedHead({ seq: record.seq, mac: record.mac! }, macFn);
+    const head = storedHead({ seq: record.seq, mac: record.mac! }, macFn, me);
     const { keptAs, warnings } = await swapAuditFiles(
       {
         log: file,
@@ -109,8 +135,8 @@ export async function startNewChain(
 }
 
 /** The audit log file beside the vault, as the AuditLog port (app/ports.ts). */
-export function fileAuditLog(vaultPath: string, clock: Clock): AuditLog {
-  return { recordRelease: async (dataKey, event) => (await append({ vaultPath, clock }, event, auditMac(dataKey))).seq };
+export function fileAuditLog(vaultPath: string, clock: Clock, host?: () => HostInfo | null): AuditLog {
+  return { recordRelease: async (dataKey, event) => (await append({ vaultPath, clock, host }, event, auditMac(dataKey))).seq };
 }
 
 /**
@@ -152,8 +178,9 @@ export async function chainPending(ctx: AppContext, dataKey: Uint8Array): Promis
 }
 
 /** The head of the log as the vault should remember it on each write. */
-export function auditHead(ctx: AppContext): { seq: number; mac: string } | undefined {
+export function auditHead(ctx: AppContext): { seq: number; mac: string; host?: string } | undefined {
   const t = readChainTail(auditPath(ctx.vaultPath));
-  return t.authSeq ? { seq: t.authSeq, mac: t.mac } : undefined;
+  const me = ctx.host?.();
+  return t.authSeq ? { seq: t.authSeq, mac: t.mac, ...(me && { host: me.id }) } : undefined;
 }
 

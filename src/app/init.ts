@@ -30,7 +30,7 @@ export async function initVault(ctx: AppContext, kdf: KdfParams, source: Passphr
     const doc = emptyDoc();
     doc.auditHead = { seq: 0, mac: GENESIS_MAC };
     for (const w of ctx.vault.create(sealFile(header, dataKey, serializeDoc(doc))).warnings) ctx.notices.warn(w);
-    writeGenesisHead(ctx.vaultPath, dataKey.primary);
+    writeGenesisHead(ctx.vaultPath, dataKey.primary, ctx.host?.());
   } finally {
     lock.release();
   }

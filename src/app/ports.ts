@@ -9,6 +9,7 @@ import type { KeyFacts } from '../domain/key-facts';
 import type { Secret } from '../domain/secret';
 import type { FileHead } from '../format/header';
 import type { VaultKeys } from '../format/seal';
+import type { HostInfo } from '../storage/host-id';
 
 /** Everything a use case is given: the vault, how to unlock it, and the ports. */
 export interface AppContext {
@@ -21,6 +22,9 @@ export interface AppContext {
   notices: Notices;
   /** Where releases are recorded before they happen (the file: app/audit-writer.ts). */
   audit: AuditLog;
+  /** This host's id and name, which tag its own audit chain (storage/host-id.ts); absent
+   *  or null: an untagged chain, as before host chains. */
+  host?: () => HostInfo | null;
 }
 
 /** Reads parts of the vault by position, as it was when opened (format 2 reads one entry
@@ -91,6 +95,8 @@ export interface Unlocker {
   withoutCache(): Unlocker;
   /** The current passphrase, from the explicit source or the terminal. */
   passphrase(message?: string): Promise<string>;
+  /** Drops the keys this process unlocked for a vault (they were replaced: recipient rm). */
+  forget(vaultIdHex: string): void;
   /** The scope keys a slot of the file opens (v1: the data key as scope 0). */
   dataKey(parsed: FileHead): Promise<VaultKeys>;
 }

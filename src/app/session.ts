@@ -27,6 +27,9 @@ export interface Session {
   /** v2: entries renamed in this session, new name -> name in the file: the entry keeps its
    *  id and scope (what a later merge of two machines' changes goes by). */
   renamed: Map<string, string>;
+  /** v2: scopes given a new key in this session (recipient rm): none of their records is
+   *  copied, every one is sealed again under the new key in `keys`. */
+  rekeyed?: Set<number>;
 }
 
 const te = new TextEncoder();
@@ -139,12 +142,14 @@ function entriesToWrite(s: Session): { fresh: EntryToWrite[]; kept: Carried[] } 
   const fresh: EntryToWrite[] = [];
   const { entries } = s.doc;
   const v2 = s.v2;
-  const kept: Carried[] = v2 ? v2.openScopes().map((scope) => ({ scope, index: v2.index(scope), drop: new Set<number>() })) : [];
+  const rekeyed = s.rekeyed ?? new Set<number>();
+  const kept: Carried[] = v2 ? v2.openScopes().filter((scope) => !rekeyed.has(scope)).map((scope) => ({ scope, index: v2.index(scope), drop: new Set<number>() })) : [];
   const dropRow = (name: string): void => {
     const at = v2?.find(name);
-    if (at) kept.find((c) => c.scope === at.scope)!.drop.add(at.row.at!);
+    if (at) kept.find((c) => c.scope === at.scope)?.drop.add(at.row.at!);
   };
   const inMemory = new Set(entries.inMemory());
+  for (const scope of rekeyed) for (const name of v2?.index(scope).names() ?? []) if (entries.has(name)) inMemory.add(name);
   for (const [name, scope] of s.scopeOf) if (entries.untouched(name) && scope !== v2?.find(name)?.scope) inMemory.add(name);
   // Removed (and not set again under the same name).
   for (const name of entries.removedNames()) if (!inMemory.has(name)) dropRow(name);
@@ -154,7 +159,7 @@ function entriesToWrite(s: Session): { fresh: EntryToWrite[]; kept: Carried[] } 
     const was = v2?.find(name) ?? (from === undefined ? undefined : v2?.find(from));
     const scope = s.scopeOf.get(name) ?? was?.scope ?? DEFAULT_SCOPE;
     // Read but unchanged, same scope: its row and record stay as they are.
-    if (was && was.scope === scope && Buffer.from(v2!.line(was.scope, was.row)).equals(Buffer.from(line))) continue;
+    if (was && was.scope === scope && !rekeyed.has(scope) && Buffer.from(v2!.line(was.scope, was.row)).equals(Buffer.from(line))) continue;
     dropRow(name);
     // Same id for the entry's life; a new generation each time its record is sealed again.
     fresh.push({ name, scope, id: was?.row.id ?? randomBytes(ENTRY_ID_BYTES), gen: was ? was.row.gen + 1 : 1, line });

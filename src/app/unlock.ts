@@ -50,6 +50,11 @@ export class Unlocker implements UnlockerPort {
     return new Unlocker(rest);
   }
 
+  /** Drops the keys this process unlocked for a vault (they were replaced: recipient rm). */
+  forget(vaultIdHex: string): void {
+    this.known.delete(vaultIdHex);
+  }
+
   get cache(): UnlockCache | undefined {
     return this.opts.cache;
   }

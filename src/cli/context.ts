@@ -3,10 +3,12 @@
 import { UsageError } from '../errors';
 import { AppContext, PassphraseSource, systemClock } from '../app/ports';
 import { Unlocker } from '../app/unlock';
-import { readIdentityFile } from '../app/identity';
+import { findIdentities, IdentityPlaces } from '../app/identity';
 import { fileAuditLog } from '../app/audit-writer';
 import { kernelUnlockCache } from '../app/unlock-cache';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { defaultHostFile, HostInfo, loadHostInfo } from '../storage/host-id';
 import { resolveVaultPath } from '../storage/paths';
 import { defaultIdentityPath } from '../storage/identity-file';
 import { fileVaultStore } from '../storage/file-vault-store';
@@ -51,17 +53,23 @@ export function passphraseSource(file: string | undefined, fd: string | undefine
   return undefined;
 }
 
-/** EXVAULT_IDENTITY_FILE: an age identity file (as age-keygen writes it) for X25519 slots,
- *  read only when a vault has such a slot, with the same checks as a passphrase file. Unset,
- *  the file `vault identity init` writes is used when it exists (none there: no identity). */
-function identitySource(path: string | undefined): { identities: () => Promise<AgeIdentity[]> } {
+/** Where this host's identities are, from the environment (app/identity.ts has the order):
+ *  EXVAULT_IDENTITY_FILE alone when set; else a systemd credential, the OS keychain item and
+ *  the default file, each when present. Read only when a vault has an X25519 slot. */
+export function identityPlaces(keychain = osKeychain()): IdentityPlaces {
   return {
-    identities: async () => {
-      const file = path || defaultIdentityPath();
-      if (!path && !fs.existsSync(file)) return [];
-      return [readIdentityFile(file)];
-    },
+    ...(process.env.EXVAULT_IDENTITY_FILE && { explicitFile: process.env.EXVAULT_IDENTITY_FILE }),
+    ...(process.env.CREDENTIALS_DIRECTORY && { credentialsDir: process.env.CREDENTIALS_DIRECTORY }),
+    keychain,
+    defaultFile: defaultIdentityPath(),
+    exists: (file) => fs.existsSync(file),
   };
+}
+
+function identitySource(places: IdentityPlaces): { identities: () => Promise<AgeIdentity[]> } {
+  // Looked up once per process however many X25519 slots ask (the keychain is a D-Bus call).
+  let found: Promise<AgeIdentity[]> | undefined;
+  return { identities: () => (found ??= findIdentities(places).then((list) => list.map((f) => f.identity))) };
 }
 
 /** One run of the CLI, handed to the commands as a value by the composition root (main.ts). */
@@ -77,12 +85,16 @@ export function makeContext(g: GlobalOptions, opts: { interactive?: boolean } = 
   const prompter = opts.interactive !== false && stdinIsTerminal() ? new TerminalPrompter() : undefined;
   const notices = opts.interactive === false ? { warn: () => undefined, info: () => undefined } : { warn, info };
   const vaultPath = resolveVaultPath(g.vault, process.env);
+  let me: HostInfo | null | undefined;
+  // Made on the first authenticated audit record, not by every command.
+  const host = () => (me === undefined ? (me = loadHostInfo(defaultHostFile(), process.env.EXVAULT_HOST_NAME || os.hostname())) : me);
   return {
     vaultPath,
     vault: fileVaultStore(vaultPath, { allowSymlink: Boolean(g.allowSymlink) }),
-    unlocker: new Unlocker({ ...(explicit && { explicit }), ...(prompter && { prompter }), keychain: osKeychain(), notices, cache: kernelUnlockCache, ...identitySource(process.env.EXVAULT_IDENTITY_FILE || undefined) }),
+    unlocker: new Unlocker({ ...(explicit && { explicit }), ...(prompter && { prompter }), keychain: osKeychain(), notices, cache: kernelUnlockCache, ...identitySource(identityPlaces()) }),
     clock: systemClock,
     notices,
-    audit: fileAuditLog(vaultPath, systemClock),
+    audit: fileAuditLog(vaultPath, systemClock, host),
+    host,
   };
 }

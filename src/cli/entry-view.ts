@@ -40,6 +40,8 @@ export function entryJson(e: Entry) {
     fields: Object.keys(e.secrets).sort(),
     verified: e.verified ? { ...e.verified } : null,
     env: Object.fromEntries(Object.keys(e.secrets).sort().map((f) => [f, e.env[f] ?? defaultEnvName(e.name, f)])),
+    // Only when set: readable by a removed recipient until rotated (vault recipient rm).
+    ...(e.exposed && { exposed: { at: e.exposed.at, by: e.exposed.by } }),
   };
 }
 
@@ -65,6 +67,7 @@ export function entryLines(e: Entry): [string, string][] {
   else if (e.rotation?.warnDays !== undefined) rows.push(['warn before', `${e.rotation.warnDays}d`]);
   if (e.rotation?.hook) rows.push(['rotate hook', e.rotation.hook]);
   if (e.rotation?.revokeHook) rows.push(['revoke hook', e.rotation.revokeHook]);
+  if (e.exposed) rows.push(['exposed', `since ${e.exposed.at.slice(0, 10)} to removed recipient ${e.exposed.by.join(', ')}: rotate it on the exchange`]);
   if (e.version && e.version > 1) rows.push(['version', `${e.version}, since ${(e.rotated ?? e.created).slice(0, 10)}${e.history?.length ? ` (${e.history.length} earlier kept)` : ''}`]);
   if (e.verified) {
     const v = e.verified;

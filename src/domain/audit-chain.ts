@@ -101,15 +101,28 @@ export function failedUnlockEvent(): AuditEvent {
   return { cmd: 'unlock-failed' };
 }
 
-/** The chain's last authenticated record, as kept in the audit head file, with its own MAC. */
+/** The chain's last authenticated record, as kept in the audit head file, with its own MAC;
+ *  a host's chain (issue 16) also names the host that keeps it (its id and name). */
 export interface AuditHead {
   seq: number;
   mac: string;
+  host?: string;
+  name?: string;
 }
 
-/** What the head file's MAC covers: a label, so it cannot be confused with a record's MAC. */
+/** What the head file's MAC covers: a label, so it cannot be confused with a record's MAC;
+ *  v2 binds the host's id and name too, so a head cannot be passed off as another host's. */
 export function headMacInput(h: AuditHead): string[] {
+  if (h.host !== undefined) return ['exvault audit head v2\0', h.host, '\0', h.name ?? '', '\0', String(h.seq), '\0', h.mac];
   return ['exvault audit head v1\0', String(h.seq), '\0', h.mac];
+}
+
+/** The record that starts a host's chain names the host: program = its name, result starts
+ *  with "host <id>". Returns the id, or null for any other record. */
+export function chainHostOf(r: AuditRecord | undefined): string | null {
+  if (r?.cmd !== 'new-chain' || typeof r.result !== 'string') return null;
+  const m = /^host ([0-9a-f]{32})(;|$)/.exec(r.result);
+  return m ? m[1]! : null;
 }
 
 export interface Problem {

@@ -14,7 +14,7 @@ export interface VaultDoc {
   entries: EntryStore;
   profiles: Map<string, Profile>;
   /** The last authenticated audit record when the vault was written. */
-  auditHead?: { seq: number; mac: string };
+  auditHead?: { seq: number; mac: string; host?: string };
   config: VaultConfig;
 }
 
@@ -134,9 +134,9 @@ export function parseDoc(bytes: Uint8Array): VaultDoc {
   }
   if (o.config !== undefined) doc.config = configFromPlain(o.config);
   if (o.audit !== undefined) {
-    const a = o.audit as { seq?: unknown; mac?: unknown };
-    if (typeof a !== 'object' || a === null || typeof a.seq !== 'number' || typeof a.mac !== 'string') throw bad();
-    doc.auditHead = { seq: a.seq, mac: a.mac };
+    const a = o.audit as { seq?: unknown; mac?: unknown; host?: unknown };
+    if (typeof a !== 'object' || a === null || typeof a.seq !== 'number' || typeof a.mac !== 'string' || !(a.host === undefined || typeof a.host === 'string')) throw bad();
+    doc.auditHead = { seq: a.seq, mac: a.mac, ...(a.host !== undefined && { host: a.host }) };
   }
   if (o.profiles !== undefined) {
     if (!Array.isArray(o.profiles)) throw bad();

@@ -3,7 +3,7 @@
 // shape and never echoes the text it read.
 import { CorruptError } from '../errors';
 import { canonicalJson } from './canonical-json';
-import { Entry, ENTRY_NAME, FIELD_NAME, RotationPolicy, Version } from './entry';
+import { Entry, ENTRY_NAME, Exposure, FIELD_NAME, RotationPolicy, Version } from './entry';
 import { isExchangeId } from './exchanges';
 import { factsFromPlain } from './key-facts';
 import { Secret } from './secret';
@@ -19,7 +19,8 @@ const secretsToPlain = (secrets: Record<string, Secret>) => inKeyOrder(secrets, 
 
 export function entryToPlain(e: Entry): Record<string, unknown> {
   const history = e.history?.length ? e.history.map((v) => inKeyOrder({ ...v, secrets: secretsToPlain(v.secrets) })) : undefined;
-  return inKeyOrder({ ...e, secrets: secretsToPlain(e.secrets), env: inKeyOrder(e.env), history } as Record<string, unknown>);
+  const exposed = e.exposed && { at: e.exposed.at, by: [...e.exposed.by] };
+  return inKeyOrder({ ...e, secrets: secretsToPlain(e.secrets), env: inKeyOrder(e.env), history, exposed } as Record<string, unknown>);
 }
 
 export const bad = () => new CorruptError('the vault body is not in the expected shape');
@@ -62,6 +63,7 @@ export function entryFromPlain(x: unknown): Entry {
     e.history = o.history.map(versionFromPlain);
   }
   if (o.verified !== undefined) e.verified = factsFromPlain(o.verified);
+  if (o.exposed !== undefined) e.exposed = exposureFromPlain(o.exposed);
   return e;
 }
 
@@ -87,6 +89,13 @@ function rotationFromPlain(x: unknown): RotationPolicy {
   if (o.hook !== undefined) r.hook = o.hook;
   if (o.revokeHook !== undefined) r.revokeHook = o.revokeHook;
   return r;
+}
+
+function exposureFromPlain(x: unknown): Exposure {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw bad();
+  const o = x as Record<string, unknown>;
+  if (!isString(o.at) || !isStringArray(o.by) || Object.keys(o).length !== 2) throw bad();
+  return { at: o.at, by: [...o.by] };
 }
 
 function versionFromPlain(x: unknown): Version {

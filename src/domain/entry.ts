@@ -38,6 +38,16 @@ export interface Entry {
   history?: Version[];
   /** What the exchange itself last reported about the active key (vault verify). */
   verified?: KeyFacts;
+  /** Readable by a recipient since removed (`vault recipient rm`): the key must be replaced on
+   *  the exchange. Cleared by the next rotation (a key that recipient never saw). */
+  exposed?: Exposure;
+}
+
+export interface Exposure {
+  /** When the recipient was removed (ISO time). */
+  at: string;
+  /** The removed recipients' names. */
+  by: string[];
 }
 
 export interface RotationPolicy {

@@ -68,6 +68,12 @@ export function dueInfo(e: Entry, config: VaultConfig, now: Date, withinDays?: n
   if (every) rules.push({ due: addDays(since, every), reason: `rotation every ${every}d`, expiry: false });
   if (e.expires) rules.push({ due: new Date(`${e.expires}T00:00:00Z`), reason: `expires on ${e.expires}`, expiry: true });
   rules.push(...exchangeRules(e, since));
+  if (e.exposed) {
+    // Due from the moment a removed recipient could read it; only an expiry already past says more.
+    const exposure: DueRule = { due: new Date(e.exposed.at), reason: `exposed: readable by removed recipient ${e.exposed.by.join(', ')}; rotate it on the exchange`, expiry: false };
+    const expired = rules.find((r) => r.expiry && r.due <= now);
+    if (!expired) return { state: 'overdue', rule: exposure, days: Math.round((dayStart(exposure.due) - dayStart(now)) / 86_400_000) || 0 };
+  }
   if (rules.length === 0) return { state: 'ok', rule: null, days: null };
   const rule = rules.reduce((a, b) => (b.due < a.due ? b : a));
   // Calendar days (UTC) between today and the due day: a key added with --expires 5d is "due

@@ -25,6 +25,8 @@ export function activate(e: Entry, secrets: Record<string, Secret>, now: Date, k
   delete e.expires;
   // What the exchange reported was about the old key (vault verify asks again for the new one).
   delete e.verified;
+  // A removed recipient could read the old key, never this one.
+  delete e.exposed;
   // The oldest go first; one previous version is always kept so a rollback stays possible.
   e.history = history.slice(0, Math.max(1, keep));
   return retired;

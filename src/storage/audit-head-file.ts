@@ -11,6 +11,9 @@ export interface StoredHead {
   seq: number;
   mac: string;
   hmac: string;
+  /** The host keeping the chain (id, name): absent in heads written before host chains. */
+  host?: string;
+  name?: string;
 }
 
 export const auditHeadPath = (vault: string) => `${vault}.audit-head`;
@@ -34,7 +37,10 @@ export function readHeadFile(file: string): StoredHead | null | 'damaged' {
   }
   try {
     const h = JSON.parse(text) as StoredHead;
-    if (Number.isSafeInteger(h.seq) && h.seq >= 0 && typeof h.mac === 'string' && typeof h.hmac === 'string') return { seq: h.seq, mac: h.mac, hmac: h.hmac };
+    const tagged = h.host === undefined ? h.name === undefined : typeof h.host === 'string' && typeof h.name === 'string';
+    if (Number.isSafeInteger(h.seq) && h.seq >= 0 && typeof h.mac === 'string' && typeof h.hmac === 'string' && tagged) {
+      return { seq: h.seq, mac: h.mac, hmac: h.hmac, ...(h.host !== undefined && { host: h.host, name: h.name }) };
+    }
   } catch {
     // falls through
   }
@@ -56,5 +62,6 @@ function removeStaleTemps(file: string): void {
 /** Replaces the head atomically; a failure is a StorageError (exit 9) and leaves the old head. */
 export function writeHeadFile(file: string, head: StoredHead, unchanged = 'nothing was changed'): void {
   removeStaleTemps(file);
-  writeFileAtomic(file, Buffer.from(`${JSON.stringify({ seq: head.seq, mac: head.mac, hmac: head.hmac })}\n`), { what: `the audit head ${file}`, unchanged });
+  const tag = head.host !== undefined ? { host: head.host, name: head.name ?? '' } : {};
+  writeFileAtomic(file, Buffer.from(`${JSON.stringify({ ...tag, seq: head.seq, mac: head.mac, hmac: head.hmac })}\n`), { what: `the audit head ${file}`, unchanged });
 }

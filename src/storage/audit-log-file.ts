@@ -168,3 +168,21 @@ export function cutLogBack(file: string, size: number): void {
     // The extra record stays; the head file still names the one before it.
   }
 }
+
+/**
+ * The audit logs to collect at a path (`vault audit collect`): the file itself, or in a
+ * folder every `*.audit` log and every chain set aside as `*.audit.<host>.old`; each one's
+ * head is the same name with `-head` appended. Sorted by name.
+ */
+export function chainFilesAt(target: string): { log: string; head: string }[] {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(target);
+  } catch (err) {
+    throw new UsageError(`cannot read ${target} (${(err as NodeJS.ErrnoException).code ?? 'i/o error'})`, ['give a folder holding a host\'s vault.exv.audit and vault.exv.audit-head, or the log file itself']);
+  }
+  const logs = st.isDirectory()
+    ? fs.readdirSync(target).filter((n) => /\.audit$/.test(n) || /\.audit\.[^/]+\.old$/.test(n)).sort().map((n) => `${target.replace(/\/+$/, '')}/${n}`)
+    : [target];
+  return logs.map((log) => ({ log, head: `${log}-head` }));
+}

@@ -87,3 +87,22 @@ export async function swapAuditFiles(plan: SwapPlan, commit: () => Promise<void>
   if (headWasKept) removeQuietly(headKept);
   return { keptAs: logKept, warnings: syncAfterCommit(dir, `the new audit log ${plan.log}`) };
 }
+
+/**
+ * A log and head tagged with another host's id were copied here with the vault: they are that
+ * host's chain. They are kept aside as a pair (<log>.<label>.old and <log>.<label>.old-head),
+ * where `vault audit collect` can still verify them, before this host's own chain starts.
+ * The caller holds the log's lock. Returns the kept log's path.
+ */
+export function setAsideChain(log: string, head: string, label: string): string {
+  const kept = `${log}.${label}.old`;
+  try {
+    for (const f of [kept, `${kept}-head`]) fs.rmSync(f, { force: true });
+    if (exists(log)) fs.renameSync(log, kept);
+    fs.linkSync(head, `${kept}-head`);
+    fsyncDir(path.dirname(log));
+  } catch (err) {
+    throw storageError(err, `the audit log ${log}`, 'nothing was released');
+  }
+  return kept;
+}

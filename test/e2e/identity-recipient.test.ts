@@ -33,8 +33,8 @@ afterAll(() => {
 const identityFile = (sb: Sandbox) => path.join(sb.root, 'config', 'exvault', 'identity.txt');
 
 describe('vault identity', () => {
-  it('init prints the recipient that show and age-keygen -y both print; the file is 0600 in a 0700 folder', async () => {
-    const init = await host.run(['identity', 'init']);
+  it('init --file prints the recipient that show and age-keygen -y both print; the file is 0600 in a 0700 folder', async () => {
+    const init = await host.run(['identity', 'init', '--file']);
     expect(init.code).toBe(0);
     const recipient = init.stdout.trim();
     expect(recipient).toMatch(/^age1[0-9a-z]{58}$/);
@@ -49,9 +49,9 @@ describe('vault identity', () => {
     expect(init.stdout + init.stderr + show.stdout + show.stderr).not.toMatch(/AGE-SECRET-KEY/);
   });
 
-  it('init refuses to replace an existing identity: exit 2, the file unchanged', async () => {
+  it('init --file refuses to replace an existing identity: exit 2, the file unchanged', async () => {
     const before = fs.readFileSync(identityFile(host));
-    const again = await host.run(['identity', 'init']);
+    const again = await host.run(['identity', 'init', '--file']);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already exists/);
     expect(fs.readFileSync(identityFile(host)).equals(before)).toBe(true);

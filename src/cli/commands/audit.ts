@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { auditStats, newChain, readAudit, verifyAudit } from '../../app/audit-reader';
+import { collectChains } from '../../app/audit-collect';
 import { NO_WRAPPER } from '../../app/exec';
 import { CorruptError, UsageError } from '../../errors';
 import { AuditRecord } from '../../domain/audit-chain';
@@ -61,7 +62,7 @@ Examples:
       // Commander may give "--json" to the parent `audit`: read the merged values.
       const opts = c.optsWithGlobals<{ json?: boolean }>();
       const r = await verifyAudit(makeContext(c.optsWithGlobals<GlobalOptions>()));
-      if (opts.json) json({ ok: !r.problem, records: r.records, unchained: r.unchained, forged: r.forged, headSeq: r.headSeq, origin: r.origin, problem: r.problem });
+      if (opts.json) json({ ok: !r.problem, records: r.records, unchained: r.unchained, forged: r.forged, headSeq: r.headSeq, origin: r.origin, host: r.chainHost, note: r.note, problem: r.problem });
       if (r.problem) {
         const where = r.problem.line === 0 ? r.problem.message : `record at line ${r.problem.line} ${r.problem.message}`;
         const hints = [`${r.records} records before it are intact`];
@@ -72,8 +73,37 @@ Examples:
       if (!opts.json) {
         line(`audit log intact: ${r.records} records${r.unchained ? ` (${r.unchained} failed unlock${r.unchained === 1 ? '' : 's'} not yet covered by a MAC)` : ''}`);
         for (const f of r.forged) line(`forged record at line ${f.line} (seq ${f.seq}): a failed unlock dated in the future (${f.time}), noted as forged by the record that covers it; something that can write the log wrote it`);
-        if (r.origin) line(`this chain was started on ${r.origin.host} at ${r.origin.time}; it ${r.origin.follows} of the chain before it`);
+        if (r.origin) line(`this chain was started on ${r.origin.host} at ${r.origin.time}; it ${r.origin.follows}${/^follows record \d+/.test(r.origin.follows) ? ' of the chain before it' : ''}`);
+        if (r.chainHost && !r.chainHost.here) line(`this log and head are the chain of host ${r.chainHost.name} (${r.chainHost.id.slice(0, 8)}), copied here; this host starts its own at its next release`);
+        if (r.note) line(r.note);
         if (r.headSeq === null) line('no audit head file yet: a log cut short cannot be detected until the next release writes one');
+      }
+    });
+
+  group
+    .command('collect <path...>')
+    .description("verify other hosts' audit chains, copied into folders: which host, how many records, first and last time, intact or broken")
+    .option('--host <name>', "only the chains of this host (its name or id)")
+    .option('--json', 'print JSON')
+    .addHelpText('after', `
+Each host keeps its own chain beside its copy of the vault (vault.exv.audit and
+vault.exv.audit-head). Copy both files from each host into a folder, then verify them here
+with the passphrase (which holds every scope's key, so every host's chain key). Exit 5 when
+any chain is broken, naming the host and the first bad record.
+
+Examples:
+  scp vps-grid:.local/share/exvault/vault.exv.audit* audits/vps-grid/
+  vault audit collect audits/*
+  vault audit collect audits/vps-grid --host vps-grid --json`)
+    .action(async (paths: string[], _opts, c: Command) => {
+      const opts = c.optsWithGlobals<{ json?: boolean; host?: string }>();
+      const rows = await collectChains(makeContext(c.optsWithGlobals<GlobalOptions>()), paths, opts.host);
+      if (opts.json) json(rows);
+      else if (!rows.length) line(opts.host ? `no chain of host ${opts.host} found` : 'no audit chains found');
+      else table(['HOST', 'ID', 'SCOPE', 'RECORDS', 'FIRST', 'LAST', 'STATE', 'FILE'], rows.map((r) => [r.host, (r.hostId ?? '-').slice(0, 8), r.scope ?? '-', String(r.records), (r.first ?? '-').slice(0, 19).replace('T', ' '), (r.last ?? '-').slice(0, 19).replace('T', ' '), r.problem ? `broken at line ${r.problem.line}` : 'intact', r.file]));
+      const broken = rows.filter((r) => r.problem);
+      if (broken.length) {
+        throw new CorruptError(`audit chain${broken.length === 1 ? '' : 's'} broken: ${broken.map((r) => `${r.host}${r.hostId ? ` (${r.hostId.slice(0, 8)})` : ''} ${r.problem!.line === 0 ? r.problem!.message : `record at line ${r.problem!.line} ${r.problem!.message}`}`).join('; ')}`);
       }
     });
 

@@ -100,3 +100,17 @@ describe('recipient names in the config', () => {
     expect(() => parseDoc(body(recipients))).toThrow(CorruptError);
   });
 });
+
+describe('the exposed mark and the audit head host', () => {
+  it('round-trip through the body; a malformed mark is corrupt', () => {
+    const doc = emptyDoc();
+    doc.entries.set('k', { name: 'k', exchange: 'okx', permissions: [], ips: [], created: 'c', updated: 'u', env: {}, secrets: { apiKey: new Secret('v') }, exposed: { at: '2026-03-01T00:00:00.000Z', by: ['vps'] } });
+    doc.auditHead = { seq: 3, mac: 'ab', host: '0'.repeat(32) };
+    const back = parseDoc(serializeDoc(doc));
+    expect(back.entries.get('k')!.exposed).toEqual({ at: '2026-03-01T00:00:00.000Z', by: ['vps'] });
+    expect(back.auditHead).toEqual({ seq: 3, mac: 'ab', host: '0'.repeat(32) });
+    const bad = Buffer.from(serializeDoc(doc)).toString().replace('"by":["vps"]', '"by":"vps"');
+    expect(bad).toContain('"by":"vps"');
+    expect(() => parseDoc(new TextEncoder().encode(bad)).entries.get('k')).toThrow(/not in the expected shape/);
+  });
+});

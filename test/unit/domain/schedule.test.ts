@@ -109,3 +109,31 @@ describe('what rotate --due acts on', () => {
     expect(rotateNow(dueInfo(expiring, {}, at('2026-01-03')))).toBe(false);
   });
 });
+
+describe('exposed keys (a removed recipient could read them)', () => {
+  const exposed = { at: '2026-03-01T10:00:00.000Z', by: ['vps-grid'] };
+
+  it('are overdue from the moment of exposure, whatever else is scheduled, and rotate --due acts', () => {
+    const e = entry({ rotation: { everyDays: 365 }, exposed });
+    const d = dueInfo(e, {}, at('2026-03-03'));
+    expect(d).toMatchObject({ state: 'overdue', days: -2 });
+    expect(d.rule!.reason).toBe('exposed: readable by removed recipient vps-grid; rotate it on the exchange');
+    expect(rotateNow(d)).toBe(true);
+    expect(checkStatus([d.state])).toBe(11);
+  });
+
+  it('an expiry already past still says expired', () => {
+    const e = entry({ expires: '2026-02-01', exposed });
+    expect(dueInfo(e, {}, at('2026-03-03')).state).toBe('expired');
+  });
+
+  it('a rotation clears the mark; a rollback to an older (exposed) version does not', () => {
+    const e = entry({ exposed });
+    activate(e, { apiKey: new Secret('v2') }, at('2026-03-04'), 10, false);
+    expect(e.exposed).toBeUndefined();
+    expect(dueInfo(e, {}, at('2026-03-05')).state).toBe('ok');
+    const f = entry({ exposed, history: [{ n: 0, activated: 'a', retired: 'r', state: 'previous', secrets: { apiKey: new Secret('v0') } }] });
+    rollback(f, undefined, at('2026-03-04'));
+    expect(f.exposed).toEqual(exposed);
+  });
+});
