@@ -4,6 +4,8 @@
 // than "ok" (exec, check, rotate --due, doctor, scan) returns that status too, and failures
 // are VaultErrors carrying theirs (errors.ts). Only cli/main.ts turns it into the process's.
 import type { AuditEvent } from '../domain/audit-chain';
+import type { ExchangeId } from '../domain/exchanges';
+import type { Secret } from '../domain/secret';
 import type { FileHead } from '../format/header';
 import type { VaultKeys } from '../format/seal';
 
@@ -18,6 +20,64 @@ export interface AppContext {
   notices: Notices;
   /** Where releases are recorded before they happen (the file: app/audit-writer.ts). */
   audit: AuditLog;
+  /** Which `vault exec` runs are alive and which entry versions they were handed
+   *  (platform/run-records.ts). Absent: running bots are not known, and a rotation's old key
+   *  is revoked by its grace window alone. */
+  runs?: RunRegistry;
+}
+
+/** One `vault exec` run, as its run record keeps it (names and version numbers, no values). */
+export interface RunRecord {
+  pid: number;
+  /** The program's name (argv[0] without its folder). */
+  program: string;
+  /** When it started (ISO time). */
+  since: string;
+  entries: { entry: string; version: number }[];
+}
+
+/** A run's record while it runs; ending twice is harmless. */
+export interface RunHandle {
+  end(): void;
+}
+
+/**
+ * The runs of `vault exec` that may still hold a key. A run is recorded by the process that
+ * releases the secrets (its pid and start time, so a reused pid is not mistaken for it), and
+ * counts as alive while that process is.
+ */
+export interface RunRegistry {
+  /** Records this process as a run; throws a VaultError when that cannot be written. */
+  begin(run: Omit<RunRecord, 'pid' | 'since'>): RunHandle;
+  /** The runs still alive (records of dead ones are cleared as they are found); null when
+   *  liveness cannot be told here. */
+  live(): RunRecord[] | null;
+}
+
+/** A credential as an exchange adapter takes it: the exchange and the secret fields. */
+export interface AdminCredential {
+  exchange: ExchangeId;
+  secrets: Record<string, Secret>;
+}
+
+/** What the new key must be like: the old key's id on the exchange and its recorded rights. */
+export interface KeyInfo {
+  apiKey: string;
+  permissions: string[];
+  ips: string[];
+  account?: string;
+  label?: string;
+}
+
+/**
+ * An exchange's sub-account key API, used with a master key (`vault rotate NAME --via
+ * MASTER`): makes a key like an old one, and deletes a key. Adapters live in
+ * platform/exchanges/; failures are VaultErrors whose messages never hold a response body.
+ * deleteKey of a key the exchange no longer has must succeed (a rerun after a crash).
+ */
+export interface ExchangeAdmin {
+  createKeyLike(master: AdminCredential, oldKeyInfo: KeyInfo): Promise<Record<string, Secret>>;
+  deleteKey(master: AdminCredential, apiKey: string): Promise<void>;
 }
 
 /** Reads parts of the vault by position, as it was when opened (format 2 reads one entry

@@ -5,6 +5,7 @@ import { AppContext, PassphraseSource, systemClock } from '../app/ports';
 import { Unlocker } from '../app/unlock';
 import { readIdentityFile } from '../app/identity';
 import { fileAuditLog } from '../app/audit-writer';
+import { fileRunRegistry } from '../app/runs';
 import { kernelUnlockCache } from '../app/unlock-cache';
 import * as fs from 'node:fs';
 import { resolveVaultPath } from '../storage/paths';
@@ -84,5 +85,6 @@ export function makeContext(g: GlobalOptions, opts: { interactive?: boolean } = 
     clock: systemClock,
     notices,
     audit: fileAuditLog(vaultPath, systemClock),
+    runs: fileRunRegistry(vaultPath, systemClock),
   };
 }
