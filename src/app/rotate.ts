@@ -323,7 +323,25 @@ async function rotateThrough(ctx: AppContext, s: Session, name: string, source: 
     await mutate(ctx, (s2) => void delete findEntry(s2.doc, name).rotating, s.keys).catch(() => undefined);
     throw err;
   }
-  const version = await mutate(ctx, (s2) => {
+  const version = await storeNew(ctx, s, name, source, fresh, opts);
+  const { revoked, pending } = await finishEntry(ctx, name, deps);
+  return { version, revoked, pending, revocable: Boolean(source.revoke) };
+}
+
+/** Step 3, the commit point: the new key active, the old one kept with its overlap, the note cleared. */
+async function storeNew(ctx: AppContext, s: Session, name: string, source: KeySource, fresh: Record<string, Secret>, opts: RotateOptions): Promise<number> {
+  try {
+    return await storeNewWrite(ctx, s, name, source, fresh, opts);
+  } catch (err) {
+    if (!(err instanceof VaultError)) throw err;
+    // The old key is still the active one; the note of step 1 stays, so cron starts over.
+    err.hints.push(`the current key stays active; the rotation is noted in the vault and vault rotate --due starts it again (a key the ${source.name === 'rotate-hook' ? 'hook' : 'exchange'} made now may be left on the exchange)`);
+    throw err;
+  }
+}
+
+function storeNewWrite(ctx: AppContext, s: Session, name: string, source: KeySource, fresh: Record<string, Secret>, opts: RotateOptions): Promise<number> {
+  return mutate(ctx, (s2) => {
     const e2 = findEntry(s2.doc, name);
     const now = ctx.clock.now();
     const retired = activate(e2, fresh, now, keepOf(s2), Boolean(source.revoke));
@@ -336,8 +354,6 @@ async function rotateThrough(ctx: AppContext, s: Session, name: string, source: 
     delete e2.rotating;
     return e2.version ?? 1;
   }, s.keys);
-  const { revoked, pending } = await finishEntry(ctx, name, deps);
-  return { version, revoked, pending, revocable: Boolean(source.revoke) };
 }
 
 /** Unattended rotation through the entry's hook (or its master key), then restart and revoke. */
