@@ -269,14 +269,14 @@ async function revokeVersion(ctx: AppContext, s: Session, name: string, old: Ver
  * Steps 4 and 5 for whatever an entry has left: the restart (when one waits), then each old
  * version whose revoke is due. Returns what is still pending; throws when a step failed.
  */
-export async function finishEntry(ctx: AppContext, name: string, deps: RotationDeps = {}): Promise<{ revoked: number[]; pending: PendingRevoke[] }> {
-  let s = await openSession(ctx);
-  let e = findEntry(s.doc, name);
+export async function finishEntry(ctx: AppContext, name: string, deps: RotationDeps = {}, opened?: { s: Session; e: Entry }): Promise<{ revoked: number[]; pending: PendingRevoke[] }> {
+  const s = opened?.s ?? (await openSession(ctx));
+  const e = opened?.e ?? findEntry(s.doc, name);
   const waiting = unfinished(e.history).find((v) => v.restart === 'pending' || v.restart === 'failed');
   if (waiting) {
     await restartStep(ctx, s, name, waiting.n);
-    s = await openSession(ctx);
-    e = findEntry(s.doc, name);
+    // restartStep recorded it; the copy in hand follows (no second read of the vault).
+    waiting.restart = 'done';
   }
   const revoked: number[] = [];
   const toRevoke = (e.history ?? []).filter((v) => v.revokePending);
@@ -294,8 +294,8 @@ export async function finishEntry(ctx: AppContext, name: string, deps: RotationD
     await revokeVersion(ctx, s, name, v, source);
     revoked.push(v.n);
   }
-  const after = findEntry((await openSession(ctx)).doc, name);
-  return { revoked, pending: pendingOf(ctx, after, liveRuns(ctx)) };
+  const left = { ...e, history: (e.history ?? []).filter((v) => !revoked.includes(v.n)) };
+  return { revoked, pending: toRevoke.length || waiting ? pendingOf(ctx, left, runs ?? liveRuns(ctx)) : [] };
 }
 
 export interface RotationResult {
@@ -323,13 +323,13 @@ async function rotateThrough(ctx: AppContext, s: Session, name: string, source: 
     await mutate(ctx, (s2) => void delete findEntry(s2.doc, name).rotating, s.keys).catch(() => undefined);
     throw err;
   }
-  const version = await storeNew(ctx, s, name, source, fresh, opts);
-  const { revoked, pending } = await finishEntry(ctx, name, deps);
-  return { version, revoked, pending, revocable: Boolean(source.revoke) };
+  const stored = await storeNew(ctx, s, name, source, fresh, opts);
+  const { revoked, pending } = await finishEntry(ctx, name, deps, { s, e: stored });
+  return { version: stored.version ?? 1, revoked, pending, revocable: Boolean(source.revoke) };
 }
 
 /** Step 3, the commit point: the new key active, the old one kept with its overlap, the note cleared. */
-async function storeNew(ctx: AppContext, s: Session, name: string, source: KeySource, fresh: Record<string, Secret>, opts: RotateOptions): Promise<number> {
+async function storeNew(ctx: AppContext, s: Session, name: string, source: KeySource, fresh: Record<string, Secret>, opts: RotateOptions): Promise<Entry> {
   try {
     return await storeNewWrite(ctx, s, name, source, fresh, opts);
   } catch (err) {
@@ -340,7 +340,7 @@ async function storeNew(ctx: AppContext, s: Session, name: string, source: KeySo
   }
 }
 
-function storeNewWrite(ctx: AppContext, s: Session, name: string, source: KeySource, fresh: Record<string, Secret>, opts: RotateOptions): Promise<number> {
+function storeNewWrite(ctx: AppContext, s: Session, name: string, source: KeySource, fresh: Record<string, Secret>, opts: RotateOptions): Promise<Entry> {
   return mutate(ctx, (s2) => {
     const e2 = findEntry(s2.doc, name);
     const now = ctx.clock.now();
@@ -352,7 +352,7 @@ function storeNewWrite(ctx: AppContext, s: Session, name: string, source: KeySou
     }
     if (e2.rotation?.restart && opts.restart !== false) retired.restart = 'pending';
     delete e2.rotating;
-    return e2.version ?? 1;
+    return e2;
   }, s.keys);
 }
 
@@ -451,7 +451,7 @@ export async function rotateDue(ctx: AppContext, deps: RotationDeps = {}): Promi
             continue;
           }
         }
-        const left = await finishEntry(ctx, name, deps);
+        const left = await finishEntry(ctx, name, deps, { s, e });
         const d = dueInfo(e, s.doc.config, ctx.clock.now());
         if (!rotateNow(d)) {
           report.pending.push(...left.pending);
