@@ -12,7 +12,9 @@
 //      (domain/overlap.ts), and only then marked revoked.
 import * as path from 'node:path';
 import { EXIT, RotationError, UsageError, VaultError } from '../errors';
+import type { VaultDoc } from '../domain/document';
 import { Entry, Version } from '../domain/entry';
+import { profileEntries } from '../domain/profile';
 import { canonicalField, EXCHANGES, ExchangeId, ROTATE_STEPS } from '../domain/exchanges';
 import { Masker } from '../domain/masker';
 import { DEFAULT_REVOKE_AFTER_MS, DEFAULT_REVOKE_WHEN, Holder, revokeReadiness, RevokeWhen, unfinished } from '../domain/overlap';
@@ -218,26 +220,37 @@ export async function entryWithPending(ctx: AppContext, name: string): Promise<{
 
 const statusText = (r: { status: number | null; timedOut: boolean }) => (r.timedOut ? 'timed out' : r.status === null ? 'could not start' : `exit ${r.status}`);
 
-/** Step 4: the entry's restart command, for the version that waits for it. Throws when it fails. */
+/** The restart commands a rotation of this entry runs: its own, then each profile's that hands it out. */
+export function restartCommands(doc: VaultDoc, e: Entry): { argv: string[]; profile?: string }[] {
+  const out: { argv: string[]; profile?: string }[] = e.rotation?.restart ? [{ argv: e.rotation.restart }] : [];
+  for (const p of [...doc.profiles.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (p.restart && profileEntries(p).includes(e.name)) out.push({ argv: p.restart, profile: p.name });
+  }
+  return out;
+}
+
+/** Step 4: the restart commands, for the version that waits for them. Throws when one fails. */
 async function restartStep(ctx: AppContext, s: Session, name: string, n: number): Promise<void> {
   const e = findEntry(s.doc, name);
-  const argv = e.rotation?.restart;
-  let ok = true;
-  let why = '';
-  if (argv) {
+  let failed: string | null = null;
+  for (const { argv, profile } of restartCommands(s.doc, e)) {
     const r = await runRestart(argv);
-    ok = r.status === 0;
-    why = statusText(r);
+    const ok = r.status === 0;
+    const why = `${statusText(r)}${profile ? ` (profile ${profile})` : ''}`;
     // Its own record: which command ran for which entry, and how it ended (no secret was given).
-    await recordRelease(ctx, s.dataKey, { cmd: 'restart', program: path.basename(argv[0]!).slice(0, 255), entries: [{ entry: name, fields: [] }], result: ok ? 0 : why });
+    await recordRelease(ctx, s.dataKey, { cmd: 'restart', program: `${path.basename(argv[0]!).slice(0, 200)}${profile ? ` (profile ${profile})` : ''}`, entries: [{ entry: name, fields: [] }], result: ok ? 0 : statusText(r) });
+    if (!ok) {
+      failed = why;
+      break;
+    }
   }
   await mutate(ctx, (s2) => {
-    findVersion(findEntry(s2.doc, name), n).restart = ok ? 'done' : 'failed';
+    findVersion(findEntry(s2.doc, name), n).restart = failed === null ? 'done' : 'failed';
   }, s.keys);
-  if (!ok) {
-    await alert(ctx, s, 'rotation-failed', { entry: name, step: 'restart', status: why });
-    throw new RotationError(`${name}: the new key is stored, but the restart command failed (${why}); the old key stays valid`, [
-      `fix it (vault edit ${name} --restart CMD), then: vault rotate --due`,
+  if (failed !== null) {
+    await alert(ctx, s, 'rotation-failed', { entry: name, step: 'restart', status: failed });
+    throw new RotationError(`${name}: the new key is stored, but the restart command failed (${failed}); the old key stays valid`, [
+      `fix it (vault edit ${name} --restart CMD, or the profile's), then: vault rotate --due`,
       `or, once the bots run the new key: vault rotate ${name} --restarted`,
     ]);
   }
@@ -350,7 +363,7 @@ function storeNewWrite(ctx: AppContext, s: Session, name: string, source: KeySou
       retired.revokeAfter = new Date(now.getTime() + windowMs).toISOString();
       retired.revokeWhen = opts.revokeWhen ?? e2.rotation?.revokeWhen ?? s2.doc.config.revokeWhen ?? DEFAULT_REVOKE_WHEN;
     }
-    if (e2.rotation?.restart && opts.restart !== false) retired.restart = 'pending';
+    if (restartCommands(s2.doc, e2).length && opts.restart !== false) retired.restart = 'pending';
     delete e2.rotating;
     return e2;
   }, s.keys);
@@ -371,7 +384,7 @@ export async function rotateManual(ctx: AppContext, name: string, secrets: Recor
     const e = findEntry(s.doc, name);
     for (const w of validateSecrets(e.exchange, secrets)) ctx.notices.warn(w);
     const retired = activate(e, secrets, ctx.clock.now(), keepOf(s), false);
-    if (e.rotation?.restart && opts.restart !== false) retired.restart = 'pending';
+    if (restartCommands(s.doc, e).length && opts.restart !== false) retired.restart = 'pending';
     await recordRelease(ctx, s.dataKey, { cmd: 'rotate', entries: [{ entry: name, fields: Object.keys(secrets).sort() }], result: `version ${e.version}` });
     return retired;
   });

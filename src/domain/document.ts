@@ -75,6 +75,10 @@ export function profileFromPlain(x: unknown): Profile {
     p.files = {};
     for (const [k, r] of Object.entries(o.files as Record<string, FieldRef>)) p.files[k] = { entry: r.entry, field: r.field };
   }
+  if (o.restart !== undefined) {
+    if (!isStringArray(o.restart) || !o.restart.length) throw bad();
+    p.restart = [...o.restart];
+  }
   return p;
 }
 

@@ -7,6 +7,7 @@ import { addEntry, editEntry, getEntry } from '../../../src/app/entries';
 import { finishEntry, pendingRevokes, rotateDue, rotateEntry, rotateWithHook } from '../../../src/app/rotate';
 import type { AdminCredential, ExchangeAdmin, KeyInfo } from '../../../src/app/ports';
 import { mutate } from '../../../src/app/session';
+import { setProfile } from '../../../src/app/profiles';
 import { findEntry } from '../../../src/app/entries';
 import { RotationError } from '../../../src/errors';
 import { Secret } from '../../../src/domain/secret';
@@ -129,6 +130,18 @@ describe('through the hook', () => {
     expect(report.pending).toEqual([]);
     expect(await versions('bn')).toEqual([[1, 'revoked', false]]);
     expect(v.audit.events.filter((e) => e.event.cmd === 'restart').map((e) => [e.event.program, e.event.result])).toEqual([['false', 'exit 1'], ['true', 0]]);
+  });
+
+  it("the restart commands of the profiles that hand the entry out run too, each with its record; a failing one names its profile", async () => {
+    await addEntry(v.ctx, 'other', 'binance', {}, secrets());
+    await setProfile(v.ctx, { name: 'grid', entries: ['bn'], map: {}, pristine: false, allowWithdraw: false, keep: [], restart: ['true'] });
+    await setProfile(v.ctx, { name: 'unrelated', entries: ['other'], map: {}, pristine: false, allowWithdraw: false, keep: [], restart: ['false'] });
+    await editEntry(v.ctx, 'bn', { restart: 'true' });
+    expect((await rotateWithHook(v.ctx, 'bn')).revoked).toEqual([1]);
+    expect(v.audit.events.filter((e) => e.event.cmd === 'restart').map((e) => e.event.program)).toEqual(['true', 'true (profile grid)']);
+    await setProfile(v.ctx, { name: 'grid', entries: [], map: { K: { entry: 'bn', field: 'apiKey' } }, pristine: false, allowWithdraw: false, keep: [], restart: ['sh', '-c', 'exit 7'] });
+    await expect(rotateWithHook(v.ctx, 'bn')).rejects.toThrow('the restart command failed (exit 7 (profile grid)); the old key stays valid');
+    expect(await versions('bn')).toEqual([[2, 'previous', true], [1, 'revoked', false]]);
   });
 
   it('a rotation killed between asking for a key and storing it is started again by rotate --due', async () => {
