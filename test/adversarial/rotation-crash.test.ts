@@ -74,6 +74,9 @@ it('killed while the rotate hook runs (the exchange made a key): the old key sta
   expect(await assertWorks()).toBe(before);
   // The stray key the hook made is on the exchange; the vault never had it.
   expect(ex.keys.size).toBe(2);
+  const check = await run(['check']);
+  expect(check.code).toBe(10);
+  expect(check.stdout).toMatch(/^bot: a rotation started at \S+ did not finish; the current key is still active \(vault rotate --due starts it again\)$/m);
 
   expect((await run(['edit', 'bot', '--rotate-hook', ROTATE])).code).toBe(0);
   const r = await run(['rotate', '--due', '--yes', '--json']);
