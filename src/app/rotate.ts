@@ -107,6 +107,8 @@ function masker(...sets: Record<string, Secret>[]): Masker {
 interface KeySource {
   /** For the journal and messages: "rotate-hook" or "via MASTER". */
   name: string;
+  /** Records the release the source is about to make (before anything else is written). */
+  record(): Promise<void>;
   create(): Promise<Record<string, Secret>>;
   revoke: ((old: Version) => Promise<void>) | null;
 }
@@ -115,9 +117,9 @@ function hookSource(ctx: AppContext, s: Session, e: Entry, hook: string): KeySou
   const revokeHook = e.rotation?.revokeHook;
   return {
     name: 'rotate-hook',
+    // The current credential goes to the hook: that is a release, recorded first.
+    record: async () => void (await recordRelease(ctx, s.dataKey, { cmd: 'rotate', program: 'rotate-hook', entries: [{ entry: e.name, fields: Object.keys(e.secrets).sort() }] })),
     create: async () => {
-      // The current credential goes to the hook: that is a release, recorded first.
-      await recordRelease(ctx, s.dataKey, { cmd: 'rotate', program: 'rotate-hook', entries: [{ entry: e.name, fields: Object.keys(e.secrets).sort() }] });
       const r = await runHook(hook, credentialJson(e, e.secrets, e.version ?? 1), masker(e.secrets));
       try {
         if (r.status !== 0) throw new RotationError(`${e.name}: the rotate hook failed (${r.timedOut ? 'timed out' : `exit ${r.status}`}); the current key stays active`);
@@ -160,9 +162,9 @@ function adminSource(ctx: AppContext, s: Session, e: Entry, via: string, deps: R
   };
   return {
     name: `via ${via}`,
+    // The master key is used, and the entry's key id is sent: both recorded first.
+    record: async () => void (await recordRelease(ctx, s.dataKey, { cmd: 'rotate', program: `via ${via}`, entries: [{ entry: via, fields: Object.keys(master.secrets).sort() }, { entry: e.name, fields: ['apiKey'] }] })),
     create: async () => {
-      // The master key is used, and the entry's key id is sent: both recorded first.
-      await recordRelease(ctx, s.dataKey, { cmd: 'rotate', program: `via ${via}`, entries: [{ entry: via, fields: Object.keys(master.secrets).sort() }, { entry: e.name, fields: ['apiKey'] }] });
       try {
         const fresh = await admin.createKeyLike(cred, { apiKey: apiKeyOf(e.secrets), permissions: e.permissions, ips: e.ips, ...(e.account && { account: e.account }), ...(e.label && { label: e.label }) });
         validateSecrets(e.exchange, fresh);
@@ -323,6 +325,8 @@ export interface RotationResult {
 
 /** Steps 1 to 5 through a key source. */
 async function rotateThrough(ctx: AppContext, s: Session, name: string, source: KeySource, opts: RotateOptions, deps: RotationDeps): Promise<RotationResult> {
+  // The record first: when the log cannot be written, nothing is changed or released.
+  await source.record();
   await mutate(ctx, (s2) => {
     const e2 = findEntry(s2.doc, name);
     e2.rotating = { since: ctx.clock.now().toISOString(), source: source.name };
