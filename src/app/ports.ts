@@ -25,6 +25,38 @@ export interface AppContext {
   /** This host's id and name, which tag its own audit chain (storage/host-id.ts); absent
    *  or null: an untagged chain, as before host chains. */
   host?: () => HostInfo | null;
+  /** Which `vault exec` runs are alive and which entry versions they were handed
+   *  (platform/run-records.ts). Absent: running bots are not known, and a rotation's old key
+   *  is revoked by its grace window alone. */
+  runs?: RunRegistry;
+}
+
+/** One `vault exec` run, as its run record keeps it (names and version numbers, no values). */
+export interface RunRecord {
+  pid: number;
+  /** The program's name (argv[0] without its folder). */
+  program: string;
+  /** When it started (ISO time). */
+  since: string;
+  entries: { entry: string; version: number }[];
+}
+
+/** A run's record while it runs; ending twice is harmless. */
+export interface RunHandle {
+  end(): void;
+}
+
+/**
+ * The runs of `vault exec` that may still hold a key. A run is recorded by the process that
+ * releases the secrets (its pid and start time, so a reused pid is not mistaken for it), and
+ * counts as alive while that process is.
+ */
+export interface RunRegistry {
+  /** Records this process as a run; throws a VaultError when that cannot be written. */
+  begin(run: Omit<RunRecord, 'pid' | 'since'>): RunHandle;
+  /** The runs still alive (records of dead ones are cleared as they are found); null when
+   *  liveness cannot be told here. */
+  live(): RunRecord[] | null;
 }
 
 /** Reads parts of the vault by position, as it was when opened (format 2 reads one entry

@@ -6,6 +6,7 @@ import { EXCHANGES } from '../domain/exchanges';
 import { DueInfo } from '../domain/schedule';
 import { Secret } from '../domain/secret';
 import { isoDay } from '../domain/time';
+import { durationText } from '../domain/overlap';
 
 /** Long values show their last 4 characters; short ones (a passphrase) show nothing. */
 export function maskValue(v: Secret): string {
@@ -37,6 +38,10 @@ export function entryJson(e: Entry) {
     earlierVersions: e.history?.length ?? 0,
     rotateHook: e.rotation?.hook ?? null,
     revokeHook: e.rotation?.revokeHook ?? null,
+    restart: e.rotation?.restart ?? null,
+    revokeAfter: e.rotation?.revokeAfterMs === undefined ? null : durationText(e.rotation.revokeAfterMs),
+    revokeWhen: e.rotation?.revokeWhen ?? null,
+    via: e.rotation?.via ?? null,
     fields: Object.keys(e.secrets).sort(),
     verified: e.verified ? { ...e.verified } : null,
     env: Object.fromEntries(Object.keys(e.secrets).sort().map((f) => [f, e.env[f] ?? defaultEnvName(e.name, f)])),
@@ -68,6 +73,9 @@ export function entryLines(e: Entry): [string, string][] {
   if (e.rotation?.hook) rows.push(['rotate hook', e.rotation.hook]);
   if (e.rotation?.revokeHook) rows.push(['revoke hook', e.rotation.revokeHook]);
   if (e.exposed) rows.push(['exposed', `since ${e.exposed.at.slice(0, 10)} to removed recipient ${e.exposed.by.join(', ')}: rotate it on the exchange`]);
+  if (e.rotation?.via) rows.push(['rotated via', `${e.rotation.via} (master key)`]);
+  if (e.rotation?.restart) rows.push(['restart', JSON.stringify(e.rotation.restart)]);
+  if (e.rotation?.revokeAfterMs !== undefined || e.rotation?.revokeWhen) rows.push(['old key kept', `${j.revokeAfter ?? 'vault default'}, revoke when ${j.revokeWhen ?? 'vault default'}`]);
   if (e.version && e.version > 1) rows.push(['version', `${e.version}, since ${(e.rotated ?? e.created).slice(0, 10)}${e.history?.length ? ` (${e.history.length} earlier kept)` : ''}`]);
   if (e.verified) {
     const v = e.verified;

@@ -3,6 +3,7 @@ import { UsageError } from '../errors';
 import { envNameProblem } from './env-names';
 import { canonicalField, DANGEROUS_SCOPES, EXCHANGES, ExchangeId, fieldsOf, Scope, scopesOf, SCOPES } from './exchanges';
 import type { KeyFacts } from './key-facts';
+import type { RevokeWhen } from './overlap';
 import { Secret } from './secret';
 
 export const ENTRY_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -41,6 +42,9 @@ export interface Entry {
   /** Readable by a recipient since removed (`vault recipient rm`): the key must be replaced on
    *  the exchange. Cleared by the next rotation (a key that recipient never saw). */
   exposed?: Exposure;
+  /** The rotation journal's first step: a rotation began (its key source was asked for a new
+   *  key) and has not stored one yet. Found by `rotate --due`, which starts it again. */
+  rotating?: { since: string; source: string };
 }
 
 export interface Exposure {
@@ -57,6 +61,14 @@ export interface RotationPolicy {
   hook?: string;
   /** Command that deletes the old key on the exchange: old credential JSON in. */
   revokeHook?: string;
+  /** How long the old key stays valid after a rotation (ms), and what ends it early. */
+  revokeAfterMs?: number;
+  revokeWhen?: RevokeWhen;
+  /** Restarts the bots using this key after a rotation: a program and its arguments, run
+   *  without a shell, given no secret (the bot gets the new key through vault exec). */
+  restart?: string[];
+  /** The master key entry whose exchange API makes and deletes this (sub-account) key. */
+  via?: string;
 }
 
 export type VersionState = 'previous' | 'revoked';
@@ -70,6 +82,11 @@ export interface Version {
   /** A revoke hook should delete it but has not succeeded yet (e.g. the run was killed). */
   revokePending?: boolean;
   revokedAt?: string;
+  /** Overlap: the end of its grace window (ISO time), and what may end it earlier. */
+  revokeAfter?: string;
+  revokeWhen?: RevokeWhen;
+  /** The restart step after the rotation that retired it: to run, failed, or done. */
+  restart?: 'pending' | 'failed' | 'done';
   secrets: Record<string, Secret>;
 }
 
