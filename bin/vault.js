@@ -47,7 +47,9 @@ const cacheFile = `${file}.cache`;
 
 /** The bundle compiled as a CommonJS module, with the given code cache (if any). */
 function compile(cachedData, bundle = file) {
-  const source = fs.readFileSync(bundle, 'utf8');
+  // The build makes the bundle pure ASCII (and checks it): Latin-1 then reads it exactly, as a
+  // plain copy, where UTF-8 decoding cost about 5M instructions (2%) of every `vault exec`.
+  const source = fs.readFileSync(bundle, 'latin1');
   const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
   return new vm.Script(wrapped, { filename: bundle, cachedData });
 }

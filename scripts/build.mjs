@@ -56,9 +56,17 @@ await build({
   define: { EXVAULT_VERSION: JSON.stringify(pkg.version) },
   // Smaller source compiles faster at every start; names are kept for error classes.
   minify: true,
+  // Non-ASCII characters escaped (esbuild's default, pinned here): bin/vault.js reads the bundle
+  // as Latin-1, a plain copy into a one-byte string, where UTF-8 decoding cost ~5M instructions
+  // per start. Checked below.
+  charset: 'ascii',
   keepNames: true,
   sourcemap: false,
   legalComments: 'none',
   logLevel: 'warning',
 });
+for (const b of ['cli.js', 'exec.js']) {
+  const bytes = readFileSync(new URL(`../dist/${b}`, import.meta.url));
+  if (bytes.some((c) => c > 0x7f)) throw new Error(`dist/${b} is not pure ASCII: bin/vault.js reads it as Latin-1`);
+}
 buildCodeCache();
