@@ -25,6 +25,12 @@ const LATER_DEPRECATED = {
   'node:crypto': ['Cipher', 'Decipher'],
   'node:util': ['isBoolean', 'isBuffer', 'isNull', 'isNullOrUndefined', 'isNumber', 'isString', 'isSymbol', 'isUndefined', 'isRegExp', 'isObject', 'isDate', 'isError', 'isFunction', 'isPrimitive', 'log', '_extend'],
 };
+// Accessors that a bundled dependency imports by name, read like plain exports (on first use
+// of the importing module only: each builtin's module is initialised when its importer is).
+// Node 22+ has async_hooks.AsyncLocalStorage as a getter (@inquirer/core imports it).
+const READ_ACCESSORS = {
+  'node:async_hooks': ['AsyncLocalStorage'],
+};
 const builtinModules = {
   name: 'builtin-modules-once',
   setup(b) {
@@ -32,7 +38,8 @@ const builtinModules = {
     b.onLoad({ filter: /.*/, namespace: 'builtin-once' }, (a) => {
       const mod = requireHere(a.path);
       const skip = new Set(LATER_DEPRECATED[a.path] ?? []);
-      const names = Object.keys(mod).filter((n) => IDENT.test(n) && n !== 'default' && !skip.has(n) && !Object.getOwnPropertyDescriptor(mod, n).get);
+      const read = new Set(READ_ACCESSORS[a.path] ?? []);
+      const names = Object.keys(mod).filter((n) => IDENT.test(n) && n !== 'default' && !skip.has(n) && (read.has(n) || !Object.getOwnPropertyDescriptor(mod, n).get));
       const m = `m_${a.path.replace(/\W/g, '_')}`;
       return { contents: `const ${m} = require(${JSON.stringify(a.path)});\nexport default ${m};\n${names.map((n) => `export const ${n} = ${m}.${n};`).join('\n')}\n`, loader: 'js' };
     });
