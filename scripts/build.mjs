@@ -1,5 +1,5 @@
-// Bundles the CLI into one file: module loading is most of the start-up time of a small CLI,
-// and `vault exec` runs on every bot launch.
+// Bundles the CLI into two files (every command; `vault exec` alone): module loading is most
+// of the start-up time of a small CLI, and `vault exec` runs on every bot launch.
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
