@@ -183,3 +183,29 @@ export interface UnlockCache {
   store(vaultIdHex: string, key: Uint8Array, seconds: number): void;
   drop(vaultIdHex: string): boolean;
 }
+
+/**
+ * The git repository `vault sync` keeps beside the vault (platform/git-sync.ts): a bare
+ * repository whose branch holds the vault file as last synced; `origin` is the remote.
+ * Failures are SyncErrors (one line, exit 12), never git's own text.
+ */
+export interface SyncGit {
+  readonly dir: string;
+  exists(): boolean;
+  init(): void;
+  remoteUrl(): string | null;
+  setRemote(url: string): void;
+  removeRemote(): void;
+  /** Fetches the remote's branch into its tracking ref; false when the remote has none yet. */
+  fetch(): boolean;
+  /** The commit a ref points at, or null. */
+  rev(ref: string): string | null;
+  mergeBase(a: string, b: string): string | null;
+  /** The vault file in a commit, or null. */
+  fileAt(commit: string): Uint8Array | null;
+  /** A new commit holding this vault file, with these parents; returns its id. */
+  commit(file: Uint8Array | readonly Uint8Array[], parents: string[], message: string): string;
+  /** Points a ref at a commit (null: deletes it). Atomic. */
+  setRef(ref: string, commit: string | null): void;
+  push(commit: string): 'pushed' | 'rejected';
+}

@@ -27,6 +27,7 @@ import { registerPasswd } from './commands/passwd';
 import { registerScope } from './commands/scope';
 import { registerIdentity } from './commands/identity';
 import { registerRecipient } from './commands/recipient';
+import { registerSync } from './commands/sync';
 import { registerUpgrade } from './commands/upgrade';
 import { registerProfile } from './commands/profile';
 import { registerRename } from './commands/rename';
@@ -84,7 +85,7 @@ export function buildProgram(invocation: Invocation = { childArgv: [], status: E
     const dashes = [...action.args, ...Object.values(action.opts()), g.passphraseFile].filter((v) => v === '-').length;
     if (dashes > 1) throw new UsageError('"-" (standard input) is given twice, and it can be read only once', ['give one of them a file']);
   });
-  const all = only === 'exec' ? [registerExec] : [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerUnlock, registerDoctor, registerExec, registerProfile, registerInject, registerAudit, registerConfig, registerCheck, registerRotate, registerVersions, registerGenerate, registerExport, registerImport, registerBackup, registerScan, registerUpgrade, registerScope, registerIdentity, registerRecipient, registerCompletion];
+  const all = only === 'exec' ? [registerExec] : [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerUnlock, registerDoctor, registerExec, registerProfile, registerInject, registerAudit, registerConfig, registerCheck, registerRotate, registerVersions, registerGenerate, registerExport, registerImport, registerBackup, registerScan, registerUpgrade, registerScope, registerIdentity, registerRecipient, registerSync, registerCompletion];
   for (const register of all) {
     register(program, invocation);
   }
