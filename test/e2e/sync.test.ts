@@ -250,3 +250,93 @@ it('errors are one line with exit 12, never git\'s own text, and change nothing'
     sb.cleanup();
   }
 });
+
+describe('crash and race (file://, two hosts with the passphrase)', () => {
+  let a: Sandbox;
+  let b: Sandbox;
+  let dir: string;
+  const rev = (sb: Sandbox, ref: string): string => spawnSync('git', ['--git-dir', `${sb.vault}.git`, 'rev-parse', '-q', '--verify', ref], { encoding: 'utf8' }).stdout.trim();
+  const setRef = (sb: Sandbox, ref: string, to: string) => git(['--git-dir', `${sb.vault}.git`, 'update-ref', ref, to]);
+
+  beforeAll(async () => {
+    a = new Sandbox();
+    b = new Sandbox();
+    dir = bareRepo('race.git', path.join(work, 'race.log'));
+    await a.init();
+    ok(await a.vaultCmd(['add', 'one', '--exchange', 'binance'], { input: BINANCE_JSON }), 'add');
+    for (const sb of [a, b]) ok(await sb.run(['remote', 'add', `file://${dir}`]), 'remote add');
+    ok(await a.run(['sync']), 'sync');
+    ok(await b.run(['sync']), 'sync');
+  }, 120_000);
+
+  afterAll(() => {
+    for (const sb of [a, b]) {
+      sb.assertNoCanary();
+      sb.cleanup();
+    }
+  });
+
+  it('a sync killed after writing the vault but before recording it is finished by the next one (no second merge)', async () => {
+    ok(await a.vaultCmd(['add', 'two', '--exchange', 'binance'], { input: BINANCE_JSON }), 'add');
+    ok(await a.run(['sync']), 'sync');
+    const remoteBefore = rev(a, 'refs/heads/main');
+    ok(await b.vaultCmd(['add', 'three', '--exchange', 'binance'], { input: BINANCE_JSON }), 'add');
+    ok(await b.vaultCmd(['sync']), 'merge');
+    const merged = rev(b, 'refs/heads/main');
+    const oursBefore = git(['--git-dir', `${b.vault}.git`, 'rev-parse', `${merged}^1`]).trim();
+    const vault = fs.readFileSync(b.vault);
+    // The state a kill leaves between the vault's rename and the ref update: the vault written,
+    // the merge commit only pending, the branch where it was, nothing pushed.
+    setRef(b, 'refs/heads/main', oursBefore);
+    setRef(b, 'refs/exvault/pending', merged);
+    setRef(b, 'refs/remotes/origin/main', remoteBefore);
+    git(['--git-dir', dir, 'update-ref', 'refs/heads/main', remoteBefore]);
+    const again = await b.vaultCmd(['sync']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).not.toMatch(/conflict/);
+    // Recorded and pushed as it was, not merged a second time (which would re-seal the file).
+    expect(rev(b, 'refs/heads/main')).toBe(merged);
+    expect(git(['--git-dir', dir, 'rev-parse', 'main']).trim()).toBe(merged);
+    expect(rev(b, 'refs/exvault/pending')).toBe('');
+    expect(fs.readFileSync(b.vault).equals(vault)).toBe(true);
+  });
+
+  it('a sync killed before writing the vault left nothing: the pending commit is dropped, the vault is as it was', async () => {
+    const main = rev(b, 'refs/heads/main');
+    const vault = fs.readFileSync(b.vault);
+    // A pending commit whose file is not the vault: the kill came before the vault's rename.
+    const other = git(['--git-dir', `${b.vault}.git`, 'rev-parse', 'HEAD~1']).trim();
+    setRef(b, 'refs/exvault/pending', other);
+    ok(await b.vaultCmd(['sync']), 'sync');
+    expect(rev(b, 'refs/exvault/pending')).toBe('');
+    expect(rev(b, 'refs/heads/main')).toBe(main);
+    expect(fs.readFileSync(b.vault).equals(vault)).toBe(true);
+  });
+
+  it('two hosts pushing at once: the loser fetches, merges and pushes again; both changes survive', async () => {
+    ok(await a.vaultCmd(['add', 'race-a', '--exchange', 'binance'], { input: BINANCE_JSON }), 'add');
+    ok(await b.vaultCmd(['add', 'race-b', '--exchange', 'binance'], { input: BINANCE_JSON }), 'add');
+    const [ra, rb] = await Promise.all([a.vaultCmd(['sync']), b.vaultCmd(['sync'])]);
+    expect([ra.code, rb.code]).toEqual([0, 0]);
+    ok(await a.vaultCmd(['sync']), 'sync');
+    ok(await b.vaultCmd(['sync']), 'sync');
+    ok(await a.vaultCmd(['sync']), 'sync');
+    for (const sb of [a, b]) expect(await names(sb, true)).toEqual(['one', 'race-a', 'race-b', 'three', 'two']);
+    expect(fs.readFileSync(a.vault).equals(fs.readFileSync(b.vault))).toBe(true);
+  });
+
+  it('the remote holding another vault is refused (exit 12), nothing changed', async () => {
+    const c = new Sandbox();
+    try {
+      await c.init();
+      ok(await c.run(['remote', 'add', `file://${dir}`]), 'remote add');
+      const before = fs.readFileSync(c.vault);
+      const r = await c.run(['sync']);
+      expect(r.code).toBe(12);
+      expect(r.stderr).toMatch(/^vault: error: the remote holds a different vault/);
+      expect(fs.readFileSync(c.vault).equals(before)).toBe(true);
+    } finally {
+      c.cleanup();
+    }
+  });
+});
