@@ -200,6 +200,8 @@ export interface SyncGit {
   fetch(): boolean;
   /** The commit a ref points at, or null. */
   rev(ref: string): string | null;
+  /** Several refs at once (one call to git). */
+  revs(refs: string[]): (string | null)[];
   mergeBase(a: string, b: string): string | null;
   /** The vault file in a commit, or null. */
   fileAt(commit: string): Uint8Array | null;

@@ -78,11 +78,11 @@ function hostName(): string {
 
 /** A sync that crashed between writing the vault and recording it: finish recording it when
  *  the vault is the pending commit's file, else forget it (the vault was not written). */
-function recoverPending(git: SyncGit, current: Uint8Array | null): void {
-  const pending = git.rev(PENDING);
-  if (!pending) return;
+function recoverPending(git: SyncGit, current: Uint8Array | null, pending: string | null): boolean {
+  if (!pending) return false;
   if (same(current, git.fileAt(pending))) git.setRef(MAIN, pending);
   git.setRef(PENDING, null);
+  return true;
 }
 
 interface Snapshot {
@@ -94,12 +94,13 @@ interface Snapshot {
   baseFile: Uint8Array | null;
 }
 
-function snapshot(ctx: AppContext, git: SyncGit): Snapshot {
+/** The state of both sides; `locked`: under the writer lock, where an interrupted sync is finished first. */
+function snapshot(ctx: AppContext, git: SyncGit, locked: boolean): Snapshot {
   const local = ctx.vault.exists() ? ctx.vault.read() : null;
-  const main = git.rev(MAIN);
-  const theirs = git.rev(TRACKED);
+  let [main, theirs, pending] = git.revs([MAIN, TRACKED, PENDING]);
+  if (locked && recoverPending(git, local, pending ?? null)) [main, theirs] = git.revs([MAIN, TRACKED]);
   const base = main && theirs ? git.mergeBase(main, theirs) : null;
-  return { local, main, theirs, base, theirsFile: theirs ? git.fileAt(theirs) : null, baseFile: base ? git.fileAt(base) : null };
+  return { local, main: main ?? null, theirs: theirs ?? null, base, theirsFile: theirs ? git.fileAt(theirs) : null, baseFile: base ? git.fileAt(base) : null };
 }
 
 /** Both sides changed since the last sync: a merge, which needs every scope's key. */
@@ -130,7 +131,7 @@ export async function syncVault(ctx: AppContext, git: SyncGit): Promise<{ result
     if (!hasRemote) git.setRef(TRACKED, null);
     // Unlocking (a KDF, or a person typing) happens before the lock, and only when a merge is
     // needed: a fast-forward or a push of this host's own changes needs no key.
-    const pre = snapshot(ctx, git);
+    const pre = snapshot(ctx, git, false);
     if (!keys && needsMerge(pre)) keys = await unlockForWrite(ctx);
     const lock = await ctx.vault.lock('write');
     let step: { result: SyncResult; push: string | null };
@@ -154,8 +155,7 @@ export async function syncVault(ctx: AppContext, git: SyncGit): Promise<{ result
 }
 
 async function lockedStep(ctx: AppContext, git: SyncGit, keys: VaultKeys | undefined, gotKeys: (k: VaultKeys) => void): Promise<{ result: SyncResult; push: string | null }> {
-  recoverPending(git, ctx.vault.exists() ? ctx.vault.read() : null);
-  const s = snapshot(ctx, git);
+  const s = snapshot(ctx, git, true);
   const host = hostName();
   const empty = { conflicts: [], settingConflicts: [], pushed: false };
   /** Writes the vault (the commit point), then records it: a crash in between is finished by
@@ -198,7 +198,7 @@ async function lockedStep(ctx: AppContext, git: SyncGit, keys: VaultKeys | undef
   const theirsChanged = !same(theirsFile, s.baseFile);
   if (same(s.local, theirsFile)) {
     // The same file on both sides: nothing to write or push.
-    git.setRef(MAIN, s.theirs);
+    if (s.main !== s.theirs) git.setRef(MAIN, s.theirs);
     return { result: { action: 'up-to-date', commit: s.theirs, ...empty }, push: null };
   }
   if (!theirsChanged) {

@@ -5,6 +5,8 @@
 // the remote URL and a host name. git's own messages are never shown: failures are classified
 // into one line (SyncError, exit 12).
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as os from 'node:os';
 import { SyncError } from '../errors';
 
@@ -22,6 +24,7 @@ export function classifyGitError(stderr: string, what: string): SyncError {
   if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(s)) return say("the server's ssh host key is unknown or has changed", ['check and accept it once with: ssh HOST (or add it to ~/.ssh/known_hosts)']);
   if (/Permission denied \(|Authentication failed|could not read Username|could not read Password|terminal prompts disabled|HTTP Basic: Access denied|403|401/i.test(s)) return say('the remote refused the login', ['for ssh: a key the server accepts (ssh-agent, ~/.ssh/config, or GIT_SSH_COMMAND); for https: a git credential helper']);
   if (/does not appear to be a git repository|Repository not found|not found|No such file or directory|does not exist/i.test(s)) return say('no git repository at the remote URL', ['create an empty one there (git init --bare PATH on the server), or fix the URL: vault remote show']);
+  if (/hook declined|remote rejected/i.test(s)) return say('the remote refused the push (a hook or rule on the server declined it)', ['a host granted only some scopes never needs to push; for others, ask whoever runs the git server']);
   if (/Permission denied|Read-only file system|insufficient permission|unable to create temporary object|unable to write/i.test(s)) return say('the remote repository cannot be written (permissions)', ['a host granted only some scopes never needs to push; for others, give their ssh key write access']);
   if (/protocol .* is not supported|transport .* not allowed|Unable to find remote helper/i.test(s)) return say('git does not support this kind of URL here', ['use ssh://, file:// or https://']);
   return say('git failed', ['run "vault sync" again; if it persists, check the remote with git ls-remote URL']);
@@ -38,6 +41,10 @@ export interface GitRun {
 }
 
 export class SyncRepo {
+  /** A commit's file and two commits' merge base never change: each is asked of git once. */
+  readonly #files = new Map<string, Uint8Array | null>();
+  readonly #bases = new Map<string, string | null>();
+
   constructor(readonly dir: string) {}
 
   #run(args: string[], opts: { input?: Uint8Array | string; timeoutMs?: number } = {}): GitRun {
@@ -55,7 +62,8 @@ export class SyncRepo {
     };
     // Variables of exvault itself (a passphrase file's path) are no business of git's.
     for (const k of Object.keys(env)) if (k.startsWith('EXVAULT_')) delete env[k];
-    const r = spawnSync('git', ['-c', 'protocol.ext.allow=never', '--git-dir', this.dir, ...args], {
+    // The vault is ciphertext: zlib gains nothing on it and costs most of a commit's time.
+    const r = spawnSync('git', ['-c', 'protocol.ext.allow=never', '-c', 'core.compression=0', '--git-dir', this.dir, ...args], {
       input: opts.input,
       env,
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -74,12 +82,14 @@ export class SyncRepo {
   }
 
   exists(): boolean {
-    return this.#run(['rev-parse', '--git-dir']).status === 0;
+    return fs.existsSync(path.join(this.dir, 'HEAD')) && this.#run(['rev-parse', '--git-dir']).status === 0;
   }
 
   init(): void {
     const r = spawnSync('git', ['init', '--bare', '-q', '-b', BRANCH, this.dir], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
     if (r.error || r.status !== 0) throw new SyncError(`could not create the sync repository ${this.dir}`, ['check that the vault folder can be written']);
+    // Private like the vault's folder (git made it by the umask).
+    fs.chmodSync(this.dir, 0o700);
   }
 
   remoteUrl(): string | null {
@@ -108,19 +118,33 @@ export class SyncRepo {
   }
 
   rev(ref: string): string | null {
-    const r = this.#run(['rev-parse', '-q', '--verify', `${ref}^{commit}`]);
-    return r.status === 0 ? r.stdout.toString('utf8').trim() : null;
+    return this.revs([ref])[0]!;
+  }
+
+  /** Several refs' commits in one call (null for a ref that does not exist). */
+  revs(refs: string[]): (string | null)[] {
+    const r = this.#run(['for-each-ref', '--format=%(refname) %(objectname)', ...refs]);
+    if (r.status !== 0) throw classifyGitError(r.stderr, 'could not read the sync repository');
+    const found = new Map(r.stdout.toString('utf8').split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string]));
+    return refs.map((ref) => found.get(ref) ?? null);
   }
 
   mergeBase(a: string, b: string): string | null {
-    const r = this.#run(['merge-base', a, b]);
-    return r.status === 0 ? r.stdout.toString('utf8').trim() : null;
+    const key = `${a} ${b}`;
+    if (!this.#bases.has(key)) {
+      const r = this.#run(['merge-base', a, b]);
+      this.#bases.set(key, r.status === 0 ? r.stdout.toString('utf8').trim() : null);
+    }
+    return this.#bases.get(key)!;
   }
 
   /** The vault file as committed in `commit`; null when that commit has none. */
   fileAt(commit: string): Uint8Array | null {
-    const r = this.#run(['cat-file', 'blob', `${commit}:${FILE_IN_TREE}`]);
-    return r.status === 0 ? new Uint8Array(r.stdout.buffer, r.stdout.byteOffset, r.stdout.byteLength) : null;
+    if (!this.#files.has(commit)) {
+      const r = this.#run(['cat-file', 'blob', `${commit}:${FILE_IN_TREE}`]);
+      this.#files.set(commit, r.status === 0 ? new Uint8Array(r.stdout.buffer, r.stdout.byteOffset, r.stdout.byteLength) : null);
+    }
+    return this.#files.get(commit)!;
   }
 
   /** A commit holding `file` as vault.exv, with these parents. */
@@ -128,7 +152,9 @@ export class SyncRepo {
     const input = file instanceof Uint8Array ? file : Buffer.concat(file as Uint8Array[]);
     const blob = this.#ok(['hash-object', '-w', '--stdin'], 'could not store the vault in the sync repository', { input }).toString('utf8').trim();
     const tree = this.#ok(['mktree'], 'could not store the vault in the sync repository', { input: `100644 blob ${blob}\t${FILE_IN_TREE}\n` }).toString('utf8').trim();
-    return this.#ok(['commit-tree', tree, ...parents.flatMap((p) => ['-p', p]), '-m', message], 'could not commit in the sync repository').toString('utf8').trim();
+    const commit = this.#ok(['commit-tree', tree, ...parents.flatMap((p) => ['-p', p]), '-m', message], 'could not commit in the sync repository').toString('utf8').trim();
+    this.#files.set(commit, input);
+    return commit;
   }
 
   setRef(ref: string, commit: string | null): void {
@@ -141,7 +167,9 @@ export class SyncRepo {
     const r = this.#run(['push', '-q', '--porcelain', 'origin', `${commit}:refs/heads/${BRANCH}`]);
     if (r.status === 0) return 'pushed';
     const out = r.stdout.toString('utf8') + r.stderr;
-    if (/\[rejected\]|non-fast-forward|fetch first|\(stale info\)/i.test(out)) return 'rejected';
+    // Another push won the race: refused as not a fast-forward, or (two pushes at the same
+    // instant) the remote's ref lock was taken, which git reports as a remote rejection.
+    if (/\[rejected\]|non-fast-forward|fetch first|\(stale info\)|cannot lock ref|failed to update ref|incorrect old value/i.test(out)) return 'rejected';
     throw classifyGitError(r.stderr, 'could not push to the remote (your changes are committed locally and the next vault sync pushes them)');
   }
 }
