@@ -170,6 +170,6 @@ export class SyncRepo {
     // Another push won the race: refused as not a fast-forward, or (two pushes at the same
     // instant) the remote's ref lock was taken, which git reports as a remote rejection.
     if (/\[rejected\]|non-fast-forward|fetch first|\(stale info\)|cannot lock ref|failed to update ref|incorrect old value/i.test(out)) return 'rejected';
-    throw classifyGitError(r.stderr, 'could not push to the remote (your changes are committed locally and the next vault sync pushes them)');
+    throw classifyGitError(out, 'could not push to the remote (your changes are committed locally and the next vault sync pushes them)');
   }
 }
