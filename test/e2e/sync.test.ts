@@ -245,6 +245,17 @@ it('errors are one line with exit 12, never git\'s own text, and change nothing'
     expect(denied.stderr.split('\n')[0]).toMatch(/^vault: error: could not fetch from the remote \(nothing was changed\): the remote refused the login$/);
     expect(denied.stderr).not.toMatch(/Permission denied|publickey/);
     expect(fs.readFileSync(sb.vault).equals(before)).toBe(true);
+    // A push the server's hook declines: one line, exit 12, the commit kept locally for next time.
+    ok(await sb.run(['remote', 'remove']), 'remote remove');
+    const hooked = bareRepo('hooked.git', path.join(work, 'hooked.log'));
+    ok(await sb.run(['remote', 'add', `file://${hooked}`]), 'remote add');
+    const declined = await sb.run(['sync'], { env: { SYNC_TEST_HOST: 'vps' } });
+    expect(declined.code).toBe(12);
+    expect(declined.stderr.split('\n')[0]).toBe('vault: error: could not push to the remote (your changes are committed locally and the next vault sync pushes them): the remote refused the push (a hook or rule on the server declined it)');
+    expect(fs.readFileSync(path.join(work, 'hooked.log'), 'utf8')).toBe('vps\n');
+    expect(fs.readFileSync(sb.vault).equals(before)).toBe(true);
+    const later = ok(await sb.run(['sync']), 'sync');
+    expect(later.stderr + later.stdout).toMatch(/pushed this vault's changes/);
     sb.assertNoCanary();
   } finally {
     sb.cleanup();
