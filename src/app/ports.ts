@@ -210,4 +210,6 @@ export interface SyncGit {
   /** Points a ref at a commit (null: deletes it). Atomic. */
   setRef(ref: string, commit: string | null): void;
   push(commit: string): 'pushed' | 'rejected';
+  /** Packs loose objects when many have piled up (best effort). */
+  tidy(): void;
 }

@@ -149,6 +149,7 @@ export async function syncVault(ctx: AppContext, git: SyncGit): Promise<{ result
       git.setRef(TRACKED, push);
       result.pushed = true;
     }
+    git.tidy();
     const conflicted = result.conflicts.length > 0 || result.settingConflicts.length > 0;
     return { result, status: conflicted ? 13 : 0 };
   }
