@@ -138,7 +138,7 @@ export async function run({ quick = false } = {}) {
         '|---|---|---|---|',
         ...sizes.map((r) => `| ${r.join(' | ')} |`),
         '',
-        `Every host stores the whole encrypted file (the reader cannot decrypt the other scopes' records, but holds them); git keeps one copy per synced version, delta-compressed only when git packs (\`git gc\`).`,
+        `Every host stores the whole encrypted file (the reader cannot decrypt the other scopes' records, but holds them). Each synced version enters the sync repository as a whole loose object; \`vault sync\` packs them once about ten versions are loose, and packed versions are deltas of each other (records are copied byte for byte between versions), so the repository's size above depends on where in that cycle the run ended.`,
       ],
     };
   } finally {
