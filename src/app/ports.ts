@@ -260,3 +260,33 @@ export interface ExchangeAdmin {
   /** Deletes a sub-account key; `secrets` are the old key's own (KuCoin needs its passphrase). */
   deleteKey(master: ExchangeCredential, old: { account: string; apiKey: string; secrets?: Record<string, Secret> }): Promise<void>;
 }
+
+/**
+ * The git repository `vault sync` keeps beside the vault (platform/git-sync.ts): a bare
+ * repository whose branch holds the vault file as last synced; `origin` is the remote.
+ * Failures are SyncErrors (one line, exit 14), never git's own text.
+ */
+export interface SyncGit {
+  readonly dir: string;
+  exists(): boolean;
+  init(): void;
+  remoteUrl(): string | null;
+  setRemote(url: string): void;
+  removeRemote(): void;
+  /** Fetches the remote's branch into its tracking ref; false when the remote has none yet. */
+  fetch(): boolean;
+  /** The commit a ref points at, or null. */
+  rev(ref: string): string | null;
+  /** Several refs at once (one call to git). */
+  revs(refs: string[]): (string | null)[];
+  mergeBase(a: string, b: string): string | null;
+  /** The vault file in a commit, or null. */
+  fileAt(commit: string): Uint8Array | null;
+  /** A new commit holding this vault file, with these parents; returns its id. */
+  commit(file: Uint8Array | readonly Uint8Array[], parents: string[], message: string): string;
+  /** Points a ref at a commit (null: deletes it). Atomic. */
+  setRef(ref: string, commit: string | null): void;
+  push(commit: string): 'pushed' | 'rejected';
+  /** Packs loose objects when many have piled up (best effort). */
+  tidy(): void;
+}

@@ -28,6 +28,7 @@ import { registerPasswd } from './commands/passwd';
 import { registerScope } from './commands/scope';
 import { registerIdentity } from './commands/identity';
 import { registerRecipient } from './commands/recipient';
+import { registerSync } from './commands/sync';
 import { registerUpgrade } from './commands/upgrade';
 import { registerProfile } from './commands/profile';
 import { registerRename } from './commands/rename';
@@ -38,7 +39,7 @@ import { buildProgram, RegisterCommand, runCli } from './run';
 
 declare const EXVAULT_VERSION: string;
 
-const ALL: RegisterCommand[] = [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerUnlock, registerDoctor, registerExec, registerProfile, registerInject, registerAudit, registerConfig, registerCheck, registerVerify, registerRotate, registerVersions, registerGenerate, registerExport, registerImport, registerBackup, registerScan, registerUpgrade, registerScope, registerIdentity, registerRecipient, registerCompletion];
+const ALL: RegisterCommand[] = [registerInit, registerAdd, registerList, registerShow, registerGet, registerEdit, registerRename, registerRm, registerPasswd, registerKeychain, registerUnlock, registerDoctor, registerExec, registerProfile, registerInject, registerAudit, registerConfig, registerCheck, registerVerify, registerRotate, registerVersions, registerGenerate, registerExport, registerImport, registerBackup, registerScan, registerUpgrade, registerScope, registerIdentity, registerRecipient, registerSync, registerCompletion];
 
 runCli(ALL, async (argv) => {
   if (argv[0] === '__complete') {

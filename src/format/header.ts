@@ -94,6 +94,8 @@ function u32(n: number): Uint8Array {
 
 /** Preamble + header bytes. */
 export function encodeHeader(h: Header): Uint8Array {
+  // Counts are one byte: more would wrap silently into a different header.
+  if (h.slots.length > MAX_SLOTS || h.scopes.length > MAX_SCOPES) throw new Error('slot or scope count out of range');
   const parts: Uint8Array[] = [];
   if (h.version === FORMAT_V1) {
     parts.push(h.vaultId, h.bodyNonce, Uint8Array.of(h.slots.length));

@@ -9,7 +9,7 @@ import { AuthError, CorruptError } from '../errors';
 import * as aead from '../crypto/aead';
 import { HASH_BYTES, matchesCommit, sha256 } from '../crypto/hash';
 import { DEFAULT_SCOPE, encodeHeader, Header, Span, WRITE_ID_BYTES } from './header';
-import { MAX_FILE_BYTES } from './limits';
+import { headerFits, MAX_FILE_BYTES } from './limits';
 
 export type Rng = (n: number) => Uint8Array;
 export type ScopeKeyMap = Map<number, Uint8Array>;
@@ -270,6 +270,8 @@ export function buildFileParts(header: Header, keys: ScopeKeyMap, meta: Uint8Arr
   header.writeId = rng(WRITE_ID_BYTES);
   header.toc = { meta: { off: 0, len: 0 }, indexes: header.scopes.map(() => ({ off: 0, len: 0 })) };
   const headLen = encodeHeader(header).length;
+  // Readers refuse a larger header: it must never be written (recipient add checks first).
+  if (!headerFits(headLen)) throw new CorruptError('the vault header would be larger than 64 KiB (too many key slots)');
   const digest = headerDigest(header);
   const key0 = keys.get(DEFAULT_SCOPE);
   if (!key0) throw new AuthError();
