@@ -17,7 +17,7 @@ const facts = (over: Partial<KeyFacts> = {}): KeyFacts => ({ checkedAt: '2026-01
 
 function verifier(answer: (k: ExchangeCredential) => Promise<KeyFacts>): ExchangeVerifier & { asked: string[] } {
   const asked: string[] = [];
-  return { asked, unavailable: (x) => (x === 'kraken' ? 'not available from the exchange' : null), verify: async (k) => (asked.push(k.secrets.apiKey!.reveal()), answer(k)) };
+  return { asked, prepare: () => undefined, unavailable: (x) => (x === 'kraken' ? 'not available from the exchange' : null), verify: async (k) => (asked.push(k.secrets.apiKey!.reveal()), answer(k)) };
 }
 
 beforeAll(async () => {
