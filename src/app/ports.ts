@@ -92,6 +92,9 @@ export interface VaultStore {
   /** Replaces the vault crash-safely; the file it replaces becomes the backup (vault.exv.bak).
    *  The bytes may come in pieces (a format 2 write copies runs of the old file as they are). */
   write(bytes: Uint8Array | readonly Uint8Array[]): { warnings: string[] };
+  /** Refuses (StorageError) a vault the next write cannot replace (read-only folder or file
+   *  system, immutable file), for commands that must know before they start. */
+  checkWritable?(): void;
   /** The first write of a new vault: refused when a vault is already there. */
   create(bytes: Uint8Array): { warnings: string[] };
   /** The backup the last write kept (its path, for messages), read with the same checks;
@@ -239,6 +242,9 @@ export interface ExchangeCredential {
 export interface ExchangeVerifier {
   /** Why this exchange cannot be asked (no such endpoint, no testnet), or null when it can. */
   unavailable(exchange: ExchangeId): string | null;
+  /** Refuses (UsageError) a run it cannot make as asked, before any key is used: --api-url
+   *  with entries of several exchanges, --testnet for an exchange without one, a bad address. */
+  prepare(exchanges: ExchangeId[]): void;
   verify(key: ExchangeCredential): Promise<KeyFacts>;
 }
 

@@ -1,6 +1,6 @@
 // How an entry is shown: metadata in full, secret values masked. The JSON shape here is the
 // documented one for `list --json` and `show --json`.
-import { Entry, scopesOfEntry } from '../domain/entry';
+import { Entry, printable, scopesOfEntry } from '../domain/entry';
 import { defaultEnvName } from '../domain/env-names';
 import { EXCHANGES } from '../domain/exchanges';
 import { DueInfo } from '../domain/schedule';
@@ -79,8 +79,9 @@ export function entryLines(e: Entry): [string, string][] {
   if (e.version && e.version > 1) rows.push(['version', `${e.version}, since ${(e.rotated ?? e.created).slice(0, 10)}${e.history?.length ? ` (${e.history.length} earlier kept)` : ''}`]);
   if (e.verified) {
     const v = e.verified;
-    const ips = v.ipRestricted === null ? 'not reported' : v.ipRestricted ? (v.ips?.join(', ') ?? 'yes') : 'none';
-    rows.push(['exchange says', `${v.permissions.join(', ') || 'no permissions'}; IP allow-list: ${ips}${v.expiresAt ? `; expires ${v.expiresAt.slice(0, 10)}` : ''} (vault verify, ${v.checkedAt.slice(0, 16).replace('T', ' ')} UTC)`]);
+    // The exchange's text, escaped: a vault written before its answers were checked may hold it raw.
+    const ips = v.ipRestricted === null ? 'not reported' : v.ipRestricted ? (v.ips?.map(printable).join(', ') ?? 'yes') : 'none';
+    rows.push(['exchange says', `${v.permissions.map(printable).join(', ') || 'no permissions'}; IP allow-list: ${ips}${v.expiresAt ? `; expires ${printable(v.expiresAt.slice(0, 10))}` : ''} (vault verify, ${printable(v.checkedAt.slice(0, 16).replace('T', ' '))} UTC)`]);
   }
   for (const f of j.fields) rows.push([f, `${maskValue(e.secrets[f]!)}  -> $${j.env[f]}`]);
   return rows;

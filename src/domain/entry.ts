@@ -139,6 +139,9 @@ export function checkSecrets(exchange: ExchangeId, secrets: Record<string, Secre
     // user, and the exchange takes one with a space at its end, so it is kept with a warning.
     else if (!pem && EDGE_SPACE.test(value) && (field !== 'passphrase' || /[\r\n]/.test(value))) errors.push(`${field} has white space at its start or end (a pasting mistake?)`);
     else if (!pem && /[\r\n]/.test(value) && field !== 'privateKey') errors.push(`${field} spans several lines`);
+    // A key sealed with its own password cannot sign without it, and exvault does not ask for
+    // one: refused now rather than at the first request it should sign.
+    else if (pem && (value.startsWith('-----BEGIN ENCRYPTED PRIVATE KEY-----') || /^Proc-Type: *4, *ENCRYPTED/m.test(value))) errors.push(`${field} is an encrypted private key: export it unencrypted (e.g. openssl pkey -in key.pem -out plain.pem) and add that`);
     else if (pem && !/-----END [A-Z0-9 ]+-----\r?\n?$/.test(value)) warnings.push(`${field} looks like a PEM key without its END line`);
     else {
       if (!pem && EDGE_SPACE.test(value)) warnings.push(`${field} has white space at its start or end: stored as given (check the exchange has the same)`);
@@ -203,6 +206,12 @@ export function canMoveFunds(e: Pick<Entry, 'exchange' | 'permissions'> & { veri
 export function assertReleasable(e: Entry, allowWithdraw: boolean, today: string): void {
   if (e.expires && e.expires < today) {
     throw new UsageError(`the key in ${e.name} expired on ${e.expires}`, ['rotate it, or correct the date with: vault edit --expires']);
+  }
+  // The exchange's own word (vault verify) wins over the declaration: a day it reported as past
+  // is refused the same way.
+  const reported = e.verified?.expiresAt?.slice(0, 10);
+  if (reported && reported < today) {
+    throw new UsageError(`the key in ${e.name} expired on ${reported} (as its exchange reported)`, ['rotate it, then ask the exchange again with: vault verify']);
   }
   if (canMoveFunds(e) && !allowWithdraw) {
     throw new UsageError(`${e.name} can withdraw or transfer funds; refusing to hand it to a program`, ['pass --allow-withdraw if this program really needs that', 'better: give the bot a key without withdraw permission']);

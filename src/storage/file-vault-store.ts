@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import { writeFileAtomic } from './atomic-write';
 import { acquireLock, LOCK_TIMEOUT_MS } from './lock';
 import { backupPath, lockPath, rotateLockPath } from './paths';
-import { createVaultFile, ensureVaultFolder, openVaultReader, readVaultBytes, readVaultStart, StoreOptions, vaultExists, writeVaultBytes } from './vault-store';
+import { checkVaultWritable, createVaultFile, ensureVaultFolder, openVaultReader, readVaultBytes, readVaultStart, StoreOptions, vaultExists, writeVaultBytes } from './vault-store';
 
 export function fileVaultStore(vaultPath: string, opts: StoreOptions = {}) {
   return {
@@ -14,6 +14,7 @@ export function fileVaultStore(vaultPath: string, opts: StoreOptions = {}) {
     readStart: (bytes: number) => readVaultStart(vaultPath, bytes, opts),
     open: () => openVaultReader(vaultPath, opts),
     ensureFolder: () => ensureVaultFolder(vaultPath),
+    checkWritable: () => checkVaultWritable(vaultPath, opts),
     write: (bytes: Uint8Array | readonly Uint8Array[]) => writeVaultBytes(vaultPath, bytes, opts),
     create: (bytes: Uint8Array) => createVaultFile(vaultPath, bytes),
     readBackup() {

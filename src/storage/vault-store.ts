@@ -247,6 +247,27 @@ export function writeVaultBytes(file: string, data: FileBytes, opts: StoreOption
   return writeFileAtomic(target, data, { what: `the vault ${file}`, ...(exists && { beforeCommit: () => keepBackup(target) }) });
 }
 
+/** Refuses, before any work a write would lose, a vault the next write cannot replace: its
+ *  folder not writable, on a read-only file system, or the file immutable (chattr +i, which
+ *  access() reports as EPERM). A file that is only mode 0400 is not refused: the write replaces
+ *  it by rename, which its mode does not stop. */
+export function checkVaultWritable(file: string, opts: StoreOptions = {}): void {
+  let target = file;
+  if (opts.allowSymlink && fs.lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) target = fs.realpathSync(file);
+  const unchanged = 'nothing was asked or changed';
+  try {
+    fs.accessSync(path.dirname(target), fs.constants.W_OK);
+  } catch (err) {
+    throw storageError(err, `the vault ${file} (its folder is not writable)`, unchanged);
+  }
+  try {
+    fs.accessSync(target, fs.constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EPERM' || code === 'EROFS') throw storageError(err, `the vault ${file}`, unchanged);
+  }
+}
+
 /** First write of a new vault: fails if a vault is already there. */
 export function createVaultFile(file: string, data: Uint8Array): WriteOutcome {
   ensureVaultFolder(file);

@@ -16,6 +16,8 @@ let hostVault: string;
 beforeAll(async () => {
   admin = new Sandbox();
   host = new Sandbox();
+  // A host without a keychain (its identity is a file): the test keyring is shared by every suite.
+  delete host.env.DBUS_SESSION_BUS_ADDRESS;
   await admin.init();
   expect((await admin.vaultCmd(['scope', 'add', 'grid'])).code).toBe(0);
   expect((await admin.vaultCmd(['add', 'admin-main', '--exchange', 'binance'], { input: BINANCE_JSON })).code).toBe(0);

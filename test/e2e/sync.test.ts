@@ -84,6 +84,8 @@ async function scenario(t: Transport): Promise<void> {
   const vps = new Sandbox();
   const hosts = { admin, ops, vps };
   for (const [n, sb] of Object.entries(hosts)) Object.assign(sb.env, t.env(n as 'admin'), { SYNC_TEST_HOST: n });
+  // The hosts keep file identities: the test keyring is one for every suite and every HOME.
+  for (const sb of [ops, vps]) delete sb.env.DBUS_SESSION_BUS_ADDRESS;
   try {
     // The admin's vault: one entry in the default scope, one in "grid".
     await admin.init();
