@@ -69,6 +69,9 @@ export interface VaultStore {
    *  failure the file is cut back to `end` and nothing has changed. The backup is not touched.
    *  Absent: the store only replaces files whole. */
   append?(at: FileIdentity, end: number, body: readonly Uint8Array[], trailer: Uint8Array): { warnings: string[] };
+  /** Whether a writer holds the vault's lock now (its lock file is there): an update being
+   *  appended looks, until its trailer is in, like one a crash cut short. Absent: never. */
+  writerActive?(): boolean;
   /** The first write of a new vault: refused when a vault is already there. */
   create(bytes: Uint8Array): { warnings: string[] };
   /** The backup the last write kept (its path, for messages), read with the same checks;

@@ -106,7 +106,8 @@ export async function openSession(ctx: AppContext): Promise<Session> {
  *  cut-off last update reads the same way (docs/FORMAT.md "Writing"). */
 function warnTorn(ctx: AppContext, header: Header): void {
   const torn = header.state?.torn ?? 0;
-  if (torn) ctx.notices.warn(`the vault file ends with ${torn} bytes of a change that was never finished (a crash, or a full disk): the vault reads as it was before that change, and the next change removes them`);
+  // While a writer holds the lock, the bytes may be its update, not yet committed.
+  if (torn && !ctx.vault.writerActive?.()) ctx.notices.warn(`the vault file ends with ${torn} bytes of a change that was never finished (a crash, or a full disk): the vault reads as it was before that change, and the next change removes them`);
 }
 
 /** Writers re-seal indexes and the meta record, which takes every scope's key. */
@@ -208,6 +209,8 @@ export async function saveSession(ctx: AppContext, s: Session): Promise<void> {
   const u = sealUpdate(ctx, s);
   // After the commit the change is made: what could not be finished (syncing the folder) is a warning.
   const done = u ? ctx.vault.append!(s.identity!, s.header.state!.end, u.body, u.trailer) : ctx.vault.write(sealSession(s));
+  // The file is no longer the one read: a second save of this session writes it whole.
+  delete s.identity;
   for (const w of done.warnings) ctx.notices.warn(w);
 }
 

@@ -16,6 +16,7 @@ export function fileVaultStore(vaultPath: string, opts: StoreOptions = {}) {
     ensureFolder: () => ensureVaultFolder(vaultPath),
     write: (bytes: Uint8Array | readonly Uint8Array[]) => writeVaultBytes(vaultPath, bytes, opts),
     append: (at: { dev: number; ino: number; links: number; size: number }, end: number, body: readonly Uint8Array[], trailer: Uint8Array) => appendVaultBytes(vaultPath, at, end, body, trailer, opts),
+    writerActive: () => fs.existsSync(lockPath(vaultPath)),
     create: (bytes: Uint8Array) => createVaultFile(vaultPath, bytes),
     readBackup() {
       const file = backupPath(vaultPath);

@@ -264,7 +264,8 @@ export function appendVaultBytes(file: string, at: { dev: number; ino: number; l
   const what = `the vault ${file}`;
   let fd: number;
   try {
-    fd = fs.openSync(target, fs.constants.O_WRONLY | O_NOFOLLOW);
+    // O_APPEND: every write lands at the end (after the cut below), as plain write(2) calls.
+    fd = fs.openSync(target, fs.constants.O_WRONLY | fs.constants.O_APPEND | O_NOFOLLOW);
   } catch (err) {
     throw storageError(err, what, 'nothing was changed');
   }
@@ -277,11 +278,13 @@ export function appendVaultBytes(file: string, at: { dev: number; ino: number; l
     try {
       if (st.size !== end) fs.ftruncateSync(fd, end);
       for (const piece of body) {
-        writeAll(fd, piece, pos);
+        writeAll(fd, piece);
         pos += piece.length;
       }
       fs.fsyncSync(fd);
-      writeAll(fd, trailer, pos);
+      // The body must be all there before the trailer commits it.
+      if (fs.fstatSync(fd).size !== pos) throw shortWrite();
+      writeAll(fd, trailer);
       pos += trailer.length;
       fs.fsyncSync(fd);
       if (fs.fstatSync(fd).size !== pos) throw shortWrite();

@@ -162,6 +162,25 @@ describe('scopes and single entries', () => {
     expect(JSON.parse((await sb.vaultCmd(['list', '--json'])).stdout).map((e: { name: string }) => e.name)).toEqual(['bin-bot', 'okx-main']);
   });
 
+  it('an update a crash cut short: commands read the state before it and say so, the next write removes it', async () => {
+    const before = fs.readFileSync(sb.vault);
+    const list = (await sb.vaultCmd(['list', '--json'])).stdout;
+    // What a writer killed before its trailer leaves: the start of an update after the state.
+    fs.appendFileSync(sb.vault, Buffer.concat([Buffer.from('EXVUPDAT'), Buffer.alloc(300, 7)]));
+    const r = await sb.vaultCmd(['list', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(list);
+    expect(r.stderr).toMatch(/^vault: warning: the vault file ends with 308 bytes of a change that was never finished/m);
+    expect((await sb.vaultCmd(['edit', 'okx-main', '--label', 'after-crash'])).code).toBe(0);
+    const now = new Uint8Array(fs.readFileSync(sb.vault));
+    expect(decodeFile(now).header.state!.torn).toBe(0);
+    // Appended in place of the unfinished bytes, or written whole: either way they are gone.
+    expect(Buffer.from(now).includes(Buffer.alloc(300, 7))).toBe(false);
+    expect(Buffer.from(now.subarray(0, before.length)).equals(before) || decodeFile(now).header.state!.end === decodeFile(now).header.state!.base).toBe(true);
+    const after = await sb.vaultCmd(['list']);
+    expect(after.stderr).not.toMatch(/never finished/);
+  });
+
   it('rename keeps the entry in its scope, with its id and the next generation', async () => {
     const before = openV2(decodeFile(new Uint8Array(fs.readFileSync(sb.vault))), keysOf()).find('bin-bot')!;
     expect((await sb.vaultCmd(['rename', 'bin-bot', 'bin-grid'])).code).toBe(0);
