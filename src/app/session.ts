@@ -148,7 +148,7 @@ function reread(ctx: AppContext, keys: VaultKeys): Session {
 /** What to write: the rows of untouched entries kept (records copied, rows carried into the
  *  new index), changed or new ones sealed anew. Looks only at the entries read into memory
  *  and the scope moves, never at the 50,000 others one by one. */
-function entriesToWrite(s: Session): { fresh: EntryToWrite[]; kept: Carried[] } {
+function entriesToWrite(s: Session): { fresh: EntryToWrite[]; kept: Carried[]; removed: boolean } {
   const fresh: EntryToWrite[] = [];
   const { entries } = s.doc;
   const v2 = s.v2;
@@ -160,7 +160,13 @@ function entriesToWrite(s: Session): { fresh: EntryToWrite[]; kept: Carried[] } 
   const inMemory = new Set(entries.inMemory());
   for (const [name, scope] of s.scopeOf) if (entries.untouched(name) && scope !== v2?.find(name)?.scope) inMemory.add(name);
   // Removed (and not set again under the same name).
-  for (const name of entries.removedNames()) if (!inMemory.has(name)) dropRow(name);
+  let removed = false;
+  for (const name of entries.removedNames()) {
+    if (!inMemory.has(name)) {
+      dropRow(name);
+      removed = true;
+    }
+  }
   for (const name of inMemory) {
     const line = te.encode(entries.lineOf(name));
     const from = s.renamed.get(name);
@@ -172,7 +178,7 @@ function entriesToWrite(s: Session): { fresh: EntryToWrite[]; kept: Carried[] } 
     // Same id for the entry's life; a new generation each time its record is sealed again.
     fresh.push({ name, scope, id: was?.row.id ?? randomBytes(ENTRY_ID_BYTES), gen: was ? was.row.gen + 1 : 1, line });
   }
-  return { fresh, kept };
+  return { fresh, kept, removed };
 }
 
 /** The file bytes of a session, as pieces: the whole v2 file, re-sealing only what changed. */
@@ -185,7 +191,8 @@ export function sealSession(s: Session): Uint8Array[] {
 
 /**
  * The change as an update appended to the file (docs/FORMAT.md "Writing"), or null when the
- * file must be written whole: the header changed (slots, scopes), the file is not one this
+ * file must be written whole: the header changed (slots, scopes), an entry was removed (its
+ * record must leave the file, not stay in it as dead bytes), the file is not one this
  * session can append to (not read by position, or it has a second name such as a backup left
  * as a hard link), or the file would grow past twice the size of its last whole write (what
  * updates append is mostly indexes that the next update makes dead). Writing it whole
@@ -197,7 +204,9 @@ function sealUpdate(ctx: AppContext, s: Session): Update | null {
   if (!v2 || base === undefined || !ctx.vault.append || !s.identity || s.identity.links !== 1 || end === undefined) return null;
   if (!Buffer.from(headerIdentity(s.header)).equals(Buffer.from(headerIdentity(v2.header)))) return null;
   const meta = serializeDoc({ ...s.doc, entries: emptyDoc().entries });
-  const { fresh, kept } = entriesToWrite(s);
+  const { fresh, kept, removed } = entriesToWrite(s);
+  // A removed entry's record must leave the file, not stay in it as dead bytes.
+  if (removed) return null;
   const u = buildUpdate(s.header, s.keys, meta, fresh, randomBytes, kept, end);
   return u.end > 2 * base || u.end > MAX_FILE_BYTES ? null : u;
 }

@@ -156,8 +156,11 @@ describe('scopes and single entries', () => {
     expect(fs.readFileSync(`${sb.vault}.bak`).equals(backup)).toBe(true);
     expect((await sb.vaultCmd(['get', 'doomed', 'apiKey'], { reveals: true })).code).toBe(3);
     await wholeRewriteStops();
-    // Removing it needs only the index, whether the change is appended or the file written whole.
+    // Removing it needs only the index; rm writes the file whole, so its record leaves the file.
     expect((await sb.vaultCmd(['rm', 'doomed', '--yes'])).code).toBe(0);
+    const removed = fs.readFileSync(sb.vault);
+    expect(decodeFile(new Uint8Array(removed)).header.state).toMatchObject({ base: removed.length, end: removed.length });
+    expect(removed.includes(damaged.subarray(row.off, row.off + row.len))).toBe(false);
     expect((await sb.vaultCmd(['rm', 'other', '--yes'])).code).toBe(0);
     expect(JSON.parse((await sb.vaultCmd(['list', '--json'])).stdout).map((e: { name: string }) => e.name)).toEqual(['bin-bot', 'okx-main']);
   });
