@@ -64,6 +64,16 @@ export interface RunRegistry {
 export interface VaultReader {
   size: number;
   read(off: number, len: number): Uint8Array;
+  /** Which file this is (a write appends only to the very file it read), and how many names it
+   *  has (more than one: the backup is the same file, so appending would change it too). */
+  file?: FileIdentity;
+}
+
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+  links: number;
+  size: number;
 }
 
 /** A held lock; releasing twice is harmless. */
@@ -95,6 +105,15 @@ export interface VaultStore {
   /** Refuses (StorageError) a vault the next write cannot replace (read-only folder or file
    *  system, immutable file), for commands that must know before they start. */
   checkWritable?(): void;
+  /** Format 2: appends an update to the file that was read (`at`, checked: the same file, the
+   *  same size), after cutting the file back to `end` (an earlier update left unfinished). The
+   *  body is synced before the trailer is written, and the trailer before it returns; on any
+   *  failure the file is cut back to `end` and nothing has changed. The backup is not touched.
+   *  Absent: the store only replaces files whole. */
+  append?(at: FileIdentity, end: number, body: readonly Uint8Array[], trailer: Uint8Array): { warnings: string[] };
+  /** Whether a writer holds the vault's lock now (its lock file is there): an update being
+   *  appended looks, until its trailer is in, like one a crash cut short. Absent: never. */
+  writerActive?(): boolean;
   /** The first write of a new vault: refused when a vault is already there. */
   create(bytes: Uint8Array): { warnings: string[] };
   /** The backup the last write kept (its path, for messages), read with the same checks;
