@@ -148,7 +148,7 @@ function adminSource(ctx: AppContext, s: Session, e: Entry, via: string, deps: R
   if (master.name === e.name) throw new UsageError('--via names the master key entry, not the entry being rotated');
   if (master.exchange !== e.exchange) throw new UsageError(`${via} is a ${EXCHANGES[master.exchange].title} key; ${e.name} is ${EXCHANGES[e.exchange].title}`);
   const admin = deps.admins?.(e.exchange);
-  const why = admin ? admin.unsupported(e.exchange) : 'built-in rotation is not available here';
+  const why = admin ? admin.unsupported(e.exchange) : `built-in rotation is not available for ${EXCHANGES[e.exchange].title} keys`;
   if (!admin || why) throw new UsageError(`${why ?? ''}: ${e.name} cannot be rotated --via ${via}`.replace(/^: /, ''), [`use a rotate hook instead: vault edit ${e.name} --rotate-hook CMD`]);
   if (!e.account) throw new UsageError(`${e.name} names no sub-account for the exchange to make its key in`, [`set it with: vault edit ${e.name} --account SUB`]);
   const account = e.account;
