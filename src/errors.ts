@@ -151,6 +151,11 @@ export class RotationError extends VaultError {
 export class ExchangeRefusedError extends VaultError {
   override readonly code = 'exchange-refused';
   override readonly exitCode = EXIT.exchangeRefused;
+
+  /** The exchange's own error code, when it gave one (never shown beyond the message). */
+  constructor(message: string, hints: string[] = [], readonly exchangeCode?: string) {
+    super(message, hints);
+  }
 }
 
 /** The exchange could not be reached, did not answer within the timeout, or answered in a shape

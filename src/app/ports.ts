@@ -282,7 +282,8 @@ export interface ExchangeAdmin {
   unsupported(exchange: ExchangeId): string | null;
   /** A new key with the old one's permissions and IP allow-list; its fields ready to store. */
   createKeyLike(master: ExchangeCredential, old: OldKeyInfo): Promise<{ secrets: Record<string, Secret>; permissions: string[]; ips: string[] }>;
-  /** Deletes a sub-account key; `secrets` are the old key's own (KuCoin needs its passphrase). */
+  /** Deletes a sub-account key; `secrets` are the old key's own (KuCoin needs its passphrase).
+   *  A key the exchange no longer has counts as deleted (a rerun after a crash sends it again). */
   deleteKey(master: ExchangeCredential, old: { account: string; apiKey: string; secrets?: Record<string, Secret> }): Promise<void>;
 }
 

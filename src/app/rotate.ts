@@ -11,7 +11,7 @@
 //   5. the old key is revoked once no bot launched with it still runs, or its window ends
 //      (domain/overlap.ts), and only then marked revoked.
 import * as path from 'node:path';
-import { EXIT, RotationError, UsageError, VaultError } from '../errors';
+import { EXIT, ExchangeRefusedError, ExchangeUnreachableError, RotationError, UsageError, VaultError } from '../errors';
 import type { VaultDoc } from '../domain/document';
 import { Entry, Version } from '../domain/entry';
 import { profileEntries } from '../domain/profile';
@@ -163,7 +163,11 @@ function adminSource(ctx: AppContext, s: Session, e: Entry, via: string, deps: R
   const failed = async (step: string, err: unknown, what: string): Promise<never> => {
     if (!(err instanceof VaultError)) throw err;
     await alert(ctx, s, 'rotation-failed', { entry: e.name, step, status: null });
-    throw new RotationError(`${e.name}: ${what} (${err.message})`, err.hints);
+    // The exchange's own exit status (12 refused, 13 unreachable) is kept: cron tells them apart.
+    const message = `${e.name}: ${what} (${err.message})`;
+    if (err instanceof ExchangeRefusedError) throw new ExchangeRefusedError(message, err.hints);
+    if (err instanceof ExchangeUnreachableError) throw new ExchangeUnreachableError(message, err.hints);
+    throw new RotationError(message, err.hints);
   };
   return {
     name: `via ${via}`,

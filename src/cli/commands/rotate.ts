@@ -7,12 +7,14 @@ import { GlobalOptions, Invocation, makeContext } from '../context';
 import { done, info, json, line, warn } from '../render';
 import { readSecretFields } from '../secret-fields';
 import { pendingJson, pendingText } from '../overlap-view';
+import { parseTimeout } from './verify';
 
 /** The built-in exchange adapters (`--via`), loaded only when a rotation asks for one: no
- *  other command loads network code. EXVAULT_<EXCHANGE>_URL points an exchange elsewhere. */
-export const rotationDeps: RotationDeps = {
-  admins: () => (require('../../platform/exchanges/index') as typeof import('../../platform/exchanges/index')).exchangeAdmin({}),
-};
+ *  other command loads network code. EXVAULT_<EXCHANGE>_URL points an exchange elsewhere;
+ *  `timeoutMs` bounds each request (--timeout, else the adapters' 15 s). */
+export const rotationDeps = (timeoutMs?: number): RotationDeps => ({
+  admins: () => (require('../../platform/exchanges/index') as typeof import('../../platform/exchanges/index')).exchangeAdmin({ timeoutMs }),
+});
 
 export function registerRotate(program: Command, invocation: Invocation): void {
   program
@@ -28,6 +30,7 @@ export function registerRotate(program: Command, invocation: Invocation): void {
     .option('--revoke-when <when>', 'idle: once no bot holds the old key, at the latest after the window (default); window: after the window; both: after the window and once no bot holds it')
     .option('--no-restart', "skip the entry's restart command this time")
     .option('--via <entry>', "make the new key through the exchange's API with this master key entry (remembered)")
+    .option('--timeout <seconds>', 'with --via: give up on an exchange that has not answered a request after this long (default 15s)')
     .option('--due', 'rotate every entry that is due and has a hook; finish pending restarts and revokes; list those that need a person')
     .option('-y, --yes', 'with --due: no confirmation (for cron)')
     .option('--json', 'print the result as JSON')
@@ -47,11 +50,12 @@ A restart command (vault edit NAME --restart CMD) runs after the new key is stor
 before the old one is revoked; if it fails the old key stays valid (exit 1).`)
     .action(async (name: string | undefined, opts, c: Command) => {
       const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
+      const deps = rotationDeps(opts.timeout === undefined ? undefined : parseTimeout(opts.timeout));
       if (opts.due) {
         if (name) throw new UsageError('give an entry or --due, not both');
         if (opts.via || opts.revokeAfter || opts.revokeWhen) throw new UsageError('--due uses each entry\'s own settings: set them with vault edit, or vault config');
         await confirmOrYes(ctx.unlocker.prompter, Boolean(opts.yes), 'Rotate every due key that has a hook?', 'rotate --due runs hooks that change keys on exchanges');
-        const { report: r, status } = await rotateDue(ctx, rotationDeps);
+        const { report: r, status } = await rotateDue(ctx, deps);
         invocation.status = status;
         if (opts.json) json({ ...r, pending: r.pending.map(pendingJson) });
         else {
@@ -78,7 +82,7 @@ before the old one is revoked; if it fails the old key stays valid (exit 1).`)
         ...(opts.via && { via: opts.via }),
       };
       const byHand = Boolean(opts.manual || opts.fromFile || opts.privateKeyFile);
-      const r = await rotateEntry(ctx, name, byHand, (e) => readSecretFields(e.exchange, opts, ctx.unlocker.prompter), rotateOpts, rotationDeps);
+      const r = await rotateEntry(ctx, name, byHand, (e) => readSecretFields(e.exchange, opts, ctx.unlocker.prompter), rotateOpts, deps);
       if (opts.json) {
         return json(r.via === 'source' ? { entry: name, version: r.version, revoked: r.revoked, pending: r.pending.map(pendingJson) } : { entry: name, previous: r.retired.n, revoked: [], pending: r.pending.map(pendingJson) });
       }

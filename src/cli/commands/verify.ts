@@ -7,7 +7,7 @@ import { GlobalOptions, Invocation, makeContext } from '../context';
 import { json, line, paint } from '../render';
 
 /** --timeout: seconds (15 or 15s), at most 5 minutes. */
-function parseTimeout(text: string): number {
+export function parseTimeout(text: string): number {
   const m = /^(\d{1,3})s?$/.exec(text);
   if (!m || Number(m[1]) < 1 || Number(m[1]) > 300) throw new UsageError('--timeout takes seconds from 1 to 300, such as 15s');
   return Number(m[1]) * 1000;

@@ -112,5 +112,7 @@ export const binance: ExchangeAdapter = {
       const b = await call(master, t, 'DELETE', '/sapi/v1/sub-account/subAccountApi', [['email', old.account], ['subAccountApiKey', old.apiKey]]);
       if (!isObj(b)) throw badShape(WHO);
     },
+    // Not -2015: Binance gives it for a wrong IP or a missing permission too.
+    unknownKeyCodes: ['-2008'],
   },
 };

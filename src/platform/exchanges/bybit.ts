@@ -124,5 +124,6 @@ export const bybit: ExchangeAdapter = {
     async remove(master, old, t) {
       await call(master, t, 'POST', '/v5/user/delete-sub-api', { apikey: old.apiKey });
     },
+    unknownKeyCodes: ['10003'],
   },
 };

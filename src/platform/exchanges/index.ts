@@ -2,7 +2,7 @@
 // call goes: --api-url, else EXVAULT_<EXCHANGE>_URL (EXVAULT_COINBASE_URL, ...), else the
 // testnet with --testnet, else the live API. Plain http:// only to this machine (a test server):
 // anywhere else the key and the signature would cross the network in clear.
-import { UsageError, VaultError } from '../../errors';
+import { ExchangeRefusedError, UsageError, VaultError } from '../../errors';
 import { ExchangeId, SCOPES } from '../../domain/exchanges';
 import type { ExchangeAdmin, ExchangeCredential, ExchangeVerifier } from '../../app/ports';
 import { Secret } from '../../domain/secret';
@@ -147,7 +147,20 @@ export function exchangeAdmin(o: NetworkOptions): ExchangeAdmin {
     },
     async deleteKey(master, old) {
       const a = adapterOf(master.exchange);
-      await subKeys(master.exchange).remove(plain(master.secrets), { account: old.account, apiKey: old.apiKey, passphrase: old.secrets?.passphrase?.reveal() }, targetOf(a, o));
+      const api = subKeys(master.exchange);
+      const t = targetOf(a, o);
+      try {
+        await api.remove(plain(master.secrets), { account: old.account, apiKey: old.apiKey, passphrase: old.secrets?.passphrase?.reveal() }, t);
+      } catch (err) {
+        // A rerun after a crash: the delete may have gone through before. The old key itself
+        // says whether the exchange still knows it; only "no such key" counts as deleted.
+        if (!(err instanceof ExchangeRefusedError) || !old.secrets?.apiKey || typeof a.verify !== 'function') throw err;
+        const gone = await a.verify(plain(old.secrets), t).then(
+          () => false,
+          (e: unknown) => e instanceof ExchangeRefusedError && e.exchangeCode !== undefined && api.unknownKeyCodes.includes(e.exchangeCode),
+        );
+        if (!gone) throw err;
+      }
     },
   };
 }

@@ -100,5 +100,6 @@ export const kucoin: ExchangeAdapter = {
       if (!old.passphrase) throw new UsageError('KuCoin deletes a sub-account key only with that key\'s passphrase, which the old version lacks');
       await call(master, t, 'DELETE', '/api/v1/sub/api-key', [['apiKey', old.apiKey], ['subName', old.account], ['passphrase', old.passphrase]]);
     },
+    unknownKeyCodes: ['400003'],
   },
 };

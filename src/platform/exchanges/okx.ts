@@ -101,5 +101,6 @@ export const okx: ExchangeAdapter = {
     async remove(master, old, t) {
       await call(master, t, 'POST', '/api/v5/users/subaccount/delete-apikey', { subAcct: old.account, apiKey: old.apiKey });
     },
+    unknownKeyCodes: ['50111'],
   },
 };

@@ -47,6 +47,13 @@ export interface SubKeyApi {
   create(master: Credential, spec: SubKeySpec, t: ApiTarget): Promise<NewSubKey>;
   /** Deletes the sub-account key `old` (its own passphrase is needed by KuCoin). */
   remove(master: Credential, old: { account: string; apiKey: string; passphrase?: string }, t: ApiTarget): Promise<void>;
+  /**
+   * The codes a key's own read-only request is refused with when the exchange has no such key.
+   * A delete sent before a crash may have gone through: when the retry is refused, the old key
+   * itself is asked, and one of these codes means it is gone. A code that can also mean "wrong
+   * IP" or "no permission" must not be listed (the key may still be valid).
+   */
+  unknownKeyCodes: string[];
 }
 
 export interface ExchangeAdapter {
@@ -75,7 +82,7 @@ export function refused(who: string, status: number, code: string | number | und
   const numeric = code !== undefined && /^-?\d{1,8}$/.test(String(code)) ? String(code) : undefined;
   const known = numeric === undefined ? undefined : meanings[numeric];
   const codeText = numeric === undefined ? `HTTP ${status}` : `code ${numeric}`;
-  return new ExchangeRefusedError(`${who} refused the request (${codeText}${known ? `: ${known}` : ''}); nothing was changed`, known ? [] : ['the exchange\'s own message is not shown: it can contain the signature']);
+  return new ExchangeRefusedError(`${who} refused the request (${codeText}${known ? `: ${known}` : ''}); nothing was changed`, known ? [] : ['the exchange\'s own message is not shown: it can contain the signature'], numeric);
 }
 
 export function rateLimited(who: string, what: string): ExchangeUnreachableError {
