@@ -7,6 +7,7 @@
 // changes with them, the new chain swapped in together with it).
 import { formatRecipient } from '../crypto/age-x25519';
 import { randomBytes } from '../crypto/random';
+import { Exposure, printable } from '../domain/entry';
 import { NeedTerminalError, NotFoundError, UsageError } from '../errors';
 import { DEFAULT_SCOPE, Header, SCOPE_KEY_BYTES, Slot } from '../format/header';
 import { makeX25519Slot, VaultKeys } from '../format/seal';
@@ -101,11 +102,16 @@ export async function revokeRecipient(ctx: AppContext, name: string, confirm: (p
     const rewrapped: string[] = [];
     const dropped: string[] = [];
     const auditRootBefore = s.header.scopes.length ? auditRootScope(s.keys) : DEFAULT_SCOPE;
+    // Kept to authenticate the old chain's head, so the new chain names its last record.
+    const oldAuditKey = Uint8Array.from(s.keys.auditRoot);
     // The entries it could read, marked while the old keys still open them.
+    // Every version: the earlier ones are in the same record, so the host read them too, and
+    // a rollback must not bring one back unmarked.
+    const mark = (x: Exposure | undefined): Exposure => ({ at: x?.at ?? now, by: [...new Set([...(x?.by ?? []), name])].sort() });
     for (const entry of fresh.exposed) {
       const e = s.doc.entries.get(entry)!;
-      const by = [...new Set([...(e.exposed?.by ?? []), name])].sort();
-      e.exposed = { at: e.exposed?.at ?? now, by };
+      e.exposed = mark(e.exposed);
+      for (const v of e.history ?? []) if (v.state !== 'revoked') v.exposed = mark(v.exposed);
       s.doc.entries.set(entry, e);
     }
     if (slot) {
@@ -152,7 +158,7 @@ export async function revokeRecipient(ctx: AppContext, name: string, confirm: (p
     // The audit chain is keyed from the default scope's key: a new key starts a new chain
     // (the old log kept beside it), swapped in with this write, all or nothing.
     if (affected.includes(auditRootBefore)) {
-      const r = await startNewChain(pinned, s.keys.auditRoot, s.doc.auditHead, () => saveSession(pinned, s), `the vault was re-keyed when recipient ${name} was removed`);
+      const r = await startNewChain(pinned, s.keys.auditRoot, s.doc.auditHead, () => saveSession(pinned, s), `the vault was re-keyed when recipient ${printable(name)} was removed`, oldAuditKey);
       return { ...fresh, rewrapped, dropped, newChain: { keptAs: r.keptAs }, chainsToRestart };
     }
     await saveSession(pinned, s);

@@ -18,7 +18,7 @@ function inKeyOrder<T>(o: Record<string, T>, value: (v: T) => unknown = (v) => v
 const secretsToPlain = (secrets: Record<string, Secret>) => inKeyOrder(secrets, (v) => v.reveal());
 
 export function entryToPlain(e: Entry): Record<string, unknown> {
-  const history = e.history?.length ? e.history.map((v) => inKeyOrder({ ...v, secrets: secretsToPlain(v.secrets) })) : undefined;
+  const history = e.history?.length ? e.history.map((v) => inKeyOrder({ ...v, secrets: secretsToPlain(v.secrets), exposed: v.exposed && { at: v.exposed.at, by: [...v.exposed.by] } })) : undefined;
   const exposed = e.exposed && { at: e.exposed.at, by: [...e.exposed.by] };
   return inKeyOrder({ ...e, secrets: secretsToPlain(e.secrets), env: inKeyOrder(e.env), history, exposed } as Record<string, unknown>);
 }
@@ -106,6 +106,7 @@ function versionFromPlain(x: unknown): Version {
   const v: Version = { n: o.n, activated: o.activated, retired: o.retired, state: o.state, secrets: secretsFromPlain(o.secrets) };
   if (o.revokePending) v.revokePending = true;
   if (o.revokedAt !== undefined) v.revokedAt = o.revokedAt;
+  if (o.exposed !== undefined) v.exposed = exposureFromPlain(o.exposed);
   return v;
 }
 

@@ -71,6 +71,9 @@ export interface Version {
   revokePending?: boolean;
   revokedAt?: string;
   secrets: Record<string, Secret>;
+  /** Readable by a recipient since removed: the mark stays with this version's key, so a
+   *  rollback to it brings the mark back with it. */
+  exposed?: Exposure;
 }
 
 export function checkEntryName(name: string): void {
