@@ -59,7 +59,8 @@ export function passphraseSource(file: string | undefined, fd: string | undefine
 export function identityPlaces(keychain = osKeychain()): IdentityPlaces {
   return {
     ...(process.env.EXVAULT_IDENTITY_FILE && { explicitFile: process.env.EXVAULT_IDENTITY_FILE }),
-    ...(process.env.CREDENTIALS_DIRECTORY && { credentialsDir: process.env.CREDENTIALS_DIRECTORY }),
+    // Set but empty or relative is refused there, not passed over.
+    ...(process.env.CREDENTIALS_DIRECTORY !== undefined && { credentialsDir: process.env.CREDENTIALS_DIRECTORY }),
     keychain,
     defaultFile: defaultIdentityPath(),
     exists: (file) => fs.existsSync(file),
