@@ -104,6 +104,13 @@ describe('vault recipient', () => {
     const other = await host.run(['get', 'admin-main', 'apiKey']);
     expect(other.code).toBe(4);
     expect(other.stdout).toBe('');
+    // rt22 #8: a backup from a host granted some scopes is checked as far as its keys go.
+    const bak = path.join(host.root, 'host-backup.exv');
+    const backup = await host.run(['backup', bak]);
+    expect(backup.code).toBe(0);
+    expect(backup.stderr).not.toMatch(/wrong passphrase/);
+    expect(backup.stderr).toMatch(/the backup was checked for 1 of 2 scopes \(not default\)/);
+    expect(fs.readFileSync(bak).equals(fs.readFileSync(hostVault))).toBe(true);
   });
 
   it('lists both recipients, by name, with their scopes', async () => {
@@ -133,12 +140,18 @@ describe('vault recipient', () => {
       [['recipient', 'add', 'bad', fresh, '--scope', 'nope'], 4, /no scope named "nope"/],
       [['recipient', 'add', 'vps-age', fresh, '--scope', 'grid'], 2, /a recipient named "vps-age" already exists/],
       [['recipient', 'add', 'again', ageRecipient, '--scope', 'grid'], 2, /already has a slot/],
+      // rt22 #9: control characters in a name never reach the terminal.
+      [['recipient', 'add', 'a\nb\u001b[31m', fresh, '--scope', 'grid'], 2, /"a\?b\?\[31m" is not a valid recipient name/],
+      [['recipient', 'add', 'ok-name', fresh, '--scope', 'x\u001b[2Jy'], 4, /no scope named "x\?\[2Jy"/],
+      [['recipient', 'rm', 'gone\u001b]0;t\u0007', '--yes'], 4, /no recipient named "gone\?\]0;t\?"/],
+      [['scope', 'add', 'S\r\u001b'], 2, /"S\?\?" is not a valid scope name/],
     ];
     for (const [args, code, message] of cases) {
       const r = await admin.vaultCmd(args);
       expect([args[2], r.code]).toEqual([args[2], code]);
       expect(r.stderr).toMatch(message);
       expect(r.stderr.trim().split('\n')[0]).toMatch(/^vault: error: /);
+      expect(r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
     }
     expect(fs.readFileSync(admin.vault).equals(before)).toBe(true);
   });
