@@ -3,7 +3,7 @@
 // grant a recipient some scopes. A second sandbox HOME plays another host: with only the
 // default identity file (no EXVAULT_IDENTITY_FILE, no passphrase) it reads its scope's entry
 // and not the default scope's. Bad input is refused with the vault file unchanged.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BINANCE_JSON, OKX_JSON, Sandbox } from '../helpers/cli';
@@ -175,5 +175,23 @@ describe('vault recipient', () => {
     expect(refused).toBeDefined();
     expect(refused!.code).toBe(2);
     expect(refused!.stderr).toMatch(/at most 8 key slots/);
+  });
+});
+
+describe('a FIFO as the passphrase file (rt22 #6: kept working on purpose)', () => {
+  it('EXVAULT_PASSPHRASE_FILE naming a FIFO reads what a writer puts in it', async () => {
+    const fifo = path.join(admin.root, 'secrets', 'pass.fifo');
+    expect(spawnSync('mkfifo', ['-m', '600', fifo]).status).toBe(0);
+    // The writer copies the passphrase file into the FIFO: the passphrase is never on a command line.
+    const writer = spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', admin.passFile, fifo], { stdio: 'ignore' });
+    const r = await admin.run(['list', '--json'], { env: { EXVAULT_PASSPHRASE_FILE: fifo } });
+    // Had the command not read it, the writer would wait forever.
+    const wrote = writer.exitCode !== null ? writer.exitCode : await new Promise((resolve) => {
+      const t = setTimeout(() => (writer.kill(), resolve('never read')), 5000);
+      writer.once('exit', (code) => (clearTimeout(t), resolve(code)));
+    });
+    expect([r.code, r.stderr, wrote]).toEqual([0, '', 0]);
+    expect(JSON.parse(r.stdout).map((e: { name: string }) => e.name)).toContain('grid-bot');
+    fs.rmSync(fifo);
   });
 });
