@@ -7,7 +7,8 @@
 // kept); one row writes it to a file instead, which is masked.
 // Usage: node bench/exec.mjs [--quick]
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BenchHome, compare, ensureKeyring, ms, peakRssMiB, ratio, CLI, median, ROOT } from './lib/harness.mjs';
 import { exportText, makeEntries } from './lib/fixtures.mjs';
@@ -40,14 +41,23 @@ function timeOnce(cmd, args, env, out) {
 
 const hasValgrind = () => spawnSync('valgrind', ['--version'], { stdio: 'ignore' }).status === 0;
 
-/** Instructions executed by the Node process (callgrind; its children are not counted), median of `runs`. */
+/** Instructions executed by the Node process (callgrind; its children are not counted), median of `runs`.
+ *  The program's stdout and stderr go to /dev/null, as in the timed runs (a pipe there would be
+ *  masked: another code path); valgrind reports to a log file. */
 function instructions(args, env, runs) {
   const counts = [];
-  for (let i = 0; i < runs; i++) {
-    const r = spawnSync('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-    const m = /Collected : (\d+)/.exec(r.stderr);
-    if (r.status !== 0 || !m) throw new Error(`callgrind of node ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-300)}`);
-    counts.push(Number(m[1]));
+  const dir = mkdtempSync(join(tmpdir(), 'exvault-callgrind-'));
+  try {
+    for (let i = 0; i < runs; i++) {
+      const log = join(dir, `log.${i}`);
+      const r = spawnSync('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', `--log-file=${log}`, process.execPath, ...args], { env, stdio: 'ignore' });
+      const text = readFileSync(log, 'utf8');
+      const m = /Collected : (\d+)/.exec(text);
+      if (r.status !== 0 || !m) throw new Error(`callgrind of node ${args.join(' ')} failed (${r.status}): ${text.slice(-300)}`);
+      counts.push(Number(m[1]));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
   return median(counts);
 }

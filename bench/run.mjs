@@ -11,6 +11,7 @@ import * as exec from './exec.mjs';
 import * as kdf from './kdf.mjs';
 import * as scale from './scale-v2.mjs';
 import * as scan from './scan.mjs';
+import * as sync from './sync.mjs';
 
 ensureKeyring();
 const quick = process.argv.includes('--quick');
@@ -26,7 +27,7 @@ const commit = (() => {
 const results = [];
 const cleared = CLEARED_ENV.filter((k) => process.env[k] !== undefined);
 process.stderr.write(`bench: the measured Node processes run without ${cleared.length ? cleared.join(', ') : `(unset here) ${CLEARED_ENV.join(', ')}`}\n`);
-for (const [name, mod] of Object.entries({ exec, kdf, scale, audit, scan })) {
+for (const [name, mod] of Object.entries({ exec, kdf, scale, audit, scan, sync })) {
   process.stderr.write(`bench: ${name}...\n`);
   const t0 = Date.now();
   results.push(await mod.run({ quick }));

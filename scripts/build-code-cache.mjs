@@ -1,12 +1,12 @@
-// Writes dist/cli.js.cache, V8's code cache of the bundle, shipped with the package so that
-// nothing outside it decides what code runs (bin/vault.js reads no other cache). The cache is
-// taken after a real `vault exec` on a throw-away vault, so the functions that path compiles
-// lazily are in it too. Run by scripts/build.mjs right after the bundle is written.
+// Writes dist/exec.js.cache and dist/cli.js.cache, V8's code caches of the two bundles, shipped
+// with the package so that nothing outside it decides what code runs (bin/vault.js reads no
+// other cache). Each cache is taken after a real command on a throw-away vault (`vault exec`
+// for exec.js, `vault list` for cli.js), so the functions that path compiles lazily are in it
+// too. Run by scripts/build.mjs right after the bundles are written.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const bin = fileURLToPath(new URL('../bin/vault.js', import.meta.url));
@@ -23,18 +23,21 @@ export function buildCodeCache() {
     };
     vault(['init', '--kdf-memory', '19', '--kdf-passes', '2', '--allow-weak-kdf'], { EXVAULT_NO_CODE_CACHE: '1' });
     vault(['add', 'bot', '--exchange', 'binance'], { EXVAULT_NO_CODE_CACHE: '1' });
-    // The cached run: compiles without a cache, runs the workload, writes the cache at exit.
-    const out = join(dir, 'cli.js.cache');
-    const script = `
-      const b = require(${JSON.stringify(bin)});
-      const s = b.compile(undefined);
-      process.once('exit', () => require('fs').writeFileSync(${JSON.stringify(out)}, s.createCachedData()));
-      process.argv.splice(1, process.argv.length, ${JSON.stringify(bin)}, ...JSON.parse(process.env.WORKLOAD));
-      b.start(s);`;
-    const workload = ['--vault', join(dir, 'v.exv'), 'exec', 'bot', '--', 'true'];
-    const r = spawnSync(process.execPath, ['-e', script], { env: { ...env, WORKLOAD: JSON.stringify(workload) }, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`code cache workload failed: ${r.stderr}`);
-    copyFileSync(out, createRequire(import.meta.url)(bin).cacheFile);
+    // The cached runs: each compiles its bundle without a cache, runs the workload, writes the cache at exit.
+    for (const [bundle, workload] of [['exec.js', ['exec', 'bot', '--', 'true']], ['cli.js', ['list']]]) {
+      const out = join(dir, `${bundle}.cache`);
+      const script = `
+        const b = require(${JSON.stringify(bin)});
+        const file = b.bundleFor(JSON.parse(process.env.WORKLOAD));
+        const s = b.compile(undefined, file);
+        process.once('exit', () => require('fs').writeFileSync(${JSON.stringify(out)}, s.createCachedData()));
+        process.argv.splice(1, process.argv.length, ${JSON.stringify(bin)}, ...JSON.parse(process.env.WORKLOAD));
+        b.start(s, file);`;
+      const argv = ['--vault', join(dir, 'v.exv'), ...workload];
+      const r = spawnSync(process.execPath, ['-e', script], { env: { ...env, WORKLOAD: JSON.stringify(argv) }, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`code cache workload "vault ${workload[0]}" failed: ${r.stderr}`);
+      copyFileSync(out, join(dirname(bin), '..', 'dist', `${bundle}.cache`));
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,7 +6,9 @@
 # passwd (setpriv, useradd: a second OS user for the hostile-neighbour suites), dash and
 # python3-yaml (secret-shape tests), age (the reference age and age-keygen, that the X25519
 # key-slot tests interoperate with), argon2 (the reference Argon2 CLI the native Argon2id is
-# checked against), keyutils (keyctl, to inspect the kernel keyring `vault unlock --for` uses).
+# checked against), keyutils (keyctl, to inspect the kernel keyring `vault unlock --for` uses),
+# openssh-server and openssh-client (sshd and ssh: `vault sync` over ssh to a loopback sshd the
+# sync test starts and stops itself, as the current user, with its own config and keys).
 # Installs only what is missing; needs root and apt-get.
 set -euo pipefail
 need=()
@@ -29,6 +31,8 @@ command -v dash >/dev/null || need+=(dash)
 command -v age-keygen >/dev/null || need+=(age)
 command -v argon2 >/dev/null || need+=(argon2)
 command -v keyctl >/dev/null || need+=(keyutils)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh >/dev/null || need+=(openssh-client)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "missing system packages: ${need[*]} (install them, e.g. with apt-get, then run the tests again)" >&2

@@ -34,7 +34,7 @@ if (global && !packedFromCache && !Object.keys(pkg.dependencies).every(installed
   npm(['ci', '--omit=dev', '--ignore-scripts'], root);
 }
 
-if (packedFromCache && existsSync(join(root, 'dist', 'cli.js.cache'))) {
+if (packedFromCache && ['cli.js.cache', 'exec.js.cache'].every((f) => existsSync(join(root, 'dist', f)))) {
   // npm runs prepare twice in the clone of a git dependency (its install, then its pack).
 } else if (installed('esbuild')) {
   await import('./build.mjs');

@@ -20,6 +20,11 @@ export const EXIT = {
   exchangeRefused: 12,
   /** vault verify, sub-account rotation: the exchange did not answer (in time), or not as documented. */
   exchangeUnreachable: 13,
+  /** vault sync, vault remote: git or the remote failed, or the merge needs a person first;
+   *  nothing was changed locally (or what was committed locally is said). */
+  sync: 14,
+  /** vault sync: done, but an entry (or a setting) changed on both sides; both versions kept. */
+  syncConflict: 15,
   /** vault exec: the program exists but cannot be executed. */
   notExecutable: 126,
   /** vault exec: no such program. */
@@ -181,3 +186,14 @@ export class CancelledError extends VaultError {
     super('cancelled');
   }
 }
+
+/** vault sync / vault remote: git or the remote refused or failed (one line, never git's own
+ *  text); what is unchanged locally is in the message. */
+export class SyncError extends VaultError {
+  override readonly code = 'sync';
+  override readonly exitCode = EXIT.sync;
+}
+
+/** vault sync: the two sides changed the vault's keys or slots in ways only a person can
+ *  reconcile; nothing was changed. */
+export class MergeRefused extends SyncError {}

@@ -3,7 +3,7 @@ import { runAlert } from '../platform/alert';
 import type { VaultDoc } from '../domain/document';
 import type { AppContext } from './ports';
 
-export type AlertEvent = 'unlock-failed' | 'audit-verify-failed' | 'rotation-failed' | 'keys-overdue';
+export type AlertEvent = 'unlock-failed' | 'audit-verify-failed' | 'rotation-failed' | 'keys-overdue' | 'keys-refused';
 
 /** `opened` is the vault as read (an open Session will do): the alert command is its setting.
  *  Typed by what is used, so this file needs nothing from session.ts, which calls it. */

@@ -129,7 +129,8 @@ export async function auditStats(ctx: AppContext, since: Date): Promise<{ usage:
   const walk = walkChain(readLogLines(auditPath(ctx.vaultPath)), auditMac(s.dataKey));
   const usage = new Map<string, EntryUsage>();
   for (const r of walk.records) {
-    if (r.time < since.toISOString() || !r.entries || r.cmd === 'exec-exit') continue;
+    // exec-exit ends a release; restart (after a rotation) names its entry but releases nothing.
+    if (r.time < since.toISOString() || !r.entries || r.cmd === 'exec-exit' || r.cmd === 'restart') continue;
     for (const { entry } of r.entries) {
       const u = usage.get(entry) ?? { entry, releases: 0, programs: {}, last: null };
       u.releases++;

@@ -1,6 +1,7 @@
 // vault config: vault-wide settings kept inside the encrypted vault.
 import { UsageError } from '../errors';
 import { VaultConfig } from '../domain/document';
+import { parseRevokeAfter, parseRevokeWhen } from '../domain/overlap';
 import { parseDurationDays } from '../domain/time';
 import type { AppContext } from './ports';
 import { mutate, openSession } from './session';
@@ -10,6 +11,8 @@ export const CONFIG_KEYS = {
   'rotate-every': 'rotateEveryDays',
   'warn-before': 'warnBeforeDays',
   'keep-versions': 'keepVersions',
+  'revoke-after': 'revokeAfterMs',
+  'revoke-when': 'revokeWhen',
 } as const satisfies Record<string, keyof VaultConfig>;
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 
@@ -29,6 +32,8 @@ function parseValue(key: ConfigKey, value: string): string | number {
     if (!value.trim() || value.length > 2000 || value.includes('\0')) throw new UsageError('invalid alert command');
     return value;
   }
+  if (key === 'revoke-after') return parseRevokeAfter(value, 'revoke-after');
+  if (key === 'revoke-when') return parseRevokeWhen(value, 'revoke-when');
   if (key === 'keep-versions') {
     if (!/^\d{1,3}$/.test(value) || Number(value) < 1) throw new UsageError('keep-versions takes a whole number from 1 to 999');
     return Number(value);

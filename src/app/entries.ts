@@ -3,6 +3,7 @@ import { NotFoundError, UsageError } from '../errors';
 import { checkEntryName, checkEnvMapping, checkMeta, checkSecrets, Entry, parseIps, parsePermissions, printable, RotationPolicy, storedField } from '../domain/entry';
 import { ExchangeId } from '../domain/exchanges';
 import { Profile } from '../domain/profile';
+import { parseRestartCommand, parseRevokeAfter, parseRevokeWhen } from '../domain/overlap';
 import { Secret } from '../domain/secret';
 import { isoDay, parseDateOrDuration, parseDurationDays } from '../domain/time';
 import { VaultConfig, VaultDoc } from '../domain/document';
@@ -27,6 +28,12 @@ export interface EntryMeta {
   /** A command, or "none" to clear. */
   rotateHook?: string;
   revokeHook?: string;
+  /** A command run without a shell (words, or a JSON array), or "none" to clear. */
+  restart?: string;
+  /** A duration (24h), or "default" to clear. */
+  revokeAfter?: string;
+  /** idle, window, both, or "default" to clear. */
+  revokeWhen?: string;
 }
 
 function parseDays(flag: string, text: string): number | undefined {
@@ -47,6 +54,9 @@ function applyRotation(current: RotationPolicy | undefined, meta: EntryMeta): Ro
     checkMeta(k === 'hook' ? 'rotate hook' : 'revoke hook', v);
     set(k, v === 'none' || !v.trim() ? undefined : v);
   }
+  if (meta.restart !== undefined) set('restart', meta.restart === 'none' ? undefined : parseRestartCommand(meta.restart));
+  if (meta.revokeAfter !== undefined) set('revokeAfterMs', meta.revokeAfter === 'default' ? undefined : parseRevokeAfter(meta.revokeAfter));
+  if (meta.revokeWhen !== undefined) set('revokeWhen', meta.revokeWhen === 'default' ? undefined : parseRevokeWhen(meta.revokeWhen));
   return Object.keys(r).length ? r : undefined;
 }
 

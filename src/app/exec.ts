@@ -5,7 +5,7 @@ import { EXIT, ProgramNotRunnableError, StorageError, UsageError, VaultError } f
 import { childEnv, ExecPlan, ExecRequest, planExec, refuseNested } from '../domain/exec-plan';
 import { isoDay } from '../domain/time';
 import { recordRelease } from './audit-writer';
-import type { AppContext, ChildRunner } from './ports';
+import type { AppContext, ChildRunner, RunHandle } from './ports';
 import { findProfile } from './profiles';
 import { openSession, Session } from './session';
 
@@ -43,6 +43,24 @@ function released(plan: ExecPlan): { entry: string; fields: string[] }[] {
   const by = new Map<string, string[]>();
   for (const v of [...plan.vars, ...plan.files]) by.set(v.entry, [...(by.get(v.entry) ?? []), v.field]);
   return [...by].map(([entry, fields]) => ({ entry, fields: fields.sort() }));
+}
+
+/**
+ * Records the run (this process, and the versions it hands out) so a rotation does not
+ * revoke a key it still holds. A run that cannot be recorded still runs, with a warning: its
+ * old key is then kept only for the rotation's grace window.
+ */
+function trackRun(ctx: AppContext, s: Session, plan: ExecPlan, program: string): RunHandle | undefined {
+  if (!ctx.runs) return undefined;
+  const entries = released(plan).map(({ entry }) => ({ entry, version: s.doc.entries.get(entry)?.version ?? 1 }));
+  if (!entries.length) return undefined;
+  try {
+    return ctx.runs.begin({ program, entries });
+  } catch (err) {
+    if (!(err instanceof VaultError)) throw err;
+    ctx.notices.warn(`${err.message}: a rotation will keep the old key only for its grace window`);
+    return undefined;
+  }
 }
 
 /** The exec record of a run with no wrapper, hence no end record. */
@@ -103,6 +121,9 @@ export async function execProgram(ctx: AppContext, cmd: ExecCommand, runner: Chi
   if (!cmd.wrapper) {
     if (plan.files.length) throw new UsageError('--no-wrapper cannot hand over files (--file, or the profile\'s): no process stays to remove them', ['drop --no-wrapper']);
     await recordExecStart(ctx, session, plan, name, true);
+    // The program takes over this process (same pid, same start time): its record stays
+    // until it ends, and is cleared by the next reader that finds it dead.
+    trackRun(ctx, session, plan, name);
     return runner.replace(program, childEnv(plan));
   }
   // Secret files exist only around the program's run: made first (a failure there is an error
@@ -112,11 +133,14 @@ export async function execProgram(ctx: AppContext, cmd: ExecCommand, runner: Chi
   const made = plan.files.length ? runner.secretFiles!(plan.files.map((f) => ({ name: f.name, value: f.value.reveal() }))) : undefined;
   let seq: number;
   let status: number;
+  let run: RunHandle | undefined;
   try {
     seq = await recordExecStart(ctx, session, plan, name);
+    run = trackRun(ctx, session, plan, name);
     status = await runner.run(program, childEnv(plan, made?.paths), plan.vars.map((v) => v.name));
   } finally {
     made?.remove();
+    run?.end();
   }
   try {
     await recordExecEnd(ctx, session, seq, name, status);

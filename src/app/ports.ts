@@ -25,6 +25,38 @@ export interface AppContext {
   /** This host's id and name, which tag its own audit chain (storage/host-id.ts); absent
    *  or null: an untagged chain, as before host chains. */
   host?: () => HostInfo | null;
+  /** Which `vault exec` runs are alive and which entry versions they were handed
+   *  (platform/run-records.ts). Absent: running bots are not known, and a rotation's old key
+   *  is revoked by its grace window alone. */
+  runs?: RunRegistry;
+}
+
+/** One `vault exec` run, as its run record keeps it (names and version numbers, no values). */
+export interface RunRecord {
+  pid: number;
+  /** The program's name (argv[0] without its folder). */
+  program: string;
+  /** When it started (ISO time). */
+  since: string;
+  entries: { entry: string; version: number }[];
+}
+
+/** A run's record while it runs; ending twice is harmless. */
+export interface RunHandle {
+  end(): void;
+}
+
+/**
+ * The runs of `vault exec` that may still hold a key. A run is recorded by the process that
+ * releases the secrets (its pid and start time, so a reused pid is not mistaken for it), and
+ * counts as alive while that process is.
+ */
+export interface RunRegistry {
+  /** Records this process as a run; throws a VaultError when that cannot be written. */
+  begin(run: Omit<RunRecord, 'pid' | 'since'>): RunHandle;
+  /** The runs still alive (records of dead ones are cleared as they are found); null when
+   *  liveness cannot be told here. */
+  live(): RunRecord[] | null;
 }
 
 /** Reads parts of the vault by position, as it was when opened (format 2 reads one entry
@@ -32,6 +64,16 @@ export interface AppContext {
 export interface VaultReader {
   size: number;
   read(off: number, len: number): Uint8Array;
+  /** Which file this is (a write appends only to the very file it read), and how many names it
+   *  has (more than one: the backup is the same file, so appending would change it too). */
+  file?: FileIdentity;
+}
+
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+  links: number;
+  size: number;
 }
 
 /** A held lock; releasing twice is harmless. */
@@ -60,6 +102,18 @@ export interface VaultStore {
   /** Replaces the vault crash-safely; the file it replaces becomes the backup (vault.exv.bak).
    *  The bytes may come in pieces (a format 2 write copies runs of the old file as they are). */
   write(bytes: Uint8Array | readonly Uint8Array[]): { warnings: string[] };
+  /** Refuses (StorageError) a vault the next write cannot replace (read-only folder or file
+   *  system, immutable file), for commands that must know before they start. */
+  checkWritable?(): void;
+  /** Format 2: appends an update to the file that was read (`at`, checked: the same file, the
+   *  same size), after cutting the file back to `end` (an earlier update left unfinished). The
+   *  body is synced before the trailer is written, and the trailer before it returns; on any
+   *  failure the file is cut back to `end` and nothing has changed. The backup is not touched.
+   *  Absent: the store only replaces files whole. */
+  append?(at: FileIdentity, end: number, body: readonly Uint8Array[], trailer: Uint8Array): { warnings: string[] };
+  /** Whether a writer holds the vault's lock now (its lock file is there): an update being
+   *  appended looks, until its trailer is in, like one a crash cut short. Absent: never. */
+  writerActive?(): boolean;
   /** The first write of a new vault: refused when a vault is already there. */
   create(bytes: Uint8Array): { warnings: string[] };
   /** The backup the last write kept (its path, for messages), read with the same checks;
@@ -207,6 +261,9 @@ export interface ExchangeCredential {
 export interface ExchangeVerifier {
   /** Why this exchange cannot be asked (no such endpoint, no testnet), or null when it can. */
   unavailable(exchange: ExchangeId): string | null;
+  /** Refuses (UsageError) a run it cannot make as asked, before any key is used: --api-url
+   *  with entries of several exchanges, --testnet for an exchange without one, a bad address. */
+  prepare(exchanges: ExchangeId[]): void;
   verify(key: ExchangeCredential): Promise<KeyFacts>;
 }
 
@@ -227,4 +284,34 @@ export interface ExchangeAdmin {
   createKeyLike(master: ExchangeCredential, old: OldKeyInfo): Promise<{ secrets: Record<string, Secret>; permissions: string[]; ips: string[] }>;
   /** Deletes a sub-account key; `secrets` are the old key's own (KuCoin needs its passphrase). */
   deleteKey(master: ExchangeCredential, old: { account: string; apiKey: string; secrets?: Record<string, Secret> }): Promise<void>;
+}
+
+/**
+ * The git repository `vault sync` keeps beside the vault (platform/git-sync.ts): a bare
+ * repository whose branch holds the vault file as last synced; `origin` is the remote.
+ * Failures are SyncErrors (one line, exit 14), never git's own text.
+ */
+export interface SyncGit {
+  readonly dir: string;
+  exists(): boolean;
+  init(): void;
+  remoteUrl(): string | null;
+  setRemote(url: string): void;
+  removeRemote(): void;
+  /** Fetches the remote's branch into its tracking ref; false when the remote has none yet. */
+  fetch(): boolean;
+  /** The commit a ref points at, or null. */
+  rev(ref: string): string | null;
+  /** Several refs at once (one call to git). */
+  revs(refs: string[]): (string | null)[];
+  mergeBase(a: string, b: string): string | null;
+  /** The vault file in a commit, or null. */
+  fileAt(commit: string): Uint8Array | null;
+  /** A new commit holding this vault file, with these parents; returns its id. */
+  commit(file: Uint8Array | readonly Uint8Array[], parents: string[], message: string): string;
+  /** Points a ref at a commit (null: deletes it). Atomic. */
+  setRef(ref: string, commit: string | null): void;
+  push(commit: string): 'pushed' | 'rejected';
+  /** Packs loose objects when many have piled up (best effort). */
+  tidy(): void;
 }

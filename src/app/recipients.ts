@@ -5,7 +5,8 @@
 import { parseRecipient, formatRecipient } from '../crypto/age-x25519';
 import { ENTRY_NAME, printable } from '../domain/entry';
 import { UsageError } from '../errors';
-import { FORMAT_V1, MAX_SLOTS } from '../format/limits';
+import { FORMAT_V1, headerFits, MAX_SLOTS } from '../format/limits';
+import { encodeHeader } from '../format/header';
 import { makeX25519Slot } from '../format/seal';
 import type { X25519Slot } from '../format/slots/x25519';
 import type { AppContext } from './ports';
@@ -41,6 +42,7 @@ export async function addRecipient(ctx: AppContext, name: string, recipient: str
     // Every scope's key is every key: such a host can change the vault as the passphrase can.
     if (ids.length === s.header.scopes.length) ctx.notices.warn(`${name} is granted every scope: with its identity alone it can read and change everything in the vault, as the passphrase can`);
     s.header.slots.push(makeX25519Slot(s.header, s.keys, pub, ids));
+    if (!headerFits(encodeHeader(s.header).length)) throw new UsageError(`the vault's header has no room for another slot granted ${ids.length} scope${ids.length === 1 ? '' : 's'} (it is at most 64 KiB)`, ['grant fewer scopes, or remove a recipient first']);
     s.doc.config.recipients = { ...named, [name]: text };
     return { name, recipient: text, scopes: ids.map((id) => s.header.scopes.find((x) => x.id === id)!.name) };
   }, keys);

@@ -3,15 +3,15 @@
 // part by part (header, the scope indexes, then only the records used) and written back with
 // the records of untouched entries copied as they were.
 import { checkLayout, decodeFile, decodeHead, DEFAULT_SCOPE, FileHead, HEAD_BYTES, Header, ParsedFile } from '../format/header';
-import { FORMAT_V1 } from '../format/limits';
+import { FORMAT_V1, MAX_FILE_BYTES } from '../format/limits';
 import { openBody, openV2, VaultKeys } from '../format/seal';
-import { buildFileParts, Carried, ENTRY_ID_BYTES, EntryToWrite, OpenedV2, Reader } from '../format/v2';
+import { buildFileParts, buildUpdate, Carried, ENTRY_ID_BYTES, EntryToWrite, headerIdentity, OpenedV2, Reader, Update } from '../format/v2';
 import { randomBytes } from '../crypto/random';
 import { emptyDoc, parseDoc, serializeDoc, VaultDoc } from '../domain/document';
 import { AuthError, UpgradeNeededError, UsageError } from '../errors';
 import { alert } from './alerts';
 import { auditHead, chainPending, recordFailedUnlock } from './audit-writer';
-import type { AppContext } from './ports';
+import type { AppContext, FileIdentity } from './ports';
 
 export interface Session {
   header: Header;
@@ -30,6 +30,8 @@ export interface Session {
   /** v2: scopes given a new key in this session (recipient rm): none of their records is
    *  copied, every one is sealed again under the new key in `keys`. */
   rekeyed?: Set<number>;
+  /** v2 read through a positioned reader: which file it was (a write may append only to it). */
+  identity?: FileIdentity;
 }
 
 const te = new TextEncoder();
@@ -64,7 +66,7 @@ async function reportFailedUnlocks(ctx: AppContext, dataKey: Uint8Array, session
 
 /** The document of a parsed file: v1 opened whole; v2 its meta record, entries left sealed.
  *  A v2 file may come as its head and a positioned reader instead of its bytes. */
-export function sessionOf(parsed: ParsedFile | (FileHead & { read: Reader }), keys: VaultKeys): Session {
+export function sessionOf(parsed: ParsedFile | (FileHead & { read: Reader; identity?: FileIdentity }), keys: VaultKeys): Session {
   if (parsed.header.version === FORMAT_V1) {
     return { header: parsed.header, dataKey: keys.primary, keys, doc: parseDoc(openBody(parsed as ParsedFile, keys)), scopeOf: new Map(), renamed: new Map() };
   }
@@ -78,16 +80,17 @@ export function sessionOf(parsed: ParsedFile | (FileHead & { read: Reader }), ke
     },
     names: () => v2.openScopes().flatMap((s) => v2.index(s).names()),
   });
-  return { header: parsed.header, dataKey: keys.auditRoot, keys, doc, v2, scopeOf: new Map(), renamed: new Map() };
+  return { header: parsed.header, dataKey: keys.auditRoot, keys, doc, v2, scopeOf: new Map(), renamed: new Map(), ...('identity' in parsed && parsed.identity && { identity: parsed.identity }) };
 }
 
 /** The file to open: format 2 by positioned reads (the header, then only the parts used). */
-function readForOpen(ctx: AppContext): ParsedFile | (FileHead & { read: Reader }) {
+function readForOpen(ctx: AppContext): ParsedFile | (FileHead & { read: Reader; identity?: FileIdentity }) {
   const reader = ctx.vault.open();
   const head = decodeHead(reader.read(0, Math.min(HEAD_BYTES, reader.size)));
   if (head.header.version === FORMAT_V1) return decodeFile(reader.read(0, reader.size));
-  checkLayout(head.header, reader.size);
-  return { header: head.header, read: (off, len) => reader.read(off, len) };
+  const read = (off: number, len: number) => reader.read(off, len);
+  checkLayout(head.header, reader.size, read);
+  return { header: head.header, read, ...(reader.file && { identity: reader.file }) };
 }
 
 export async function openSession(ctx: AppContext): Promise<Session> {
@@ -95,10 +98,19 @@ export async function openSession(ctx: AppContext): Promise<Session> {
   const keys = await unlockHead(ctx, parsed);
   const s = sessionOf(parsed, keys);
   const closed = closedScopes(s.header, keys);
+  warnTorn(ctx, s.header);
   // Said every time: a list or check that cannot see every scope must not look complete.
   if (closed.length) ctx.notices.warn(`this unlock opens ${s.header.scopes.length - closed.length} of ${s.header.scopes.length} scopes: entries in ${closed.join(', ')} are not seen (use a way of unlocking that is granted them, e.g. the passphrase)`);
   await reportFailedUnlocks(ctx, s.dataKey, () => s);
   return s;
+}
+
+/** An update a crash cut short is ignored (the vault reads as before it); said, because a
+ *  cut-off last update reads the same way (docs/FORMAT.md "Writing"). */
+function warnTorn(ctx: AppContext, header: Header): void {
+  const torn = header.state?.torn ?? 0;
+  // While a writer holds the lock, the bytes may be its update, not yet committed.
+  if (torn && !ctx.vault.writerActive?.()) ctx.notices.warn(`the vault file ends with ${torn} bytes of a change that was never finished (a crash, or a full disk): the vault reads as it was before that change, and the next change removes them`);
 }
 
 /** Writers re-seal indexes and the meta record, which takes every scope's key. */
@@ -130,15 +142,16 @@ export async function unlockForWrite(ctx: AppContext): Promise<VaultKeys> {
   return keys;
 }
 
-/** Re-reads the file with keys already in hand: no key derivation, no prompt. */
+/** Re-reads the file with keys already in hand: no key derivation, no prompt. Format 2 by
+ *  positioned reads: a write of one entry reads what it changes, the indexes and the meta. */
 function reread(ctx: AppContext, keys: VaultKeys): Session {
-  return sessionOf(decodeFile(ctx.vault.read()), keys);
+  return sessionOf(readForOpen(ctx), keys);
 }
 
 /** What to write: the rows of untouched entries kept (records copied, rows carried into the
  *  new index), changed or new ones sealed anew. Looks only at the entries read into memory
  *  and the scope moves, never at the 50,000 others one by one. */
-function entriesToWrite(s: Session): { fresh: EntryToWrite[]; kept: Carried[] } {
+function entriesToWrite(s: Session): { fresh: EntryToWrite[]; kept: Carried[]; removed: boolean } {
   const fresh: EntryToWrite[] = [];
   const { entries } = s.doc;
   const v2 = s.v2;
@@ -152,7 +165,13 @@ function entriesToWrite(s: Session): { fresh: EntryToWrite[]; kept: Carried[] } 
   for (const scope of rekeyed) for (const name of v2?.index(scope).names() ?? []) if (entries.has(name)) inMemory.add(name);
   for (const [name, scope] of s.scopeOf) if (entries.untouched(name) && scope !== v2?.find(name)?.scope) inMemory.add(name);
   // Removed (and not set again under the same name).
-  for (const name of entries.removedNames()) if (!inMemory.has(name)) dropRow(name);
+  let removed = false;
+  for (const name of entries.removedNames()) {
+    if (!inMemory.has(name)) {
+      dropRow(name);
+      removed = true;
+    }
+  }
   for (const name of inMemory) {
     const line = te.encode(entries.lineOf(name));
     const from = s.renamed.get(name);
@@ -164,7 +183,7 @@ function entriesToWrite(s: Session): { fresh: EntryToWrite[]; kept: Carried[] } 
     // Same id for the entry's life; a new generation each time its record is sealed again.
     fresh.push({ name, scope, id: was?.row.id ?? randomBytes(ENTRY_ID_BYTES), gen: was ? was.row.gen + 1 : 1, line });
   }
-  return { fresh, kept };
+  return { fresh, kept, removed };
 }
 
 /** The file bytes of a session, as pieces: the whole v2 file, re-sealing only what changed. */
@@ -175,11 +194,38 @@ export function sealSession(s: Session): Uint8Array[] {
   return buildFileParts(s.header, s.keys, meta, fresh, randomBytes, s.v2 && { scopes: kept, read: (off, len) => s.v2!.raw({ off, len }) });
 }
 
+/**
+ * The change as an update appended to the file (docs/FORMAT.md "Writing"), or null when the
+ * file must be written whole: the header changed (slots, scopes), an entry was removed (its
+ * record must leave the file, not stay in it as dead bytes), the file is not one this
+ * session can append to (not read by position, or it has a second name such as a backup left
+ * as a hard link), or the file would grow past twice the size of its last whole write (what
+ * updates append is mostly indexes that the next update makes dead). Writing it whole
+ * compacts it, checks every record it carries against its index, and rotates the backup.
+ */
+function sealUpdate(ctx: AppContext, s: Session): Update | null {
+  const v2 = s.v2;
+  const { end, base } = s.header.state ?? {};
+  if (!v2 || base === undefined || !ctx.vault.append || !s.identity || s.identity.links !== 1 || end === undefined) return null;
+  if (!Buffer.from(headerIdentity(s.header)).equals(Buffer.from(headerIdentity(v2.header)))) return null;
+  const meta = serializeDoc({ ...s.doc, entries: emptyDoc().entries });
+  const { fresh, kept, removed } = entriesToWrite(s);
+  // A removed entry's record must leave the file, not stay in it as dead bytes.
+  if (removed) return null;
+  const u = buildUpdate(s.header, s.keys, meta, fresh, randomBytes, kept, end);
+  return u.end > 2 * base || u.end > MAX_FILE_BYTES ? null : u;
+}
+
 export async function saveSession(ctx: AppContext, s: Session): Promise<void> {
   const head = auditHead(ctx);
   if (head) s.doc.auditHead = head;
-  // After the rename the change is made: what could not be finished (syncing the folder) is a warning.
-  for (const w of ctx.vault.write(sealSession(s)).warnings) ctx.notices.warn(w);
+  refuseV1(s.header);
+  const u = sealUpdate(ctx, s);
+  // After the commit the change is made: what could not be finished (syncing the folder) is a warning.
+  const done = u ? ctx.vault.append!(s.identity!, s.header.state!.end, u.body, u.trailer) : ctx.vault.write(sealSession(s));
+  // The file is no longer the one read: a second save of this session writes it whole.
+  delete s.identity;
+  for (const w of done.warnings) ctx.notices.warn(w);
 }
 
 /**

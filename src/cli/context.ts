@@ -5,6 +5,7 @@ import { AppContext, PassphraseSource, systemClock } from '../app/ports';
 import { Unlocker } from '../app/unlock';
 import { findIdentities, IdentityPlaces } from '../app/identity';
 import { fileAuditLog } from '../app/audit-writer';
+import { fileRunRegistry } from '../app/runs';
 import { kernelUnlockCache } from '../app/unlock-cache';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -103,5 +104,6 @@ export function makeContext(g: GlobalOptions, opts: { interactive?: boolean } = 
     notices,
     audit: fileAuditLog(vaultPath, systemClock, host),
     host,
+    runs: fileRunRegistry(vaultPath, systemClock),
   };
 }

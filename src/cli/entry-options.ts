@@ -19,7 +19,10 @@ export function addMetaOptions(cmd: Command): Command {
     .option('--rotate-every <duration>', 'rotate this key every so often, e.g. 90d (never: no schedule)')
     .option('--warn-before <duration>', 'report it as due this long before, e.g. 14d')
     .option('--rotate-hook <command>', 'command that makes a new key (credential JSON on stdin, new one on stdout); none to clear')
-    .option('--revoke-hook <command>', 'command that deletes the old key on the exchange (old credential JSON on stdin); none to clear');
+    .option('--revoke-hook <command>', 'command that deletes the old key on the exchange (old credential JSON on stdin); none to clear')
+    .option('--restart <command>', 'after a rotation, restart the bots using this key: a command run without a shell (words, or a JSON array); none to clear')
+    .option('--revoke-after <duration>', 'after a rotation, keep the old key valid up to this long (0, 30m, 24h, 2d); default to clear')
+    .option('--revoke-when <when>', 'idle, window or both (see vault rotate --help); default to clear');
 }
 
 interface MetaFlags {
@@ -34,6 +37,9 @@ interface MetaFlags {
   warnBefore?: string;
   rotateHook?: string;
   revokeHook?: string;
+  restart?: string;
+  revokeAfter?: string;
+  revokeWhen?: string;
 }
 
 export function metaFromOptions(o: MetaFlags): EntryMeta {
@@ -42,7 +48,7 @@ export function metaFromOptions(o: MetaFlags): EntryMeta {
   if (o.account !== undefined) meta.account = o.account;
   if (o.notes !== undefined) meta.notes = o.notes;
   if (o.expires !== undefined) meta.expires = o.expires;
-  for (const k of ['rotateEvery', 'warnBefore', 'rotateHook', 'revokeHook'] as const) if (o[k] !== undefined) meta[k] = o[k];
+  for (const k of ['rotateEvery', 'warnBefore', 'rotateHook', 'revokeHook', 'restart', 'revokeAfter', 'revokeWhen'] as const) if (o[k] !== undefined) meta[k] = o[k];
   if (o.permissions !== undefined) meta.permissions = splitList([o.permissions]);
   if (o.ip?.length) meta.ips = splitList(o.ip);
   if (o.env?.length) {

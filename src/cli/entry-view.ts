@@ -1,11 +1,12 @@
 // How an entry is shown: metadata in full, secret values masked. The JSON shape here is the
 // documented one for `list --json` and `show --json`.
-import { Entry, scopesOfEntry } from '../domain/entry';
+import { Entry, printable, scopesOfEntry } from '../domain/entry';
 import { defaultEnvName } from '../domain/env-names';
 import { EXCHANGES } from '../domain/exchanges';
 import { DueInfo } from '../domain/schedule';
 import { Secret } from '../domain/secret';
 import { isoDay } from '../domain/time';
+import { durationText } from '../domain/overlap';
 
 /** Long values show their last 4 characters; short ones (a passphrase) show nothing. */
 export function maskValue(v: Secret): string {
@@ -37,6 +38,10 @@ export function entryJson(e: Entry) {
     earlierVersions: e.history?.length ?? 0,
     rotateHook: e.rotation?.hook ?? null,
     revokeHook: e.rotation?.revokeHook ?? null,
+    restart: e.rotation?.restart ?? null,
+    revokeAfter: e.rotation?.revokeAfterMs === undefined ? null : durationText(e.rotation.revokeAfterMs),
+    revokeWhen: e.rotation?.revokeWhen ?? null,
+    via: e.rotation?.via ?? null,
     fields: Object.keys(e.secrets).sort(),
     verified: e.verified ? { ...e.verified } : null,
     env: Object.fromEntries(Object.keys(e.secrets).sort().map((f) => [f, e.env[f] ?? defaultEnvName(e.name, f)])),
@@ -68,11 +73,15 @@ export function entryLines(e: Entry): [string, string][] {
   if (e.rotation?.hook) rows.push(['rotate hook', e.rotation.hook]);
   if (e.rotation?.revokeHook) rows.push(['revoke hook', e.rotation.revokeHook]);
   if (e.exposed) rows.push(['exposed', `since ${e.exposed.at.slice(0, 10)} to removed recipient ${e.exposed.by.join(', ')}: rotate it on the exchange`]);
+  if (e.rotation?.via) rows.push(['rotated via', `${e.rotation.via} (master key)`]);
+  if (e.rotation?.restart) rows.push(['restart', JSON.stringify(e.rotation.restart)]);
+  if (e.rotation?.revokeAfterMs !== undefined || e.rotation?.revokeWhen) rows.push(['old key kept', `${j.revokeAfter ?? 'vault default'}, revoke when ${j.revokeWhen ?? 'vault default'}`]);
   if (e.version && e.version > 1) rows.push(['version', `${e.version}, since ${(e.rotated ?? e.created).slice(0, 10)}${e.history?.length ? ` (${e.history.length} earlier kept)` : ''}`]);
   if (e.verified) {
     const v = e.verified;
-    const ips = v.ipRestricted === null ? 'not reported' : v.ipRestricted ? (v.ips?.join(', ') ?? 'yes') : 'none';
-    rows.push(['exchange says', `${v.permissions.join(', ') || 'no permissions'}; IP allow-list: ${ips}${v.expiresAt ? `; expires ${v.expiresAt.slice(0, 10)}` : ''} (vault verify, ${v.checkedAt.slice(0, 16).replace('T', ' ')} UTC)`]);
+    // The exchange's text, escaped: a vault written before its answers were checked may hold it raw.
+    const ips = v.ipRestricted === null ? 'not reported' : v.ipRestricted ? (v.ips?.map(printable).join(', ') ?? 'yes') : 'none';
+    rows.push(['exchange says', `${v.permissions.map(printable).join(', ') || 'no permissions'}; IP allow-list: ${ips}${v.expiresAt ? `; expires ${printable(v.expiresAt.slice(0, 10))}` : ''} (vault verify, ${printable(v.checkedAt.slice(0, 16).replace('T', ' '))} UTC)`]);
   }
   for (const f of j.fields) rows.push([f, `${maskValue(e.secrets[f]!)}  -> $${j.env[f]}`]);
   return rows;

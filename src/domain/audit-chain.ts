@@ -8,7 +8,7 @@ import { canonicalJson } from './canonical-json';
 export const GENESIS_MAC = '0'.repeat(64);
 
 export interface AuditEvent {
-  /** exec, exec-exit, get, inject, export, rotate, keychain-enable, unlock-failed, chain, new-chain */
+  /** exec, exec-exit, get, inject, export, rotate, restart, keychain-enable, unlock-failed, chain, new-chain */
   cmd: string;
   program?: string;
   entries?: { entry: string; fields: string[] }[];

@@ -4,7 +4,8 @@
 import { CorruptError } from '../errors';
 import { canonicalJson } from './canonical-json';
 import { ENTRY_NAME, FIELD_NAME } from './entry';
-import { bad, entryFromPlain, isCount, isString, isStringArray, lineName, optString } from './entry-codec';
+import { bad, entryFromPlain, isCount, isDurationMs, isRevokeWhen, isString, isStringArray, lineName, optString } from './entry-codec';
+import type { RevokeWhen } from './overlap';
 import { EntryStore } from './entry-store';
 import { FieldRef, Profile, PROFILE_NAME } from './profile';
 
@@ -27,6 +28,10 @@ export interface VaultConfig {
   warnBeforeDays?: number;
   /** How many earlier versions each entry keeps (default 10). */
   keepVersions?: number;
+  /** Defaults for entries without their own: how long an old key stays valid after a
+   *  rotation (ms), and what ends that early (domain/overlap.ts). */
+  revokeAfterMs?: number;
+  revokeWhen?: RevokeWhen;
   /** `vault recipient add`: each X25519 recipient's name (a label, authenticated here under
    *  the default scope's key) -> its age1... recipient, matching a slot of the header. */
   recipients?: Record<string, string>;
@@ -70,6 +75,10 @@ export function profileFromPlain(x: unknown): Profile {
     p.files = {};
     for (const [k, r] of Object.entries(o.files as Record<string, FieldRef>)) p.files[k] = { entry: r.entry, field: r.field };
   }
+  if (o.restart !== undefined) {
+    if (!isStringArray(o.restart) || !o.restart.length) throw bad();
+    p.restart = [...o.restart];
+  }
   return p;
 }
 
@@ -82,6 +91,14 @@ export function configFromPlain(x: unknown): VaultConfig {
     if (c[k] === undefined) continue;
     if (!isCount(c[k])) throw bad();
     config[k] = c[k];
+  }
+  if (c.revokeAfterMs !== undefined) {
+    if (!isDurationMs(c.revokeAfterMs)) throw bad();
+    config.revokeAfterMs = c.revokeAfterMs;
+  }
+  if (c.revokeWhen !== undefined) {
+    if (!isRevokeWhen(c.revokeWhen)) throw bad();
+    config.revokeWhen = c.revokeWhen;
   }
   if (c.recipients !== undefined) {
     const r = c.recipients as Record<string, unknown>;

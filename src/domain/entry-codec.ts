@@ -6,6 +6,7 @@ import { canonicalJson } from './canonical-json';
 import { Entry, ENTRY_NAME, Exposure, FIELD_NAME, RotationPolicy, Version } from './entry';
 import { isExchangeId } from './exchanges';
 import { factsFromPlain } from './key-facts';
+import { MAX_REVOKE_AFTER_MS, REVOKE_WHEN, RevokeWhen } from './overlap';
 import { Secret } from './secret';
 
 /** A plain copy with keys inserted in sorted order, so canonicalJson has nothing to reorder. */
@@ -64,8 +65,17 @@ export function entryFromPlain(x: unknown): Entry {
   }
   if (o.verified !== undefined) e.verified = factsFromPlain(o.verified);
   if (o.exposed !== undefined) e.exposed = exposureFromPlain(o.exposed);
+  if (o.rotating !== undefined) {
+    const r = o.rotating as Record<string, unknown>;
+    if (typeof r !== 'object' || r === null || !isString(r.since) || !isString(r.source)) throw bad();
+    e.rotating = { since: r.since, source: r.source };
+  }
   return e;
 }
+
+export const isRevokeWhen = (x: unknown): x is RevokeWhen => typeof x === 'string' && (REVOKE_WHEN as string[]).includes(x);
+
+export const isDurationMs = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0 && x <= MAX_REVOKE_AFTER_MS;
 
 export const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < 1e9;
 
@@ -88,6 +98,12 @@ function rotationFromPlain(x: unknown): RotationPolicy {
   if (o.warnDays !== undefined) r.warnDays = o.warnDays;
   if (o.hook !== undefined) r.hook = o.hook;
   if (o.revokeHook !== undefined) r.revokeHook = o.revokeHook;
+  if (!(o.revokeAfterMs === undefined || isDurationMs(o.revokeAfterMs))) throw bad();
+  if (!(o.revokeWhen === undefined || isRevokeWhen(o.revokeWhen)) || !(o.restart === undefined || (isStringArray(o.restart) && o.restart.length > 0)) || !optString(o.via)) throw bad();
+  if (o.revokeAfterMs !== undefined) r.revokeAfterMs = o.revokeAfterMs as number;
+  if (o.revokeWhen !== undefined) r.revokeWhen = o.revokeWhen;
+  if (o.restart !== undefined) r.restart = [...(o.restart as string[])];
+  if (o.via !== undefined) r.via = o.via;
   return r;
 }
 
@@ -106,6 +122,11 @@ function versionFromPlain(x: unknown): Version {
   const v: Version = { n: o.n, activated: o.activated, retired: o.retired, state: o.state, secrets: secretsFromPlain(o.secrets) };
   if (o.revokePending) v.revokePending = true;
   if (o.revokedAt !== undefined) v.revokedAt = o.revokedAt;
+  if (!optString(o.revokeAfter) || !(o.revokeWhen === undefined || isRevokeWhen(o.revokeWhen))) throw bad();
+  if (!(o.restart === undefined || o.restart === 'pending' || o.restart === 'failed' || o.restart === 'done')) throw bad();
+  if (o.revokeAfter !== undefined) v.revokeAfter = o.revokeAfter;
+  if (o.revokeWhen !== undefined) v.revokeWhen = o.revokeWhen;
+  if (o.restart !== undefined) v.restart = o.restart;
   if (o.exposed !== undefined) v.exposed = exposureFromPlain(o.exposed);
   return v;
 }

@@ -3,6 +3,7 @@ import { UsageError } from '../errors';
 import { envNameProblem } from './env-names';
 import { canonicalField, DANGEROUS_SCOPES, EXCHANGES, ExchangeId, fieldsOf, Scope, scopesOf, SCOPES } from './exchanges';
 import type { KeyFacts } from './key-facts';
+import type { RevokeWhen } from './overlap';
 import { Secret } from './secret';
 
 export const ENTRY_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -41,6 +42,9 @@ export interface Entry {
   /** Readable by a recipient since removed (`vault recipient rm`): the key must be replaced on
    *  the exchange. Cleared by the next rotation (a key that recipient never saw). */
   exposed?: Exposure;
+  /** The rotation journal's first step: a rotation began (its key source was asked for a new
+   *  key) and has not stored one yet. Found by `rotate --due`, which starts it again. */
+  rotating?: { since: string; source: string };
 }
 
 export interface Exposure {
@@ -57,6 +61,14 @@ export interface RotationPolicy {
   hook?: string;
   /** Command that deletes the old key on the exchange: old credential JSON in. */
   revokeHook?: string;
+  /** How long the old key stays valid after a rotation (ms), and what ends it early. */
+  revokeAfterMs?: number;
+  revokeWhen?: RevokeWhen;
+  /** Restarts the bots using this key after a rotation: a program and its arguments, run
+   *  without a shell, given no secret (the bot gets the new key through vault exec). */
+  restart?: string[];
+  /** The master key entry whose exchange API makes and deletes this (sub-account) key. */
+  via?: string;
 }
 
 export type VersionState = 'previous' | 'revoked';
@@ -70,6 +82,11 @@ export interface Version {
   /** A revoke hook should delete it but has not succeeded yet (e.g. the run was killed). */
   revokePending?: boolean;
   revokedAt?: string;
+  /** Overlap: the end of its grace window (ISO time), and what may end it earlier. */
+  revokeAfter?: string;
+  revokeWhen?: RevokeWhen;
+  /** The restart step after the rotation that retired it: to run, failed, or done. */
+  restart?: 'pending' | 'failed' | 'done';
   secrets: Record<string, Secret>;
   /** Readable by a recipient since removed: the mark stays with this version's key, so a
    *  rollback to it brings the mark back with it. */
@@ -125,6 +142,9 @@ export function checkSecrets(exchange: ExchangeId, secrets: Record<string, Secre
     // user, and the exchange takes one with a space at its end, so it is kept with a warning.
     else if (!pem && EDGE_SPACE.test(value) && (field !== 'passphrase' || /[\r\n]/.test(value))) errors.push(`${field} has white space at its start or end (a pasting mistake?)`);
     else if (!pem && /[\r\n]/.test(value) && field !== 'privateKey') errors.push(`${field} spans several lines`);
+    // A key sealed with its own password cannot sign without it, and exvault does not ask for
+    // one: refused now rather than at the first request it should sign.
+    else if (pem && (value.startsWith('-----BEGIN ENCRYPTED PRIVATE KEY-----') || /^Proc-Type: *4, *ENCRYPTED/m.test(value))) errors.push(`${field} is an encrypted private key: export it unencrypted (e.g. openssl pkey -in key.pem -out plain.pem) and add that`);
     else if (pem && !/-----END [A-Z0-9 ]+-----\r?\n?$/.test(value)) warnings.push(`${field} looks like a PEM key without its END line`);
     else {
       if (!pem && EDGE_SPACE.test(value)) warnings.push(`${field} has white space at its start or end: stored as given (check the exchange has the same)`);
@@ -189,6 +209,12 @@ export function canMoveFunds(e: Pick<Entry, 'exchange' | 'permissions'> & { veri
 export function assertReleasable(e: Entry, allowWithdraw: boolean, today: string): void {
   if (e.expires && e.expires < today) {
     throw new UsageError(`the key in ${e.name} expired on ${e.expires}`, ['rotate it, or correct the date with: vault edit --expires']);
+  }
+  // The exchange's own word (vault verify) wins over the declaration: a day it reported as past
+  // is refused the same way.
+  const reported = e.verified?.expiresAt?.slice(0, 10);
+  if (reported && reported < today) {
+    throw new UsageError(`the key in ${e.name} expired on ${reported} (as its exchange reported)`, ['rotate it, then ask the exchange again with: vault verify']);
   }
   if (canMoveFunds(e) && !allowWithdraw) {
     throw new UsageError(`${e.name} can withdraw or transfer funds; refusing to hand it to a program`, ['pass --allow-withdraw if this program really needs that', 'better: give the bot a key without withdraw permission']);

@@ -17,6 +17,14 @@ export interface Profile {
   keep: string[];
   /** VAR -> entry.field handed over as a private file (exec --file); absent when none. */
   files?: Record<string, FieldRef>;
+  /** Restarts the bot this profile launches after a rotation of any of its entries: a
+   *  program and its arguments, run without a shell (domain/overlap.ts). */
+  restart?: string[];
+}
+
+/** The entries a profile hands out (listed, mapped, or as files). */
+export function profileEntries(p: Profile): string[] {
+  return [...new Set([...p.entries, ...Object.values(p.map).map((r) => r.entry), ...Object.values(p.files ?? {}).map((r) => r.entry)])];
 }
 
 /** "binance-main.apiKey" -> { entry, field }; null when it is not of that form. */

@@ -46,8 +46,13 @@ export interface Header {
   /** v1: the default scope alone. */
   scopes: ScopeDef[];
   slots: Slot[];
-  /** v2 only. */
+  /** v2 only: the latest state's table of contents (the header's own, or the last update's). */
   toc: Toc;
+  /** v2, set when read: where the header's own state ends (the size of the last whole write),
+   *  where the latest state ends (the file's committed length), the write id of the update that
+   *  made it (absent: the header's own state), and how many bytes of an unfinished update follow
+   *  it (a write cut short by a crash). */
+  state?: { base: number; end: number; update?: Uint8Array; torn: number };
 }
 
 /** What unlocking reads: the header with its key slots. */
@@ -94,6 +99,8 @@ function u32(n: number): Uint8Array {
 
 /** Preamble + header bytes. */
 export function encodeHeader(h: Header): Uint8Array {
+  // Counts are one byte: more would wrap silently into a different header.
+  if (h.slots.length > MAX_SLOTS || h.scopes.length > MAX_SCOPES) throw new Error('slot or scope count out of range');
   const parts: Uint8Array[] = [];
   if (h.version === FORMAT_V1) {
     parts.push(h.vaultId, h.bodyNonce, Uint8Array.of(h.slots.length));
@@ -220,27 +227,109 @@ function decodeHeaderAt(file: Uint8Array, withBody: boolean): { header: Header; 
   }
   if (off !== end) throw malformed();
   if (!slotCountsOk(slots)) throw malformed();
-  if (version !== FORMAT_V1 && withBody && !tilesFile(toc, end, file.length)) {
-    throw new CorruptError("the vault file's length does not match its table of contents", ['restore the backup (vault.exv.bak beside the vault)']);
-  }
-  return { header: { version, vaultId, bodyNonce, writeId, scopes, slots, toc }, end };
+  const header: Header = { version, vaultId, bodyNonce, writeId, scopes, slots, toc };
+  if (version !== FORMAT_V1 && withBody) resolveState(header, end, file.length, (o, n) => file.subarray(o, o + n));
+  return { header, end };
 }
 
-/** The writer puts the meta record first after the header and the indexes last: so the file
- *  ends where the last index ends, and bytes appended or cut off are refused at once. */
-function tilesFile(toc: Toc, headerEnd: number, size: number): boolean {
-  const spans = [toc.meta, ...toc.indexes];
-  if (toc.meta.off !== headerEnd) return false;
-  return spans.every((s) => s.off + s.len <= size) && Math.max(...spans.map((s) => s.off + s.len)) === size;
+const lengthMismatch = () => new CorruptError("the vault file's length does not match its table of contents", ['restore the backup (vault.exv.bak beside the vault)']);
+
+/** Format 2 updates (docs/FORMAT.md "Writing"): a write may append, after the file's last
+ *  state, its new records, meta record and indexes, starting with UPDATE_LEAD and ending with
+ *  a trailer (write id, table of contents, where the update starts, the trailer's length,
+ *  COMMIT_MAGIC). The last complete trailer is the vault's state. */
+export const UPDATE_LEAD = te.encode('EXVUPDAT');
+export const COMMIT_MAGIC = te.encode('EXVCOMIT');
+
+export function trailerBytes(scopes: number): number {
+  return WRITE_ID_BYTES + 8 + 8 * scopes + 4 + 4 + COMMIT_MAGIC.length;
 }
 
-/** Format 2: refuses a file whose size does not fit its table of contents (a positioned
- *  reader has not read the file to see). */
-export function checkLayout(header: Header, size: number): void {
-  if (header.version === FORMAT_V1) return;
-  if (!tilesFile(header.toc, encodeHeader(header).length, size)) {
-    throw new CorruptError("the vault file's length does not match its table of contents", ['restore the backup (vault.exv.bak beside the vault)']);
+export function encodeTrailer(writeId: Uint8Array, toc: Toc, start: number): Uint8Array {
+  const out = new Uint8Array(trailerBytes(toc.indexes.length));
+  const v = new DataView(out.buffer);
+  out.set(writeId, 0);
+  let at = WRITE_ID_BYTES;
+  for (const s of [toc.meta, ...toc.indexes]) {
+    v.setUint32(at, s.off);
+    v.setUint32(at + 4, s.len);
+    at += 8;
   }
+  v.setUint32(at, start);
+  v.setUint32(at + 4, out.length);
+  out.set(COMMIT_MAGIC, at + 8);
+  return out;
+}
+
+type ReadAt = (off: number, len: number) => Uint8Array;
+const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** The update whose trailer ends at `end`, checked for shape: it starts after the header's
+ *  own state with UPDATE_LEAD, and its meta record and indexes lie back to back up to the
+ *  trailer. Their contents are checked when they are opened (the write id is in their
+ *  associated data). */
+function trailerAt(h: Header, baseEnd: number, end: number, read: ReadAt): { toc: Toc; writeId: Uint8Array } | null {
+  const t = trailerBytes(h.scopes.length);
+  if (end - t < baseEnd) return null;
+  const b = read(end - t, t);
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (!same(b.subarray(t - COMMIT_MAGIC.length), COMMIT_MAGIC) || v.getUint32(t - COMMIT_MAGIC.length - 4) !== t) return null;
+  const span = (i: number): Span => ({ off: v.getUint32(WRITE_ID_BYTES + 8 * i), len: v.getUint32(WRITE_ID_BYTES + 8 * i + 4) });
+  const toc: Toc = { meta: span(0), indexes: h.scopes.map((_, i) => span(i + 1)) };
+  const start = v.getUint32(t - COMMIT_MAGIC.length - 8);
+  if (start < baseEnd || toc.meta.off < start + UPDATE_LEAD.length || !same(read(start, UPDATE_LEAD.length), UPDATE_LEAD)) return null;
+  let at = toc.meta.off;
+  for (const s of [toc.meta, ...toc.indexes]) {
+    if (s.off !== at) return null;
+    at += s.len;
+  }
+  return at === end - t ? { toc, writeId: b.slice(0, WRITE_ID_BYTES) } : null;
+}
+
+/** Where the last COMMIT_MAGIC in [from, to) ends, or -1: how the state before an unfinished
+ *  update is found (the update's own bytes never hold a whole trailer). */
+function lastCommitEnd(from: number, to: number, read: ReadAt): number {
+  const CHUNK = 1 << 20;
+  for (let hi = to; hi > from; ) {
+    const lo = Math.max(from, hi - CHUNK);
+    const at = Buffer.from(read(lo, hi - lo)).lastIndexOf(COMMIT_MAGIC);
+    if (at >= 0) return lo + at + COMMIT_MAGIC.length;
+    if (lo === from) break;
+    hi = lo + COMMIT_MAGIC.length - 1;
+  }
+  return -1;
+}
+
+/**
+ * Format 2: the file's latest state. The header's table of contents must start right after
+ * the header and fit in the file; when the file is longer, the state is the last update's
+ * (the file ends with its trailer), or, when the file ends with the beginning of an update
+ * that was never finished (bytes starting as UPDATE_LEAD does, after the last trailer), the
+ * state before it. Anything else after the state is refused (exit 5). Sets header.toc and
+ * header.state.
+ */
+export function resolveState(h: Header, headerEnd: number, size: number, read: ReadAt): void {
+  if (h.version === FORMAT_V1) return;
+  const spans = [h.toc.meta, ...h.toc.indexes];
+  if (h.toc.meta.off !== headerEnd || spans.some((s) => s.off + s.len > size)) throw lengthMismatch();
+  const baseEnd = Math.max(...spans.map((s) => s.off + s.len));
+  let end = size;
+  let found = baseEnd === size ? null : trailerAt(h, baseEnd, size, read);
+  if (baseEnd !== size && !found) {
+    const at = lastCommitEnd(baseEnd, size, read);
+    end = at < 0 ? baseEnd : at;
+    const tail = read(end, Math.min(UPDATE_LEAD.length, size - end));
+    if (!same(tail, UPDATE_LEAD.subarray(0, tail.length))) throw lengthMismatch();
+    if (at >= 0 && !(found = trailerAt(h, baseEnd, at, read))) throw lengthMismatch();
+  }
+  if (found) h.toc = found.toc;
+  h.state = { base: baseEnd, end, torn: size - end, ...(found && { update: found.writeId }) };
+}
+
+/** Format 2: checks the file's size against its table of contents and finds its latest
+ *  state (resolveState), for a positioned reader that has not read the whole file. */
+export function checkLayout(header: Header, size: number, read: ReadAt): void {
+  resolveState(header, encodeHeader(header).length, size, read);
 }
 
 /** Splits a vault file into header and the rest. */

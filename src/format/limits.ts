@@ -10,8 +10,16 @@ export const PREAMBLE_BYTES = 14; // magic(8) + version(2) + header length(4)
 export const MAX_HEADER_BYTES = 4096;
 /** v2 headers hold the scope table, slots wrapping up to MAX_SCOPES keys each, and the table of contents. */
 export const MAX_HEADER_BYTES_V2 = 64 * 1024;
-export const MAX_SLOTS = 8;
+/** The slot count is one byte. An X25519 slot granted one scope is 192 bytes (each more scope
+ *  adds 36), so 255 hosts of one or two scopes each fit the 64 KiB header with room to spare;
+ *  a grant that would not fit is refused when it is made (headerFits). */
+export const MAX_SLOTS = 255;
 export const MAX_SCOPES = 64;
+
+/** Whether an encoded v2 header (preamble included) is within what readers accept. */
+export function headerFits(encodedBytes: number): boolean {
+  return encodedBytes - PREAMBLE_BYTES <= MAX_HEADER_BYTES_V2;
+}
 export const MAX_SCOPE_NAME_BYTES = 64;
 /** A vault larger than this is refused before it is read (10,000 entries with PEM keys fit). */
 export const MAX_FILE_BYTES = 256 * 1024 * 1024;

@@ -8,8 +8,8 @@
 import { AuthError, CorruptError } from '../errors';
 import * as aead from '../crypto/aead';
 import { HASH_BYTES, matchesCommit, sha256 } from '../crypto/hash';
-import { DEFAULT_SCOPE, encodeHeader, Header, Span, WRITE_ID_BYTES } from './header';
-import { MAX_FILE_BYTES } from './limits';
+import { DEFAULT_SCOPE, encodeHeader, encodeTrailer, Header, Span, Toc, trailerBytes, UPDATE_LEAD, WRITE_ID_BYTES } from './header';
+import { headerFits, MAX_FILE_BYTES } from './limits';
 
 export type Rng = (n: number) => Uint8Array;
 export type ScopeKeyMap = Map<number, Uint8Array>;
@@ -25,6 +25,7 @@ const te = new TextEncoder();
 const LABEL_ENTRY = te.encode('exvault entry v2\0');
 const LABEL_INDEX = te.encode('exvault index v2\0');
 const LABEL_META = te.encode('exvault meta v2\0');
+const LABEL_UPDATE = te.encode('exvault update v2\0');
 
 function u32(n: number): Uint8Array {
   return Uint8Array.of((n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
@@ -58,9 +59,17 @@ function entryAd(vaultId: Uint8Array, scope: number, id: Uint8Array, gen: number
 }
 /** The whole header but its table of contents (zeroed): vault id, write id, scope table and
  *  every slot. Bound into the meta record and each index, so any header change is refused by
- *  whoever opens the file, whichever slot they came through. */
-function headerDigest(h: Header): Uint8Array {
-  return sha256(encodeHeader({ ...h, toc: { meta: { off: 0, len: 0 }, indexes: h.scopes.map(() => ({ off: 0, len: 0 })) } }));
+ *  whoever opens the file, whichever slot they came through. For the parts of an update: that
+ *  digest with the update's own write id, so they belong to this header and this update. */
+function headerDigest(h: Header, update = h.state?.update): Uint8Array {
+  const d = sha256(encodeHeader({ ...h, toc: { meta: { off: 0, len: 0 }, indexes: h.scopes.map(() => ({ off: 0, len: 0 })) } }));
+  return update ? sha256(LABEL_UPDATE, d, update) : d;
+}
+
+/** The header's bytes a write may not change for its change to be appended (slots, scopes,
+ *  vault id, the header's own write id). */
+export function headerIdentity(h: Header): Uint8Array {
+  return encodeHeader({ ...h, toc: { meta: { off: 0, len: 0 }, indexes: h.scopes.map(() => ({ off: 0, len: 0 })) } });
 }
 function indexAd(h: Header, scope: number, digest = headerDigest(h)): Uint8Array {
   return cat(LABEL_INDEX, h.vaultId, u32(scope), digest);
@@ -268,8 +277,12 @@ export function buildFile(header: Header, keys: ScopeKeyMap, meta: Uint8Array, e
  *  new records, indexes), for writing without first copying them into one buffer. */
 export function buildFileParts(header: Header, keys: ScopeKeyMap, meta: Uint8Array, entries: EntryToWrite[], rng: Rng, carried?: { scopes: Carried[]; read: Reader }): Uint8Array[] {
   header.writeId = rng(WRITE_ID_BYTES);
+  // A whole file: its header describes its one state (no update follows it).
+  delete header.state;
   header.toc = { meta: { off: 0, len: 0 }, indexes: header.scopes.map(() => ({ off: 0, len: 0 })) };
   const headLen = encodeHeader(header).length;
+  // Readers refuse a larger header: it must never be written (recipient add checks first).
+  if (!headerFits(headLen)) throw new CorruptError('the vault header would be larger than 64 KiB (too many key slots)');
   const digest = headerDigest(header);
   const key0 = keys.get(DEFAULT_SCOPE);
   if (!key0) throw new AuthError();
@@ -308,6 +321,65 @@ export function buildFileParts(header: Header, keys: ScopeKeyMap, meta: Uint8Arr
   if (head.length !== headLen) throw new Error('header length changed');
   if (off > MAX_FILE_BYTES) throw new CorruptError('the vault would be too large');
   return [head, ...coalesce(parts)];
+}
+
+/** A write appended to the file (docs/FORMAT.md "Writing"): its bytes up to the trailer, the
+ *  trailer, and where the file would end. */
+export interface Update {
+  body: Uint8Array[];
+  trailer: Uint8Array;
+  end: number;
+}
+
+/**
+ * An update appended at `start` (the end of the file's current state): UPDATE_LEAD, the
+ * records sealed in this write (sorted by name), the meta record and every index sealed
+ * anew under a new write id, then the trailer. Kept records stay where they are: their
+ * rows are carried into the new indexes as they were, nothing of them is read or copied.
+ * The header is not rewritten, so it must be the one the file has (same slots and scopes).
+ */
+export function buildUpdate(header: Header, keys: ScopeKeyMap, meta: Uint8Array, entries: EntryToWrite[], rng: Rng, kept: Carried[], start: number): Update {
+  const writeId = rng(WRITE_ID_BYTES);
+  const digest = headerDigest(header, writeId);
+  const key0 = keys.get(DEFAULT_SCOPE);
+  if (!key0) throw new AuthError();
+  const body: Uint8Array[] = [];
+  let off = start;
+  const put = (...pieces: Uint8Array[]): Span => {
+    const s = { off, len: 0 };
+    for (const b of pieces) {
+      body.push(b);
+      s.len += b.length;
+    }
+    off += s.len;
+    return s;
+  };
+  put(UPDATE_LEAD);
+  const byScope = new Map<number, Row[]>(header.scopes.map((s) => [s.id, []]));
+  const sorted = entries.map((e) => ({ e, key: Buffer.from(e.name, 'utf8') })).sort((a, b) => bytesCompare(a.key, b.key));
+  for (const { e } of sorted) {
+    const rows = byScope.get(e.scope);
+    const key = keys.get(e.scope);
+    if (!rows || !key) throw new CorruptError(`no such scope ${e.scope}`);
+    const bytes = sealEntry(header.vaultId, key, e.scope, e.id, e.gen, e.line!, rng);
+    const span = put(bytes);
+    rows.push({ name: e.name, id: e.id, gen: e.gen, off: span.off, len: span.len, commit: sha256(bytes) });
+  }
+  const metaSealed = sealRecord(key0, meta, metaAd(header, digest), rng);
+  const metaSpan = put(metaSealed);
+  const metaCommit = sha256(metaSealed);
+  const indexes = header.scopes.map((s) => {
+    const key = keys.get(s.id);
+    const c = kept.find((k) => k.scope === s.id);
+    if (!key || !c) throw new AuthError();
+    const plain = mergeIndex(c, null, byScope.get(s.id)!, s.id === DEFAULT_SCOPE ? metaCommit : new Uint8Array(HASH_BYTES));
+    // Written as the cipher gives it (nonce, ciphertext, tag): an index of 50,000 rows is 4 MB.
+    const nonce = rng(aead.NONCE_BYTES);
+    return put(nonce, ...aead.sealPieces(key, nonce, plain, indexAd(header, s.id, digest)));
+  });
+  const toc: Toc = { meta: metaSpan, indexes };
+  const trailer = encodeTrailer(writeId, toc, start);
+  return { body, trailer, end: off + trailerBytes(header.scopes.length) };
 }
 
 /** Copies the kept records from the previous file, scope by scope in index (name) order, one
@@ -371,7 +443,7 @@ function copyCarried(scopes: Carried[], read: Reader, start: number, parts: Uint
 
 /** The new index of a scope: the kept rows of the previous one, copied in runs with their new
  *  record and name offsets, and the fresh rows (sorted by name) inserted in their places. */
-function mergeIndex(c: Carried, newOffs: Uint32Array, fresh: Row[], metaCommit: Uint8Array): Uint8Array {
+function mergeIndex(c: Carried, newOffs: Uint32Array | null, fresh: Row[], metaCommit: Uint8Array): Uint8Array {
   const old = c.index;
   const freshNames = fresh.map((r) => te.encode(r.name));
   const at = freshNames.map((nm) => old.lowerBound(nm));
@@ -393,15 +465,8 @@ function mergeIndex(c: Carried, newOffs: Uint32Array, fresh: Row[], metaCommit: 
     const e = old.nameStart(b);
     out.set(old.rowBytes(a, b), INDEX_HEAD_BYTES + r * ROW_BYTES);
     out.set(old.nameArea(s, e), namesAt + nOut);
-    let prev = s;
-    for (let i = a; i < b; i++, r++) {
-      const p = INDEX_HEAD_BYTES + r * ROW_BYTES;
-      const ns = v.getUint32(p + ROW_BYTES - 4);
-      if (ns < prev || ns > e) throw new CorruptError('a vault index is malformed');
-      prev = ns;
-      v.setUint32(p + 20, newOffs[i]!);
-      v.setUint32(p + ROW_BYTES - 4, ns - s + nOut);
-    }
+    shiftRows(out, v, INDEX_HEAD_BYTES + r * ROW_BYTES, b - a, s, e, nOut - s, newOffs, a);
+    r += b - a;
     nOut += e - s;
   };
   let d = 0;
@@ -426,6 +491,22 @@ function mergeIndex(c: Carried, newOffs: Uint32Array, fresh: Row[], metaCommit: 
   copyKept(from, old.count);
   if (r !== count || nOut !== namesLen) throw new Error('index length mismatch');
   return out;
+}
+
+/** Rows copied into a new index: each name offset moved by `shift` (checked to rise within
+ *  [s, e] as it was), and with `newOffs` each record offset replaced. A loop of its own, on
+ *  locals only: it runs once per row of the largest index. */
+function shiftRows(out: Uint8Array, v: DataView, at: number, n: number, s: number, e: number, shift: number, newOffs: Uint32Array | null, first: number): void {
+  let prev = s;
+  const nameAt = ROW_BYTES - 4;
+  for (let k = 0; k < n; k++) {
+    const p = at + k * ROW_BYTES;
+    const ns = v.getUint32(p + nameAt);
+    if (ns < prev || ns > e) throw new CorruptError('a vault index is malformed');
+    prev = ns;
+    if (newOffs !== null) v.setUint32(p + 20, newOffs[first + k]!);
+    v.setUint32(p + nameAt, ns + shift);
+  }
 }
 
 /** Records copied from one old file lie side by side there: one view per run, not per record

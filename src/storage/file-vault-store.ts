@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import { writeFileAtomic } from './atomic-write';
 import { acquireLock, LOCK_TIMEOUT_MS } from './lock';
 import { backupPath, lockPath, rotateLockPath } from './paths';
-import { createVaultFile, ensureVaultFolder, openVaultReader, readVaultBytes, readVaultStart, StoreOptions, vaultExists, writeVaultBytes } from './vault-store';
+import { appendVaultBytes, checkVaultWritable, createVaultFile, ensureVaultFolder, openVaultReader, readVaultBytes, readVaultStart, StoreOptions, vaultExists, writeVaultBytes } from './vault-store';
 
 export function fileVaultStore(vaultPath: string, opts: StoreOptions = {}) {
   return {
@@ -14,7 +14,10 @@ export function fileVaultStore(vaultPath: string, opts: StoreOptions = {}) {
     readStart: (bytes: number) => readVaultStart(vaultPath, bytes, opts),
     open: () => openVaultReader(vaultPath, opts),
     ensureFolder: () => ensureVaultFolder(vaultPath),
+    checkWritable: () => checkVaultWritable(vaultPath, opts),
     write: (bytes: Uint8Array | readonly Uint8Array[]) => writeVaultBytes(vaultPath, bytes, opts),
+    append: (at: { dev: number; ino: number; links: number; size: number }, end: number, body: readonly Uint8Array[], trailer: Uint8Array) => appendVaultBytes(vaultPath, at, end, body, trailer, opts),
+    writerActive: () => fs.existsSync(lockPath(vaultPath)),
     create: (bytes: Uint8Array) => createVaultFile(vaultPath, bytes),
     readBackup() {
       const file = backupPath(vaultPath);

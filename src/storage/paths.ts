@@ -19,3 +19,5 @@ export const lockPath = (vault: string) => `${vault}.lock`;
 export const rotateLockPath = (vault: string) => `${vault}.rotate.lock`;
 export const backupPath = (vault: string) => `${vault}.bak`;
 export const auditPath = (vault: string) => `${vault}.audit`;
+/** The bare git repository `vault sync` keeps beside the vault (docs/SYNC.md). */
+export const syncRepoPath = (vault: string) => `${vault}.git`;

@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CorruptError, StorageError, UsageError, VaultError } from '../errors';
 import { MAX_FILE_BYTES } from '../format/limits';
-import { FileBytes, fsyncDir, removeQuietly, writeFileAtomic, WriteOutcome } from './atomic-write';
-import { describeErrno, storageError } from './io-error';
+import { FileBytes, fsyncDir, O_NOFOLLOW, removeQuietly, writeAll, writeFileAtomic, WriteOutcome } from './atomic-write';
+import { describeErrno, shortWrite, storageError } from './io-error';
 import { backupPath } from './paths';
 
 export interface StoreOptions {
@@ -142,6 +142,7 @@ export function readVaultStart(file: string, bytes: number, opts: StoreOptions =
 export interface VaultReader {
   size: number;
   read(off: number, len: number): Uint8Array;
+  file: { dev: number; ino: number; links: number; size: number };
 }
 
 /**
@@ -152,19 +153,22 @@ export interface VaultReader {
 export function openVaultReader(file: string, opts: StoreOptions = {}): VaultReader {
   checkVaultFile(file, opts);
   let fd: number;
-  let size: number;
+  let st: fs.Stats;
   try {
     fd = fs.openSync(file, 'r');
-    size = fs.fstatSync(fd).size;
+    st = fs.fstatSync(fd);
   } catch (err) {
     throw readError(err, file);
   }
+  const size = st.size;
   if (size > MAX_FILE_BYTES) throw new CorruptError('the vault file is too large');
   return {
     size,
+    file: { dev: st.dev, ino: st.ino, links: st.nlink, size },
     read(off, len) {
       if (off + len > size) throw new CorruptError('the vault file is truncated');
-      const buf = Buffer.alloc(len);
+      // Every byte is read into it below, or it is dropped: no need to zero megabytes first.
+      const buf = Buffer.allocUnsafeSlow(len);
       let got = 0;
       try {
         while (got < len) {
@@ -245,6 +249,80 @@ export function writeVaultBytes(file: string, data: FileBytes, opts: StoreOption
   }
   const exists = fs.existsSync(target);
   return writeFileAtomic(target, data, { what: `the vault ${file}`, ...(exists && { beforeCommit: () => keepBackup(target) }) });
+}
+
+/** Refuses, before any work a write would lose, a vault the next write cannot replace: its
+ *  folder not writable, on a read-only file system, or the file immutable (chattr +i, which
+ *  access() reports as EPERM). A file that is only mode 0400 is not refused: the write replaces
+ *  it by rename, which its mode does not stop. */
+export function checkVaultWritable(file: string, opts: StoreOptions = {}): void {
+  let target = file;
+  if (opts.allowSymlink && fs.lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) target = fs.realpathSync(file);
+  const unchanged = 'nothing was asked or changed';
+  try {
+    fs.accessSync(path.dirname(target), fs.constants.W_OK);
+  } catch (err) {
+    throw storageError(err, `the vault ${file} (its folder is not writable)`, unchanged);
+  }
+  try {
+    fs.accessSync(target, fs.constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EPERM' || code === 'EROFS') throw storageError(err, `the vault ${file}`, unchanged);
+  }
+}
+
+/**
+ * Appends a format 2 update to the vault in place; the caller holds the vault lock and read
+ * `at` (this very file, at this size). Cuts off what an unfinished earlier update left after
+ * `end`, writes the body, syncs, writes the trailer (the commit), syncs. Any failure cuts the
+ * file back to `end`: readers go by the last complete trailer, so until the trailer is in, the
+ * vault reads as it was. The backup is another file and is not touched.
+ */
+export function appendVaultBytes(file: string, at: { dev: number; ino: number; links: number; size: number }, end: number, body: readonly Uint8Array[], trailer: Uint8Array, opts: StoreOptions = {}): WriteOutcome {
+  let target = file;
+  if (opts.allowSymlink && fs.lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) target = fs.realpathSync(file);
+  checkVaultFile(target);
+  const what = `the vault ${file}`;
+  let fd: number;
+  try {
+    // O_APPEND: every write lands at the end (after the cut below), as plain write(2) calls.
+    fd = fs.openSync(target, fs.constants.O_WRONLY | fs.constants.O_APPEND | O_NOFOLLOW);
+  } catch (err) {
+    throw storageError(err, what, 'nothing was changed');
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (st.dev !== at.dev || st.ino !== at.ino || st.size !== at.size || st.nlink !== 1 || end > st.size) {
+      throw new StorageError(`${what} was changed by something else while this command held its lock`, 'nothing was changed');
+    }
+    let pos = end;
+    try {
+      if (st.size !== end) fs.ftruncateSync(fd, end);
+      for (const piece of body) {
+        writeAll(fd, piece);
+        pos += piece.length;
+      }
+      fs.fsyncSync(fd);
+      // The body must be all there before the trailer commits it.
+      if (fs.fstatSync(fd).size !== pos) throw shortWrite();
+      writeAll(fd, trailer);
+      pos += trailer.length;
+      fs.fsyncSync(fd);
+      if (fs.fstatSync(fd).size !== pos) throw shortWrite();
+    } catch (err) {
+      try {
+        fs.ftruncateSync(fd, end);
+        fs.fsyncSync(fd);
+      } catch {
+        // Readers go by the last complete trailer: an update without one is ignored, and cut off by the next write.
+      }
+      throw storageError(err, what, 'nothing was changed');
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { warnings: [] };
 }
 
 /** First write of a new vault: fails if a vault is already there. */

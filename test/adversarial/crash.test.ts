@@ -117,8 +117,14 @@ it(`kill -9 at random moments during add, rotate and passwd (${KILLS} kills): ol
   // chain survived every kill.
   expect((await run(['add', 'after-crashes', '--exchange', 'okx'], OKX_JSON).done).code).toBe(0);
   expect((await run(['exec', 'after-crashes', '--', 'true']).done).code).toBe(0);
-  const left = fs.readdirSync(path.dirname(sb.vault)).filter((f) => !['vault.exv', 'vault.exv.bak', 'vault.exv.audit', 'vault.exv.audit-head'].includes(f));
+  const left = fs.readdirSync(path.dirname(sb.vault)).filter((f) => !['vault.exv', 'vault.exv.bak', 'vault.exv.audit', 'vault.exv.audit-head', 'vault.exv.runs'].includes(f));
   expect(left).toEqual([]);
+  // The exec's run record went with its end (none of the killed rotations ran a bot).
+  expect(fs.readdirSync(`${sb.vault}.runs`)).toEqual([]);
+  // A rotation killed after its journal note and before its new key was stored is resumed
+  // by the next cron run; after it no journal is left and nothing waits.
+  expect((await run(['rotate', '--due', '--yes']).done).code).toBe(0);
+  expect((await openVaultFile(sb.vault, pass[current]!.value)).entries.get('rot')!.rotating).toBeUndefined();
   const verify = await run(['audit', 'verify']).done;
   expect(verify.code).toBe(0);
   process.stderr.write(`crash loop: ${KILLS} kills; ${JSON.stringify(outcomes)}\n`);

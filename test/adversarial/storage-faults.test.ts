@@ -8,7 +8,8 @@ import { AuthError } from '../../src/errors';
 import { CANARY } from '../helpers/canary';
 import { BINANCE_JSON, Sandbox } from '../helpers/cli';
 import { openVaultFile } from '../helpers/adversarial';
-import { injectedCalls, injectInto } from '../helpers/faults';
+import { decodeFile } from '../../src/format/header';
+import { Call, injectedCalls, injectInto } from '../helpers/faults';
 
 const OTHER = 'the other passphrase of the storage tests 9921';
 let sb: Sandbox;
@@ -49,23 +50,49 @@ async function bigVault(file: string): Promise<void> {
   expect(r.code).toBe(0);
 }
 
+/** The big vault copied into a tmpfs with `freeKiB` KiB left free. */
+async function fullDisk(mnt: string, name: string, freeKiB: number, exts = ['', '.bak']): Promise<string> {
+  const dir = path.join(mnt, 'v');
+  fs.mkdirSync(dir, { mode: 0o700 });
+  const src = path.join(sb.root, 'home', name, 'vault.exv');
+  await bigVault(src);
+  if (exts.includes('.audit')) expect((await sb.vaultCmd(['--vault', src, 'get', 'k1', 'apiKey'], { reveals: true })).code).toBe(0);
+  for (const ext of exts) fs.copyFileSync(`${src}${ext}`, path.join(dir, `vault.exv${ext}`));
+  const vault = path.join(dir, 'vault.exv');
+  expect(fs.statSync(vault).size).toBeGreaterThan(140_000);
+  // Written whole last (the import): the next change of an entry is an update, not a rewrite.
+  const { state } = decodeFile(new Uint8Array(fs.readFileSync(vault))).header;
+  expect(state!.end).toBe(state!.base);
+  const free = () => {
+    const st = fs.statfsSync(mnt);
+    return st.bavail * st.bsize;
+  };
+  fs.writeFileSync(path.join(mnt, 'filler'), Buffer.alloc(free() - freeKiB * 1024));
+  expect(free()).toBe(freeKiB * 1024);
+  return vault;
+}
+
 it(
-  'a nearly full disk (1 MiB tmpfs, 64 KiB free, ~150 KB vault): edit fails with exit 9, the vault and its backup untouched, no temp left',
+  'a nearly full disk (1 MiB tmpfs, 64 KiB free, ~150 KB vault): a whole rewrite (scope add) fails with exit 9, the vault and its backup untouched, no temp left',
   withTmpfs(async (mnt) => {
-    const dir = path.join(mnt, 'v');
-    fs.mkdirSync(dir, { mode: 0o700 });
-    const src = path.join(sb.root, 'home', 'big', 'vault.exv');
-    await bigVault(src);
-    fs.copyFileSync(src, path.join(dir, 'vault.exv'));
-    fs.copyFileSync(`${src}.bak`, path.join(dir, 'vault.exv.bak'));
-    const vault = path.join(dir, 'vault.exv');
-    expect(fs.statSync(vault).size).toBeGreaterThan(140_000);
-    const free = () => {
-      const s = fs.statfsSync(mnt);
-      return s.bavail * s.bsize;
-    };
-    fs.writeFileSync(path.join(mnt, 'filler'), Buffer.alloc(free() - 64 * 1024));
-    expect(free()).toBe(64 * 1024);
+    const vault = await fullDisk(mnt, 'big', 64);
+    const before = fs.readFileSync(vault);
+    const bak = fs.readFileSync(`${vault}.bak`);
+    const r = await sb.vaultCmd(['--vault', vault, 'scope', 'add', 'grid'], { env: env() });
+    expect(r.code).toBe(9);
+    expect(r.stderr).toMatch(/^vault: error: could not write the vault .*vault\.exv \(no space left on device\): nothing was changed$/m);
+    expect(fs.readFileSync(vault).equals(before)).toBe(true);
+    expect(fs.readFileSync(`${vault}.bak`).equals(bak)).toBe(true);
+    expect(leftovers(path.dirname(vault))).toEqual([]);
+    expect((await sb.vaultCmd(['--vault', vault, 'scope', 'list'], { env: env() })).stdout).not.toMatch(/grid/);
+  }),
+  240_000,
+);
+
+it(
+  'a full disk during an update (8 KiB free, the update about 40 KB): edit fails with exit 9, the vault cut back to its bytes, the backup untouched; with room it succeeds',
+  withTmpfs(async (mnt) => {
+    const vault = await fullDisk(mnt, 'big-update', 8);
     const before = fs.readFileSync(vault);
     const bak = fs.readFileSync(`${vault}.bak`);
     const r = await sb.vaultCmd(['--vault', vault, 'edit', 'k1', '--label', 'L'], { env: env() });
@@ -74,31 +101,27 @@ it(
     expect(r.stderr).not.toMatch(/updated/);
     expect(fs.readFileSync(vault).equals(before)).toBe(true);
     expect(fs.readFileSync(`${vault}.bak`).equals(bak)).toBe(true);
-    expect(leftovers(dir)).toEqual([]);
+    expect(leftovers(path.dirname(vault))).toEqual([]);
     expect((await openVaultFile(vault, CANARY.vaultPassphrase)).entries.get('k1')!.label).toBeUndefined();
+    fs.rmSync(path.join(mnt, 'filler'));
+    expect((await sb.vaultCmd(['--vault', vault, 'edit', 'k1', '--label', 'L'], { env: env() })).code).toBe(0);
+    const after = fs.readFileSync(vault);
+    expect(after.subarray(0, before.length).equals(before)).toBe(true);
+    expect((await openVaultFile(vault, CANARY.vaultPassphrase)).entries.get('k1')!.label).toBe('L');
   }),
   240_000,
 );
 
 it(
-  'audit new-chain on a nearly full disk (64 KiB free, ~150 KB vault): exit 9, the vault, log and head untouched, no old log kept',
+  'audit new-chain on a nearly full disk (8 KiB free, ~150 KB vault): exit 9, the vault, log and head untouched, no old log kept',
   withTmpfs(async (mnt) => {
-    const dir = path.join(mnt, 'v');
-    fs.mkdirSync(dir, { mode: 0o700 });
-    const src = path.join(sb.root, 'home', 'big2', 'vault.exv');
-    await bigVault(src);
-    expect((await sb.vaultCmd(['--vault', src, 'get', 'k1', 'apiKey'], { reveals: true })).code).toBe(0);
-    for (const ext of ['', '.bak', '.audit', '.audit-head']) fs.copyFileSync(`${src}${ext}`, path.join(dir, `vault.exv${ext}`));
-    const vault = path.join(dir, 'vault.exv');
-    const free = () => {
-      const s = fs.statfsSync(mnt);
-      return s.bavail * s.bsize;
-    };
-    fs.writeFileSync(path.join(mnt, 'filler'), Buffer.alloc(free() - 64 * 1024));
+    const vault = await fullDisk(mnt, 'big2', 8, ['', '.bak', '.audit', '.audit-head']);
+    const dir = path.dirname(vault);
     const before = ['', '.audit', '.audit-head'].map((ext) => fs.readFileSync(`${vault}${ext}`));
     const r = await sb.vaultCmd(['--vault', vault, 'audit', 'new-chain'], { env: env() });
     expect(r.code).toBe(9);
-    expect(r.stderr).toMatch(/^vault: error: could not write the vault .*vault\.exv \(no space left on device\): nothing was changed$/m);
+    // The new chain's log is written first now (an update of the vault needs little room): either failing leaves everything as it was.
+    expect(r.stderr).toMatch(/^vault: error: could not write the (vault .*vault\.exv|new audit log .*vault\.exv\.audit) \(no space left on device\): nothing was changed$/m);
     ['', '.audit', '.audit-head'].forEach((ext, i) => expect(fs.readFileSync(`${vault}${ext}`).equals(before[i]!)).toBe(true));
     expect(fs.readdirSync(dir).filter((f) => !/^vault\.exv(\.bak|\.audit|\.audit-head)?$/.test(f))).toEqual([]);
     expect((await sb.vaultCmd(['--vault', vault, 'audit', 'verify'], { env: env() })).code).toBe(0);
@@ -166,31 +189,56 @@ it('a failed lock attempt (its temp file cannot be written) leaves no *.lock.PID
   expect(fs.readFileSync(sb.vault).equals(before)).toBe(true);
 });
 
-it.each([
-  ['ENOSPC', 'no space left on device'],
-  ['EDQUOT', 'disk quota exceeded'],
-  ['EROFS', 'read-only file system'],
-  ['EIO', 'input/output error'],
-  ['EACCES', 'permission denied'],
-  ['EPERM', 'operation not permitted'],
-  ['EMFILE', 'too many open files'],
-])('%s on the new vault file: exit 9, "%s", nothing changed', async (errno, words) => {
-  const args = ['--passphrase-file', sb.passFile, 'edit', 'e1', '--label', `l-${errno}`];
-  const saved = fs.readFileSync(sb.vault);
-  const r = await injectInto(args, opts(), 'openat', errno, (c) => c.find((x) => /\/\.vault\.exv\.tmp-/.test(x.target)), () => fs.writeFileSync(sb.vault, saved));
-  expect(r.code).toBe(9);
-  expect(r.stderr.split('\n')[0]).toBe(`vault: error: could not write the vault ${sb.vault} (${words}): nothing was changed`);
-  expect(r.stderr).toMatch(/^vault: hint: /m);
-  expect(fs.readFileSync(sb.vault).equals(saved)).toBe(true);
-  expect(leftovers(path.dirname(sb.vault))).toEqual([]);
-});
+/** The two ways a write goes (docs/FORMAT.md "Writing"): a new scope changes the header, so the
+ *  file is written whole (a temp file renamed over it); an edit right after a whole write is an
+ *  update, appended to the vault itself (opened for writing). */
+let fresh = 0;
+const PATHS = {
+  'whole rewrite': {
+    args: (tag: string) => ['scope', 'add', `s-${tag.toLowerCase()}`],
+    open: (c: Call[]) => c.find((x) => /\/\.vault\.exv\.tmp-/.test(x.target)),
+    write: (c: Call[]) => c.find((x) => /\/\.vault\.exv\.tmp-/.test(x.target)),
+  },
+  update: {
+    args: (tag: string) => ['edit', 'e1', '--label', `l-${tag}`],
+    open: (c: Call[]) => c.find((x) => x.target === sb.vault && /O_WRONLY/.test(x.line)),
+    write: (c: Call[]) => c.find((x) => x.target.endsWith(`<${sb.vault}>`)),
+  },
+} as const;
 
-it('a write that claims 1 byte and writes none (strace retval=1) is caught by the size check: exit 9, the vault intact', async () => {
-  const args = ['--passphrase-file', sb.passFile, 'edit', 'e1', '--label', 'short'];
-  const saved = fs.readFileSync(sb.vault);
-  const r = await injectInto(args, opts(), 'write', { retval: 1 }, (c) => c.find((x) => /\/\.vault\.exv\.tmp-/.test(x.target)), () => fs.writeFileSync(sb.vault, saved));
-  expect(r.code).toBe(9);
-  expect(r.stderr.split('\n')[0]).toBe(`vault: error: could not write the vault ${sb.vault} (input/output error): nothing was changed`);
-  expect(fs.readFileSync(sb.vault).equals(saved)).toBe(true);
-  expect(leftovers(path.dirname(sb.vault))).toEqual([]);
+/** The vault as it is, after a whole write when `kind` is an update (so the edit appends). */
+async function savedFor(kind: keyof typeof PATHS): Promise<Buffer> {
+  if (kind === 'update') expect((await sb.vaultCmd(['scope', 'add', `fresh-${fresh++}`])).code).toBe(0);
+  return fs.readFileSync(sb.vault);
+}
+
+describe.each(Object.keys(PATHS) as (keyof typeof PATHS)[])('%s', (kind) => {
+  it.each([
+    ['ENOSPC', 'no space left on device'],
+    ['EDQUOT', 'disk quota exceeded'],
+    ['EROFS', 'read-only file system'],
+    ['EIO', 'input/output error'],
+    ['EACCES', 'permission denied'],
+    ['EPERM', 'operation not permitted'],
+    ['EMFILE', 'too many open files'],
+  ])('%s opening the file it writes: exit 9, "%s", nothing changed', async (errno, words) => {
+    const args = ['--passphrase-file', sb.passFile, ...PATHS[kind].args(errno)];
+    const saved = await savedFor(kind);
+    const r = await injectInto(args, opts(), 'openat', errno, PATHS[kind].open, () => fs.writeFileSync(sb.vault, saved));
+    expect(r.code).toBe(9);
+    expect(r.stderr.split('\n')[0]).toBe(`vault: error: could not write the vault ${sb.vault} (${words}): nothing was changed`);
+    expect(r.stderr).toMatch(/^vault: hint: /m);
+    expect(fs.readFileSync(sb.vault).equals(saved)).toBe(true);
+    expect(leftovers(path.dirname(sb.vault))).toEqual([]);
+  });
+
+  it('a write that claims 1 byte and writes none (strace retval=1) is caught by the size check: exit 9, the vault intact', async () => {
+    const args = ['--passphrase-file', sb.passFile, ...PATHS[kind].args('short')];
+    const saved = await savedFor(kind);
+    const r = await injectInto(args, opts(), 'write', { retval: 1 }, PATHS[kind].write, () => fs.writeFileSync(sb.vault, saved));
+    expect(r.code).toBe(9);
+    expect(r.stderr.split('\n')[0]).toBe(`vault: error: could not write the vault ${sb.vault} (input/output error): nothing was changed`);
+    expect(fs.readFileSync(sb.vault).equals(saved)).toBe(true);
+    expect(leftovers(path.dirname(sb.vault))).toEqual([]);
+  });
 });

@@ -125,24 +125,63 @@ describe('scopes and single entries', () => {
     }
   });
 
-  it("a write never carries a damaged record: it stops (exit 5, naming the entry), the vault and its backup stay as they were, and rm --yes removes the entry", async () => {
+  it("a damaged record never reaches a new file or the backup: an update leaves it where it is, a whole rewrite stops (exit 5, naming the entry) leaving vault and backup as they were, and rm --yes removes the entry", async () => {
     expect((await sb.vaultCmd(['add', 'doomed', '--exchange', 'binance'], { input: BINANCE_JSON })).code).toBe(0);
+    // A new scope changes the header: the file is written whole, so the next change is an update.
+    expect((await sb.vaultCmd(['scope', 'add', 'spare'])).code).toBe(0);
     const good = new Uint8Array(fs.readFileSync(sb.vault));
+    expect(decodeFile(good).header.state).toMatchObject({ base: good.length, end: good.length, torn: 0 });
     const row = openV2(decodeFile(good), keysOf()).find('doomed')!.row;
     const damaged = Buffer.from(good);
     damaged[row.off + 30]! ^= 1;
     fs.writeFileSync(sb.vault, damaged);
     const backup = fs.readFileSync(`${sb.vault}.bak`);
-    for (const args of [['add', 'other', '--exchange', 'binance'], ['edit', 'okx-main', '--label', 'x'], ['config', 'keep-versions', '5']]) {
-      const r = await sb.vaultCmd(args, { input: BINANCE_JSON });
-      expect({ args, code: r.code }).toEqual({ args, code: 5 });
+    // A change of the header (a new scope) rewrites the file whole: it carries every record, so it stops.
+    const wholeRewriteStops = async () => {
+      const before = fs.readFileSync(sb.vault);
+      const r = await sb.vaultCmd(['scope', 'add', 'spare2']);
+      expect(r.code).toBe(5);
       expect(r.stderr).toMatch(/^vault: error: the stored record of the entry "doomed" does not match the vault.s index/m);
-      expect(fs.readFileSync(sb.vault).equals(damaged)).toBe(true);
+      expect(fs.readFileSync(sb.vault).equals(before)).toBe(true);
       expect(fs.readFileSync(`${sb.vault}.bak`).equals(backup)).toBe(true);
-    }
-    const rm = await sb.vaultCmd(['rm', 'doomed', '--yes']);
-    expect(rm.code).toBe(0);
+    };
+    await wholeRewriteStops();
+    // An update appends and copies nothing: the damaged bytes stay where they were, still
+    // refused when read; the backup (the file before the last whole rewrite) is not touched.
+    expect((await sb.vaultCmd(['add', 'other', '--exchange', 'binance'], { input: BINANCE_JSON })).code).toBe(0);
+    const now = fs.readFileSync(sb.vault);
+    expect(now.length).toBeGreaterThan(damaged.length);
+    expect(now.subarray(0, damaged.length).equals(damaged)).toBe(true);
+    expect(decodeFile(new Uint8Array(now)).header.state).toMatchObject({ base: damaged.length, end: now.length, torn: 0 });
+    expect(fs.readFileSync(`${sb.vault}.bak`).equals(backup)).toBe(true);
+    expect((await sb.vaultCmd(['get', 'doomed', 'apiKey'], { reveals: true })).code).toBe(3);
+    await wholeRewriteStops();
+    // Removing it needs only the index; rm writes the file whole, so its record leaves the file.
+    expect((await sb.vaultCmd(['rm', 'doomed', '--yes'])).code).toBe(0);
+    const removed = fs.readFileSync(sb.vault);
+    expect(decodeFile(new Uint8Array(removed)).header.state).toMatchObject({ base: removed.length, end: removed.length });
+    expect(removed.includes(damaged.subarray(row.off, row.off + row.len))).toBe(false);
+    expect((await sb.vaultCmd(['rm', 'other', '--yes'])).code).toBe(0);
     expect(JSON.parse((await sb.vaultCmd(['list', '--json'])).stdout).map((e: { name: string }) => e.name)).toEqual(['bin-bot', 'okx-main']);
+  });
+
+  it('an update a crash cut short: commands read the state before it and say so, the next write removes it', async () => {
+    const before = fs.readFileSync(sb.vault);
+    const list = (await sb.vaultCmd(['list', '--json'])).stdout;
+    // What a writer killed before its trailer leaves: the start of an update after the state.
+    fs.appendFileSync(sb.vault, Buffer.concat([Buffer.from('EXVUPDAT'), Buffer.alloc(300, 7)]));
+    const r = await sb.vaultCmd(['list', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(list);
+    expect(r.stderr).toMatch(/^vault: warning: the vault file ends with 308 bytes of a change that was never finished/m);
+    expect((await sb.vaultCmd(['edit', 'okx-main', '--label', 'after-crash'])).code).toBe(0);
+    const now = new Uint8Array(fs.readFileSync(sb.vault));
+    expect(decodeFile(now).header.state!.torn).toBe(0);
+    // Appended in place of the unfinished bytes, or written whole: either way they are gone.
+    expect(Buffer.from(now).includes(Buffer.alloc(300, 7))).toBe(false);
+    expect(Buffer.from(now.subarray(0, before.length)).equals(before) || decodeFile(now).header.state!.end === decodeFile(now).header.state!.base).toBe(true);
+    const after = await sb.vaultCmd(['list']);
+    expect(after.stderr).not.toMatch(/never finished/);
   });
 
   it('rename keeps the entry in its scope, with its id and the next generation', async () => {

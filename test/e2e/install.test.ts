@@ -94,8 +94,8 @@ it('npm pack from a fresh clone lists only what a user needs, and its tarball in
   const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', root], { cwd: src })) as { filename: string; files: { path: string }[] }[];
   const [tarball] = packed;
   const files = tarball!.files.map((f) => f.path).sort();
-  expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'bin/vault.js', 'dist/cli.js', 'dist/cli.js.cache', 'docs/FORMAT.md', 'docs/vault.1', 'completions/vault.bash']));
-  expect(files.filter((f) => !/^(LICENSE|README\.md|package\.json|bin\/vault\.js|dist\/cli\.js(\.cache)?|docs\/[^/]+\.(md|1)|completions\/[^/]+|examples\/[^/]+)$/.test(f))).toEqual([]);
+  expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'bin/vault.js', 'dist/cli.js', 'dist/cli.js.cache', 'dist/exec.js', 'dist/exec.js.cache', 'docs/FORMAT.md', 'docs/vault.1', 'completions/vault.bash']));
+  expect(files.filter((f) => !/^(LICENSE|README\.md|package\.json|bin\/vault\.js|dist\/(cli|exec)\.js(\.cache)?|docs\/[^/]+\.(md|1)|completions\/[^/]+|examples\/[^/]+)$/.test(f))).toEqual([]);
   expect(run('git', ['status', '--porcelain'], { cwd: src })).toBe('');
   const prefix = path.join(root, 'prefix-pack');
   run('npm', ['install', '-g', path.join(root, tarball!.filename), '--prefix', prefix], { cwd: root });

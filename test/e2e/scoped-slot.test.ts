@@ -13,6 +13,7 @@ import { makeX25519Slot, unwrapWithPassphrase } from '../../src/format/seal';
 import { sealSession, sessionOf } from '../../src/app/session';
 import { BINANCE_JSON, OKX_JSON, Sandbox } from '../helpers/cli';
 import { CANARY } from '../helpers/canary';
+import { okxServer } from '../helpers/exchange-servers';
 
 let sb: Sandbox;
 let identity: string;
@@ -81,6 +82,23 @@ it('the host cannot change the vault: one line saying writes need every scope, e
   expect(add.code).toBe(2);
   expect(add.stderr).toMatch(/^vault: error: this unlock opens some scopes only \(not default\): changing the vault needs every scope's key/);
   expect(fs.readFileSync(sb.vault).equals(before)).toBe(true);
+});
+
+it('the host cannot vault verify either: refused (exit 2) before the key is sent, the vault unchanged', async () => {
+  const okx = await okxServer([{ apiKey: CANARY.apiKey, secret: CANARY.apiSecret, passphrase: CANARY.passphrase, info: { perm: 'read_only,trade', ip: '203.0.113.7' } }]);
+  try {
+    const before = fs.readFileSync(sb.vault);
+    const r = await sb.run(['verify', 'grid-bot'], { env: { EXVAULT_IDENTITY_FILE: identity, EXVAULT_OKX_URL: okx.url } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^vault: error: this unlock opens some scopes only \(not default\): changing the vault needs every scope's key/m);
+    expect(okx.log).toEqual([]);
+    expect(fs.readFileSync(sb.vault).equals(before)).toBe(true);
+    // The positive control: with the passphrase, the same server is asked.
+    expect((await sb.vaultCmd(['verify', 'grid-bot'], { env: { EXVAULT_OKX_URL: okx.url } })).code).toBe(0);
+    expect(okx.log.map((l) => l.signed)).toEqual(['ok']);
+  } finally {
+    await okx.close();
+  }
 });
 
 it('without the identity and without a passphrase, nothing opens', async () => {

@@ -7,6 +7,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { CLI, HANG_MS, Sandbox } from '../helpers/cli';
 import { CANARY, findCanary } from '../helpers/canary';
@@ -182,8 +184,13 @@ describe('vault verify', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--api-url must be https:\/\//);
     expect((await verifyCmd(['nosuch'])).code).toBe(4);
-    const k = await sb.vaultCmd(['verify', 'ku', '--testnet', '--json'], { env: { ...env, EXVAULT_KUCOIN_URL: '' } });
-    expect(JSON.parse(k.stdout)[0]).toMatchObject({ state: 'unavailable', reason: expect.stringMatching(/no testnet/) });
+    // --testnet for an exchange without one: exit 2 before any request (rt21 #11).
+    const seen = servers.binance!.log.length;
+    const k = await sb.vaultCmd(['verify', 'ku', 'bn', '--testnet', '--json'], { env: { ...env, EXVAULT_KUCOIN_URL: '', EXVAULT_BINANCE_URL: '' } });
+    expect(k.code).toBe(2);
+    expect(k.stdout).toBe('');
+    expect(k.stderr).toMatch(/^vault: error: (KuCoin|Binance) has no testnet .*name entries of exchanges that have one/);
+    expect(servers.binance!.log.length).toBe(seen);
   }, 60_000);
 });
 
@@ -277,4 +284,210 @@ describe('no network outside verify and rotation', () => {
 
 test('canary: the sandbox output and files hold no secret', () => {
   expect(() => sb.assertNoCanary()).not.toThrow();
+});
+
+// rt21: an outside red team's hostile-server findings, each as the CLI meets it.
+describe('hostile answers (rt21)', () => {
+  const vaultHash = () => crypto.createHash('sha256').update(fs.readFileSync(sb.vault)).digest('hex');
+  const auditCount = async () => (JSON.parse((await sb.vaultCmd(['audit', '--json'])).stdout) as unknown[]).length;
+  const bnInfo = () => servers.binance!.keys.get(CANARY.apiKey)!.info;
+  const byInfo = () => servers.bybit!.keys.get('BybitKey0123456789')!.info;
+  const okxInfo = () => servers.okx!.keys.get(CANARY.apiKey)!.info;
+  /** Runs fn with the key's answer changed, then puts it back. */
+  async function withInfo(info: Record<string, unknown>, change: Record<string, unknown>, fn: () => Promise<void>): Promise<void> {
+    const saved = { ...info };
+    Object.assign(info, change);
+    try {
+      await fn();
+    } finally {
+      for (const k of Object.keys(info)) delete info[k];
+      Object.assign(info, saved);
+    }
+  }
+
+  it('#1 a number out of range from one exchange fails that entry (13); the others are asked and recorded; --json stays valid', async () => {
+    await withInfo(bnInfo(), { tradingAuthorityExpirationTime: 1e20 }, async () => {
+      const okxBefore = servers.okx!.log.length;
+      const r = await verifyCmd(['by', 'bn', 'okx', '--json']);
+      expect(r.code).toBe(13);
+      const rows = JSON.parse(r.stdout) as { name: string; state: string; reason: string | null; checkedAt: string | null }[];
+      expect(rows.map((x) => [x.name, x.state])).toEqual([['by', 'verified'], ['bn', 'failed'], ['okx', 'verified']]);
+      expect(rows[1]!.reason).toBe('Binance: answered in a shape it does not document; nothing was changed');
+      expect(r.stderr).toBe('vault: error: bn: Binance: answered in a shape it does not document; nothing was changed\n');
+      expect(r.stderr).not.toMatch(/internal error/);
+      expect(servers.okx!.log.length).toBe(okxBefore + 1);
+      const shown = JSON.parse((await sb.vaultCmd(['show', 'okx', '--json'])).stdout).verified;
+      expect(shown.checkedAt).toBe(rows[2]!.checkedAt);
+    });
+  });
+
+  it('#2 a withdraw flag of the wrong type is a shape error (13), never "no withdraw"; nothing recorded', async () => {
+    for (const change of [{ enableWithdrawals: 'true' }, { enableWithdrawals: 1 }]) {
+      await withInfo(bnInfo(), change, async () => {
+        const before = vaultHash();
+        const r = await verifyCmd(['bn']);
+        expect([JSON.stringify(change), r.code]).toEqual([JSON.stringify(change), 13]);
+        expect(r.stdout).not.toMatch(/as declared/);
+        expect(vaultHash()).toBe(before);
+      });
+    }
+    await withInfo(byInfo(), { permissions: { Spot: ['SpotTrade'], Wallet: 'AccountTransfer,Withdraw' } }, async () => {
+      const r = await verifyCmd(['by']);
+      expect(r.code).toBe(13);
+      expect(r.stderr).toMatch(/^vault: error: by: Bybit: answered in a shape it does not document/);
+    });
+  });
+
+  it('#3 control characters, non-addresses and an echoed passphrase are refused (13): never printed, never stored', async () => {
+    await withInfo(byInfo(), { ips: ['\u001b]0;pwned\u0007\u001b[2J', 'x\ny: fake line'] }, async () => {
+      const before = vaultHash();
+      const r = await verifyCmd(['by']);
+      expect(r.code).toBe(13);
+      expect(r.stdout + r.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f]|pwned|fake line/);
+      expect(vaultHash()).toBe(before);
+      expect((await sb.vaultCmd(['show', 'by'])).stdout).not.toMatch(/pwned|\u001b/);
+    });
+    await withInfo(okxInfo(), { ip: CANARY.passphrase }, async () => {
+      const r = await verifyCmd(['okx', '--json']);
+      expect(r.code).toBe(13);
+      expect(findCanary(r.stdout + r.stderr)).toBeNull();
+    });
+    // The passphrase hex-encoded (32 characters: a permission word's full length).
+    const hex = Buffer.from(CANARY.passphrase).toString('hex');
+    await withInfo(okxInfo(), { perm: `read_only,${hex}` }, async () => {
+      const r = await verifyCmd(['okx']);
+      expect(r.code).toBe(13);
+      expect(r.stdout + r.stderr).not.toContain(hex);
+    });
+    // 65,000 made-up "addresses": refused, the vault does not grow.
+    await withInfo(okxInfo(), { ip: Array.from({ length: 65_000 }, (_, i) => `a${i}`).join(',') }, async () => {
+      const size = fs.statSync(sb.vault).size;
+      const r = await verifyCmd(['okx']);
+      expect(r.code).toBe(13);
+      expect(r.stdout.length).toBeLessThan(2000);
+      expect(fs.statSync(sb.vault).size).toBe(size);
+    });
+    // An unknown permission word is kept, escaped and bounded.
+    await withInfo(okxInfo(), { perm: 'read_only,trade,new\u001b[31mword' }, async () => {
+      const r = await verifyCmd(['okx']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/permissions: read_only, trade, new\?\[31mword \(read, trade\)/);
+    });
+  });
+
+  it('#4 --api-url with entries of several exchanges: exit 2, one line, before any request or record', async () => {
+    const logs = Object.values(servers).map((x) => x.log.length);
+    const audits = await auditCount();
+    const r = await verifyCmd(['--api-url', servers.bybit!.url]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^vault: error: --api-url is for one exchange, and this run asks \d+ \(.*\): name entries of one exchange, or set EXVAULT_<EXCHANGE>_URL for each$/)]);
+    expect(Object.values(servers).map((x) => x.log.length)).toEqual(logs);
+    expect(await auditCount()).toBe(audits);
+    // One exchange's entries: allowed.
+    const one = await sb.vaultCmd(['verify', 'by', 'by-rsa', '--api-url', servers.bybit!.url], { env: {} });
+    expect(one.code).toBe(0);
+  });
+
+  it('#6 an expiry the exchange reports as past: exec and inject refuse the key like a declared one', async () => {
+    const yesterday = new Date(days(-1)).toISOString().replace(/\.\d+Z$/, 'Z');
+    await withInfo(byInfo(), { expiredAt: yesterday, permissions: { Spot: ['SpotTrade'] }, ips: [IP] }, async () => {
+      expect((await verifyCmd(['by'])).code).toBe(0);
+      const e = await sb.vaultCmd(['exec', 'by', '--', process.execPath, '-e', '0']);
+      expect(e.code).toBe(2);
+      expect(e.stderr).toBe(`vault: error: the key in by expired on ${yesterday.slice(0, 10)} (as its exchange reported)\nvault: hint: rotate it, then ask the exchange again with: vault verify\n`);
+      const tpl = path.join(sb.root, 'tmp', 'by.tpl');
+      fs.writeFileSync(tpl, 'KEY={{ vault://by/apiKey }}\n');
+      const i = await sb.vaultCmd(['inject', '-i', tpl]);
+      expect(i.code).toBe(2);
+      expect(i.stderr).toMatch(/the key in by expired on .* \(as its exchange reported\)/);
+    });
+    // Asked again, the exchange reports no expiry: released again.
+    expect((await verifyCmd(['by'])).code).toBe(0);
+    expect((await sb.vaultCmd(['exec', 'by', '--allow-withdraw', '--', process.execPath, '-e', '0'])).code).toBe(0);
+  });
+
+  it('#7 a refusal shows the exchange code when numeric (string codes: unit test exchange-answers)', async () => {
+    const rec = servers.okx!.keys.get(CANARY.apiKey)!;
+    const saved = rec.passphrase;
+    rec.passphrase = 'another-passphrase';
+    try {
+      const r = await verifyCmd(['okx']);
+      expect(r.code).toBe(12);
+      expect(r.stderr).toMatch(/OKX refused the request \(code 50105: the passphrase is wrong\)/);
+    } finally {
+      rec.passphrase = saved;
+    }
+  });
+
+  it('#8 a vault file the write cannot replace (immutable): refused before any request or record', async () => {
+    const logs = servers.okx!.log.length;
+    const audits = await auditCount();
+    expect(spawnSync('chattr', ['+i', sb.vault]).status).toBe(0);
+    try {
+      const r = await verifyCmd(['okx']);
+      expect(r.code).toBe(9);
+      expect(r.stderr).toMatch(/^vault: error: could not write the vault .*nothing was asked or changed/m);
+      expect(servers.okx!.log.length).toBe(logs);
+    } finally {
+      spawnSync('chattr', ['-i', sb.vault]);
+    }
+    expect(await auditCount()).toBe(audits);
+  });
+
+  it('#10 HTTP 429 and 418: exit 13, rate limited, said to be temporary', async () => {
+    for (const status of [429, 418]) {
+      const server = http.createServer((_, res) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end('{"code":-1003,"msg":"Too many requests"}');
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      try {
+        const r = await verifyCmd(['bn'], { EXVAULT_BINANCE_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+        expect([status, r.code]).toEqual([status, 13]);
+        expect(r.stderr).toBe(`vault: error: bn: Binance: rate limited (HTTP ${status}), which is temporary: try again in a few minutes; nothing was changed\n`);
+      } finally {
+        await new Promise((r) => server.close(r));
+      }
+    }
+  });
+
+  it('#11 a bad EXVAULT_<EXCHANGE>_URL is refused before unlocking and before the audit record', async () => {
+    const audits = await auditCount();
+    // No passphrase at all: were the vault unlocked first, this would fail on that instead.
+    const r = await sb.run(['verify', 'bn'], { env: { ...env, EXVAULT_BINANCE_URL: 'http://10.1.2.3' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('vault: error: EXVAULT_BINANCE_URL must be https:// (http:// only to this machine, for a test server)\n');
+    expect(await auditCount()).toBe(audits);
+  });
+
+  it('#12 https:// to a plain-http server: one plain line; an encrypted private key is refused at add (exit 2)', async () => {
+    const r = await verifyCmd(['by'], { EXVAULT_BYBIT_URL: servers.bybit!.url.replace('http:', 'https:') });
+    expect(r.code).toBe(13);
+    expect(r.stderr).toMatch(/^vault: error: by: Bybit: the TLS handshake failed \(is the server at this address really https\?\); nothing was changed$/m);
+    expect(r.stderr).not.toMatch(/eproto/i);
+    const enc = crypto.generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pw' }) as string;
+    const a = await sb.vaultCmd(['add', 'bn-enc', '--exchange', 'binance'], { input: JSON.stringify({ apiKey: 'bnEncKey', privateKey: enc }) });
+    expect(a.code).toBe(2);
+    expect(a.stderr).toMatch(/privateKey is an encrypted private key: export it unencrypted/);
+    expect((await sb.vaultCmd(['show', 'bn-enc'])).code).toBe(4);
+  });
+
+  it('#13 a key the exchange refuses (exit 12) runs the alert command', async () => {
+    const out = path.join(sb.root, 'alert-refused.json');
+    expect((await sb.vaultCmd(['config', 'alert-command', `cat > ${out}`])).code).toBe(0);
+    const rec = servers.kucoin!.keys.get('kucoin0123456789abcdef01')!;
+    const saved = rec.secret;
+    rec.secret = `${saved}-revoked`;
+    try {
+      const r = await verifyCmd(['ku', 'okx']);
+      expect(r.code).toBe(12);
+    } finally {
+      rec.secret = saved;
+    }
+    const alert = JSON.parse(fs.readFileSync(out, 'utf8'));
+    expect(alert).toMatchObject({ event: 'keys-refused', entries: [{ entry: 'ku', exchange: 'kucoin', reason: expect.stringMatching(/^KuCoin refused the request/) }] });
+    fs.rmSync(out);
+    expect((await verifyCmd(['ku', 'okx'])).code).toBe(0);
+    expect(fs.existsSync(out)).toBe(false);
+  });
 });

@@ -6,7 +6,7 @@ import { ready } from '../../src/crypto/sodium';
 import { decodeFile, encodeHeader, PassphraseSlot } from '../../src/format/header';
 import { KDF_ARGON2ID13, KdfParams, PREAMBLE_BYTES } from '../../src/format/limits';
 import { addScope, makeKeychainSlot, makePassphraseSlot, newVault, openV2, Rng, sealFile } from '../../src/format/seal';
-import { buildFile, ENTRY_ID_BYTES } from '../../src/format/v2';
+import { buildFile, buildUpdate, ENTRY_ID_BYTES } from '../../src/format/v2';
 
 export interface Vector {
   name: string;
@@ -139,6 +139,24 @@ async function v2Cases(): Promise<[string, Record<string, string>, Uint8Array][]
   const scopeNameAt = PREAMBLE_BYTES + 16 + 16 + 1 + 4 + 1 + 7 + 4 + 1;
   const common = { passphrase: PASSPHRASE };
   const both = joined(LINE_A, LINE_B);
+  // Updates (docs/FORMAT.md "Writing"), drawn last from the stream so the files above never change.
+  const update = (file: Uint8Array, name: string, line: string) => {
+    const h = decodeFile(file).header;
+    const o = openV2(decodeFile(file), v.dataKey);
+    const kept = o.openScopes().map((scope) => ({ scope, index: o.index(scope), drop: new Set<number>() }));
+    const u = buildUpdate(h, v.dataKey, te.encode(META), [{ name, scope: 0, id: rng(ENTRY_ID_BYTES), gen: 1, line: te.encode(line) }], rng, kept, h.state!.end);
+    return new Uint8Array(Buffer.concat([file.subarray(0, h.state!.end), ...u.body, u.trailer]));
+  };
+  const LINE_C = LINE_A.replace('binance-main', 'binance-spot').replace(/vectorKey0/, 'vectorKey2');
+  const updated = update(good, 'binance-spot', LINE_C);
+  const unfinished = update(updated, 'binance-zzzz', LINE_C.replace('binance-spot', 'binance-zzzz'));
+  const trailerAt = updated.length - (16 + 8 + 8 * 2 + 4 + 4 + 8);
+  const flipUpdated = (at: number) => {
+    const c = updated.slice();
+    c[at]! ^= 0x01;
+    return c;
+  };
+  const withC = joined(LINE_A, LINE_C, LINE_B);
   return [
     ['v2_success', { expect: 'success', exit: '0', ...common, comment: 'format 2: binance-main in scope default, binance-subb in scope bots (generation 2), one passphrase slot granted both', 'body-json': JSON.stringify(both) }, good],
     ['v2_success_two_slots', { expect: 'success', exit: '0', ...common, 'keychain-key': Buffer.from(keychainKey).toString('hex'), 'body-json': JSON.stringify(joined(LINE_A)) }, twoSlots],
@@ -159,6 +177,11 @@ async function v2Cases(): Promise<[string, Record<string, string>, Uint8Array][]
     ['v2_unsupported_version', { expect: 'corrupt', exit: '5', ...common, comment: 'format version 3' }, withVersion(3)],
     ['v2_kdf_lanes', { expect: 'corrupt', exit: '5', ...common, comment: '1000 lanes' }, withKdf((s) => (s.kdf = { ...s.kdf, lanes: 1000 }))],
     ['v2_kdf_below_floor', { expect: 'corrupt', exit: '5', ...common, comment: '18 MiB' }, withKdf((s) => (s.kdf = { ...s.kdf, memKiB: 18 * 1024 }))],
+    ['v2_update', { expect: 'success', exit: '0', ...common, comment: 'v2_success with one update appended: binance-spot added (default scope)', 'body-json': JSON.stringify(withC) }, updated],
+    ['v2_update_unfinished', { expect: 'success', exit: '0', ...common, comment: 'v2_update followed by the first 200 bytes of a second update (a write cut short): reads as v2_update', 'body-json': JSON.stringify(withC) }, unfinished.slice(0, updated.length + 200)],
+    ['v2_update_tampered_write_id', { expect: 'auth', exit: '3', ...common, comment: "one bit of the update trailer's write id flipped (binds its meta record and indexes)" }, flipUpdated(trailerAt)],
+    ['v2_update_tampered_index', { expect: 'auth', exit: '3', ...common, comment: "one bit of the update's index of scope default flipped" }, flipUpdated(decodeFile(updated).header.toc.indexes[0]!.off + 30)],
+    ['v2_update_stray_byte', { expect: 'corrupt', exit: '5', ...common, comment: 'v2_update with one zero byte added at the end (not the start of an update)' }, new Uint8Array([...updated, 0])],
   ];
 }
 

@@ -3,6 +3,7 @@ import { listProfiles, removeProfile, setProfile } from '../../app/profiles';
 import { GlobalOptions, makeContext } from '../context';
 import { done, json, line, table } from '../render';
 import { collect, parseMaps } from '../option-helpers';
+import { parseRestartCommand } from '../../domain/overlap';
 
 export function registerProfile(program: Command): void {
   const group = program
@@ -22,10 +23,11 @@ Examples:
     .option('--pristine', 'start the program from an empty environment')
     .option('--keep <VAR>', 'with --pristine, also keep this variable (repeatable)', collect)
     .option('--allow-withdraw', 'allow keys that can withdraw or transfer funds')
+    .option('--restart <command>', "after a rotation of one of its entries, restart this bot: a command run without a shell (words, or a JSON array)")
     .addHelpText('after', '\nExample:\n  vault profile set grid binance-main --map BINANCE_KEY=binance-main.apiKey --pristine --keep PYTHONPATH')
     .action(async (name: string, entries: string[], opts, c: Command) => {
       const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
-      await setProfile(ctx, { name, entries, map: parseMaps(opts.map ?? []), ...(opts.file && { files: parseMaps(opts.file, '--file') }), pristine: Boolean(opts.pristine), allowWithdraw: Boolean(opts.allowWithdraw), keep: opts.keep ?? [] });
+      await setProfile(ctx, { name, entries, map: parseMaps(opts.map ?? []), ...(opts.file && { files: parseMaps(opts.file, '--file') }), pristine: Boolean(opts.pristine), allowWithdraw: Boolean(opts.allowWithdraw), keep: opts.keep ?? [], ...(opts.restart && { restart: parseRestartCommand(opts.restart) }) });
       done(`profile ${name} saved`);
     });
 
@@ -40,7 +42,7 @@ Examples:
       if (!profiles.length) return line('no profiles yet; create one with: vault profile set NAME ENTRY...');
       table(
         ['NAME', 'ENTRIES', 'MAPPED', 'OPTIONS', 'KEPT'],
-        profiles.map((p) => [p.name, p.entries.join(',') || '-', [...Object.keys(p.map), ...Object.keys(p.files ?? {}).map((v) => `${v}(file)`)].join(',') || '-', [p.pristine && 'pristine', p.allowWithdraw && 'allow-withdraw'].filter(Boolean).join(',') || '-', p.keep.join(',') || '-']),
+        profiles.map((p) => [p.name, p.entries.join(',') || '-', [...Object.keys(p.map), ...Object.keys(p.files ?? {}).map((v) => `${v}(file)`)].join(',') || '-', [p.pristine && 'pristine', p.allowWithdraw && 'allow-withdraw', p.restart && 'restart'].filter(Boolean).join(',') || '-', p.keep.join(',') || '-']),
       );
     });
 

@@ -8,7 +8,7 @@ export function registerRm(program: Command): void {
   program
     .command('rm <name>')
     .alias('remove')
-    .description('delete an entry (the previous vault stays in the backup file until the next change)')
+    .description('delete an entry (the vault file is rewritten without it; the previous vault stays in the backup file until the next whole rewrite)')
     .option('-y, --yes', 'do not ask for confirmation')
     .addHelpText('after', '\nExamples:\n  vault rm old-bybit\n  vault rm old-bybit --yes')
     .action(async (name: string, opts, c: Command) => {

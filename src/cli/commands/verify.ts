@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { verifyKeys, VerifyRow } from '../../app/verify';
 import { UsageError } from '../../errors';
 import { EXCHANGES, ExchangeId } from '../../domain/exchanges';
+import { printable } from '../../domain/entry';
 import { GlobalOptions, Invocation, makeContext } from '../context';
 import { json, line, paint } from '../render';
 
@@ -14,11 +15,12 @@ function parseTimeout(text: string): number {
 
 function factsText(r: VerifyRow): string[] {
   const f = r.facts!;
-  const ips = f.ipRestricted === null ? 'not reported' : f.ipRestricted ? (f.ips ? f.ips.join(', ') : 'yes (the addresses are not reported)') : 'none';
+  // Escaped again here: a vault written by an older version may hold the exchange's text as it came.
+  const ips = f.ipRestricted === null ? 'not reported' : f.ipRestricted ? (f.ips ? f.ips.map(printable).join(', ') : 'yes (the addresses are not reported)') : 'none';
   return [
-    `  permissions: ${f.permissions.join(', ') || 'none'} (${f.scopes.join(', ') || '-'})`,
+    `  permissions: ${f.permissions.map(printable).join(', ') || 'none'} (${f.scopes.join(', ') || '-'})`,
     `  ip allow-list: ${ips}`,
-    `  expires: ${f.expiresAt ? f.expiresAt.slice(0, 10) : 'not reported'}`,
+    `  expires: ${f.expiresAt ? printable(f.expiresAt.slice(0, 10)) : 'not reported'}`,
     ...r.differences.map((d) => `  ${paint('yellow', 'differs')}: ${d}`),
   ];
 }
@@ -29,7 +31,7 @@ export function registerVerify(program: Command, invocation: Invocation): void {
     .description('ask each exchange, with the key itself and read-only calls, what the key can do and from where; record the answer')
     .option('--json', 'print JSON')
     .option('--testnet', "ask the exchange's testnet (Bybit; OKX demo trading)")
-    .option('--api-url <url>', 'ask this address instead (https://, or http:// to this machine); also EXVAULT_<EXCHANGE>_URL')
+    .option('--api-url <url>', 'ask this address instead (https://, or http:// to this machine), for entries of one exchange only; else EXVAULT_<EXCHANGE>_URL')
     .option('--timeout <seconds>', 'give up on an exchange that has not answered after this long (default 15s)')
     .addHelpText('after', `
 Asks: Binance GET /sapi/v1/account/apiRestrictions, Bybit GET /v5/user/query-api, OKX GET
@@ -39,7 +41,10 @@ The answer and its time are stored in the entry; vault check then counts a key t
 says can withdraw, has no IP allow-list, or expires.
 
 Exit status: 0 every key asked answered (differences are printed, not failures), 12 an
-exchange refused a key, 13 an exchange could not be reached or did not answer in time.
+exchange refused a key (the alert command runs), 13 an exchange could not be reached, did not
+answer in time, rate-limited the request, or answered in a shape it does not document; 2 a run
+that cannot be made as asked (--api-url with entries of several exchanges, --testnet for an
+exchange without one), refused before any request.
 
 Examples:
   vault verify
@@ -49,8 +54,10 @@ Examples:
       const timeoutMs = opts.timeout === undefined ? undefined : parseTimeout(opts.timeout);
       // Loaded here only: no other command (exec, get, unlock) pulls in network code.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { exchangeVerifier, checkBaseUrl } = require('../../platform/exchanges/index') as typeof import('../../platform/exchanges/index');
+      const { exchangeVerifier, checkBaseUrl, checkUrlVariables } = require('../../platform/exchanges/index') as typeof import('../../platform/exchanges/index');
+      // Addresses are checked before the vault is unlocked and before anything is recorded.
       if (opts.apiUrl) checkBaseUrl(opts.apiUrl, '--api-url');
+      checkUrlVariables();
       const verifier = exchangeVerifier({ testnet: Boolean(opts.testnet), apiUrl: opts.apiUrl, timeoutMs });
       const { rows, status } = await verifyKeys(makeContext(c.optsWithGlobals<GlobalOptions>()), verifier, names);
       invocation.status = status;

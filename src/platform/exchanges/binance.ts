@@ -6,6 +6,7 @@
 import { UsageError } from '../../errors';
 import { hmacSha256, isPem, signWithPem } from '../../crypto/exchange-sign';
 import { scopesOf, Scope } from '../../domain/exchanges';
+import { bool, msTime } from './answer-fields';
 import { ApiTarget, badShape, bodyOf, Credential, ExchangeAdapter, isObj, need, refused, ReportedFacts, SubKeySpec } from './types';
 
 const WHO = 'Binance';
@@ -53,21 +54,24 @@ async function call(c: Credential, t: ApiTarget, method: SignedRequest['method']
   return body;
 }
 
-/** GET /sapi/v1/account/apiRestrictions: the key's own permissions and whether it has an IP allow-list. */
+/** GET /sapi/v1/account/apiRestrictions: the key's own permissions and whether it has an IP
+ *  allow-list. Every flag is a JSON boolean in Binance's documentation and is read only as one
+ *  (enablePortfolioMarginTrading is newer and may be absent); anything else is a shape error. */
 async function verify(c: Credential, t: ApiTarget): Promise<ReportedFacts> {
   const b = await call(c, t, 'GET', '/sapi/v1/account/apiRestrictions', []);
-  if (typeof b.ipRestrict !== 'boolean' || typeof b.enableReading !== 'boolean') throw badShape(WHO);
-  const flags: [string, string][] = [
-    ['enableReading', 'reading'], ['enableSpotAndMarginTrading', 'spot'], ['enableMargin', 'margin'], ['enablePortfolioMarginTrading', 'margin'],
-    ['enableFutures', 'futures'], ['enableVanillaOptions', 'options'], ['enableWithdrawals', 'withdrawals'],
-    ['enableInternalTransfer', 'internal-transfer'], ['permitsUniversalTransfer', 'universal-transfer'],
+  const flags: [string, string, boolean][] = [
+    ['enableReading', 'reading', false], ['enableSpotAndMarginTrading', 'spot', false], ['enableMargin', 'margin', false], ['enablePortfolioMarginTrading', 'margin', true],
+    ['enableFutures', 'futures', false], ['enableVanillaOptions', 'options', false], ['enableWithdrawals', 'withdrawals', false],
+    ['enableInternalTransfer', 'internal-transfer', false], ['permitsUniversalTransfer', 'universal-transfer', false],
   ];
-  const permissions = [...new Set(flags.filter(([f]) => b[f] === true).map(([, term]) => term))];
+  const ipRestrict = bool(WHO, b, 'ipRestrict');
+  const permissions = [...new Set(flags.filter(([f, , optional]) => bool(WHO, b, f, optional)).map(([, term]) => term))];
   const scopes = new Set<Scope>();
   for (const p of permissions) for (const s of scopesOf('binance', p) ?? []) scopes.add(s);
   // Set only while trading lapses on a key without an IP allow-list (milliseconds; 0 when none).
-  const until = typeof b.tradingAuthorityExpirationTime === 'number' && b.tradingAuthorityExpirationTime > 0 ? new Date(b.tradingAuthorityExpirationTime).toISOString() : null;
-  return { permissions, scopes: [...scopes], ipRestricted: b.ipRestrict, ips: null, expiresAt: until };
+  const e = b.tradingAuthorityExpirationTime;
+  const until = e === undefined || e === 0 ? null : msTime(WHO, e);
+  return { permissions, scopes: [...scopes], ipRestricted: ipRestrict, ips: null, expiresAt: until };
 }
 
 /** The create call's permission flags for the old key's permission terms. */

@@ -6,7 +6,8 @@
 import { UsageError } from '../../errors';
 import { hmacSha256, isPem, signWithPem } from '../../crypto/exchange-sign';
 import { Scope } from '../../domain/exchanges';
-import { ApiTarget, badShape, bodyOf, Credential, ExchangeAdapter, isObj, need, refused, ReportedFacts } from './types';
+import { ipList, isoTime, MAX_PERMISSION_CHARS, MAX_PERMISSION_WORDS } from './answer-fields';
+import { ApiTarget, badShape, bodyOf, Credential, ExchangeAdapter, isObj, need, rateLimited, refused, ReportedFacts } from './types';
 import type { SignedRequest } from './binance';
 
 const WHO = 'Bybit';
@@ -38,6 +39,8 @@ async function call(c: Credential, t: ApiTarget, method: 'GET' | 'POST', path: s
   const a = await t.send({ who: WHO, method, url: t.base + r.path, headers: r.headers, body: r.body, timeoutMs: t.timeoutMs });
   const b = bodyOf(WHO, a);
   if (typeof b.retCode !== 'number') throw a.status >= 400 ? refused(WHO, a.status, undefined, CODES) : badShape(WHO);
+  // 10006 too many visits, 10018 over the IP's limit: temporary, not a refusal of the key.
+  if (b.retCode === 10006 || b.retCode === 10018) throw rateLimited(WHO, `code ${b.retCode}`);
   if (b.retCode !== 0) throw refused(WHO, a.status, b.retCode, CODES);
   if (!isObj(b.result)) throw badShape(WHO);
   return b.result;
@@ -46,33 +49,42 @@ async function call(c: Credential, t: ApiTarget, method: 'GET' | 'POST', path: s
 /** Permission group (as query-api names it) -> our permission term. */
 const GROUPS: Record<string, string> = { ContractTrade: 'contract-trade', Spot: 'spot', Wallet: 'wallet', Options: 'options', Derivatives: 'derivatives', Exchange: 'exchange', Earn: 'earn' };
 
-/** GET /v5/user/query-api: the key's permission groups, IP list and expiry. */
+/** GET /v5/user/query-api: the key's permission groups, IP list and expiry. Read as documented:
+ *  readOnly 0 or 1, permissions an object of string arrays, ips an array of strings ("*" for
+ *  none), expiredAt an ISO 8601 time, or empty for a key that does not expire. */
 async function verify(c: Credential, t: ApiTarget): Promise<ReportedFacts> {
   const r = await call(c, t, 'GET', '/v5/user/query-api');
   if (!isObj(r.permissions) || !Array.isArray(r.ips) || (r.readOnly !== 0 && r.readOnly !== 1)) throw badShape(WHO);
   const perms = r.permissions;
+  // Every group, known or not, must be a list of words: a string where a list belongs
+  // ("AccountTransfer,Withdraw") would otherwise be skipped and read as "no withdraw".
+  const groups = Object.entries(perms);
+  if (groups.length > MAX_PERMISSION_WORDS) throw badShape(WHO);
+  for (const [, items] of groups) {
+    if (!Array.isArray(items) || items.length > MAX_PERMISSION_WORDS || !items.every((i) => typeof i === 'string' && i.length <= MAX_PERMISSION_CHARS)) throw badShape(WHO);
+  }
   const permissions: string[] = [];
   const scopes = new Set<Scope>(['read']);
   if (r.readOnly === 1) permissions.push('read-only');
   else {
     for (const [group, term] of Object.entries(GROUPS)) {
-      const items = perms[group];
-      if (!Array.isArray(items) || items.length === 0) continue;
+      const items = (perms[group] ?? []) as string[];
+      if (items.length === 0) continue;
       permissions.push(term);
       if (term === 'spot' || term === 'exchange') scopes.add('trade');
       if (term === 'contract-trade' || term === 'options' || term === 'derivatives') scopes.add('futures');
       if (term === 'earn') scopes.add('transfer');
       if (term === 'wallet') {
         // The wallet group is precise about what it allows: withdrawals are their own item.
-        if (items.some((i) => /withdraw/i.test(String(i)))) scopes.add('withdraw');
-        if (items.some((i) => /transfer/i.test(String(i)))) scopes.add('transfer');
+        if (items.some((i) => /withdraw/i.test(i))) scopes.add('withdraw');
+        if (items.some((i) => /transfer/i.test(i))) scopes.add('transfer');
       }
     }
   }
-  const ips = r.ips.filter((x): x is string => typeof x === 'string');
-  const open = ips.length === 0 || ips.includes('*');
-  const exp = typeof r.expiredAt === 'string' && r.expiredAt && !Number.isNaN(Date.parse(r.expiredAt)) ? new Date(r.expiredAt).toISOString() : null;
-  return { permissions, scopes: [...scopes], ipRestricted: !open, ips: open ? null : ips, expiresAt: exp };
+  const open = r.ips.length === 1 && r.ips[0] === '*';
+  const ips = open ? [] : ipList(WHO, r.ips);
+  const exp = r.expiredAt === undefined || r.expiredAt === '' ? null : isoTime(WHO, r.expiredAt);
+  return { permissions, scopes: [...scopes], ipRestricted: ips.length > 0, ips: ips.length ? ips : null, expiresAt: exp };
 }
 
 function subPermissions(terms: string[]): { readOnly: 0 | 1; permissions: Record<string, string[]> } {

@@ -37,7 +37,12 @@ function networkProblem(err: NodeJS.ErrnoException): string {
     case 'EHOSTUNREACH': case 'ENETUNREACH': return 'network unreachable';
     case 'CERT_HAS_EXPIRED': case 'DEPTH_ZERO_SELF_SIGNED_CERT': case 'SELF_SIGNED_CERT_IN_CHAIN': case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE': case 'ERR_TLS_CERT_ALTNAME_INVALID':
       return 'its TLS certificate is not trusted';
-    default: return err.code ? err.code.toLowerCase() : 'network error';
+    case 'ETIMEDOUT': return 'the connection timed out';
+    case 'EPIPE': return 'the connection was closed';
+    default:
+      // EPROTO, ERR_SSL_*: most often an https:// address for a server that speaks plain http.
+      if (err.code && /^(EPROTO|ERR_SSL_|ERR_TLS_)/.test(err.code)) return 'the TLS handshake failed (is the server at this address really https?)';
+      return 'network error';
   }
 }
 

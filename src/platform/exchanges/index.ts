@@ -2,7 +2,7 @@
 // call goes: --api-url, else EXVAULT_<EXCHANGE>_URL (EXVAULT_COINBASE_URL, ...), else the
 // testnet with --testnet, else the live API. Plain http:// only to this machine (a test server):
 // anywhere else the key and the signature would cross the network in clear.
-import { UsageError } from '../../errors';
+import { UsageError, VaultError } from '../../errors';
 import { ExchangeId, SCOPES } from '../../domain/exchanges';
 import type { ExchangeAdmin, ExchangeCredential, ExchangeVerifier } from '../../app/ports';
 import { Secret } from '../../domain/secret';
@@ -13,7 +13,8 @@ import { DEFAULT_TIMEOUT_MS, HttpSend, sendHttp } from './http';
 import { kraken } from './kraken';
 import { kucoin } from './kucoin';
 import { okx } from './okx';
-import { ApiTarget, Credential, ExchangeAdapter } from './types';
+import { refuseEchoes } from './answer-fields';
+import { ApiTarget, badShape, Credential, ExchangeAdapter } from './types';
 
 export const ADAPTERS: Partial<Record<ExchangeId, ExchangeAdapter>> = { binance, bybit, okx, kucoin, coinbase, kraken };
 
@@ -40,7 +41,7 @@ export function checkBaseUrl(text: string, from: string): string {
   } catch {
     throw new UsageError(`${from} is not a URL`);
   }
-  if (u.username || u.password || u.search || u.hash || (u.pathname !== '/' && u.pathname !== '')) throw new UsageError(`${from} must be only a scheme, host and port (such as https://api-testnet.bybit.com)`);
+  if (u.username || u.password || u.search || u.hash || (u.pathname !== '/' && u.pathname !== '')) throw new UsageError(`${from} must be only a scheme, host and port (such as http://127.0.0.1:8080 for a test server)`);
   if (u.protocol !== 'https:' && !(u.protocol === 'http:' && LOOPBACK.has(u.hostname))) throw new UsageError(`${from} must be https:// (http:// only to this machine, for a test server)`);
   return u.origin;
 }
@@ -72,20 +73,56 @@ function adapterOf(id: ExchangeId): ExchangeAdapter {
   return a;
 }
 
+/** Every EXVAULT_<EXCHANGE>_URL that is set, checked: before the vault is unlocked and before
+ *  anything is recorded, so a mistyped variable costs nothing. */
+export function checkUrlVariables(env: NodeJS.ProcessEnv = process.env): void {
+  for (const id of Object.keys(ADAPTERS) as ExchangeId[]) {
+    const v = env[urlVariable(id)];
+    if (v) checkBaseUrl(v, urlVariable(id));
+  }
+}
+
 export function exchangeVerifier(o: NetworkOptions): ExchangeVerifier {
+  const env = o.env ?? process.env;
   return {
     unavailable(id) {
       const a = ADAPTERS[id];
       if (!a) return 'not available: exvault does not talk to this exchange\'s API';
       if (typeof a.verify !== 'function') return a.verify.none;
-      if (o.testnet && !o.apiUrl && !(o.env ?? process.env)[urlVariable(id)] && typeof a.testnet !== 'string') return `no testnet: ${a.testnet.none}`;
       return null;
+    },
+    prepare(exchanges) {
+      const ids = [...new Set(exchanges)];
+      // One address for one exchange: every other exchange's key (and OKX's passphrase, sent in
+      // clear inside TLS) would otherwise go to it too.
+      if (o.apiUrl && ids.length > 1) {
+        throw new UsageError(`--api-url is for one exchange, and this run asks ${ids.length} (${ids.map((id) => ADAPTERS[id]?.title ?? id).join(', ')}): name entries of one exchange, or set EXVAULT_<EXCHANGE>_URL for each`);
+      }
+      if (o.testnet) {
+        for (const id of ids) {
+          const a = ADAPTERS[id];
+          if (a && typeof a.testnet !== 'string' && !o.apiUrl && !env[urlVariable(id)]) {
+            throw new UsageError(`${a.title} has no testnet (${a.testnet.none}): name entries of exchanges that have one (Bybit; OKX demo trading), or leave out --testnet`);
+          }
+        }
+      }
+      for (const id of ids) if (ADAPTERS[id]) targetOf(ADAPTERS[id]!, o);
     },
     async verify(key: ExchangeCredential) {
       const a = adapterOf(key.exchange);
       if (typeof a.verify !== 'function') throw new UsageError(`${a.title}: ${a.verify.none}`);
       const t = targetOf(a, o);
-      const facts = await a.verify(plain(key.secrets), t);
+      const c = plain(key.secrets);
+      let facts;
+      try {
+        facts = await a.verify(c, t);
+      } catch (err) {
+        // Reading an answer must never end the run: whatever the parsing met that it did not
+        // expect is the exchange answering in a shape it does not document.
+        if (err instanceof VaultError) throw err;
+        throw badShape(a.title);
+      }
+      refuseEchoes(a.title, [...facts.permissions, ...(facts.ips ?? []), facts.expiresAt ?? ''], [c.apiKey, c.apiSecret, c.passphrase, c.privateKey]);
       // Scopes in their usual order, whatever order the exchange listed them in.
       return { checkedAt: t.now().toISOString(), origin: t.base, ...facts, scopes: SCOPES.filter((x) => facts.scopes.includes(x)) };
     },

@@ -6,7 +6,8 @@ import { UsageError } from '../../errors';
 import { hmacSha256 } from '../../crypto/exchange-sign';
 import { randomBytes } from '../../crypto/random';
 import { scopesOf, Scope } from '../../domain/exchanges';
-import { ApiTarget, badShape, bodyOf, Credential, ExchangeAdapter, isObj, need, refused, ReportedFacts, splitIps } from './types';
+import { commaList, ipList, MAX_PERMISSION_WORDS, MAX_REPORTED_IPS, permissionWords } from './answer-fields';
+import { ApiTarget, badShape, bodyOf, Credential, ExchangeAdapter, isObj, need, refused, ReportedFacts } from './types';
 import type { SignedRequest } from './binance';
 
 const WHO = 'KuCoin';
@@ -48,17 +49,20 @@ async function call(c: Credential, t: ApiTarget, method: 'GET' | 'POST' | 'DELET
 /** KuCoin's permission words -> ours (its "General" is reading). */
 const TERMS: Record<string, string> = { general: 'general', spot: 'spot', futures: 'futures', margin: 'margin', innertransfer: 'inner-transfer', transfer: 'transfer', withdrawal: 'withdraw', withdraw: 'withdraw' };
 
-/** GET /api/v1/user/api-key: permission ("General,Spot") and ipWhitelist ("" for none). */
+/** GET /api/v1/user/api-key: permission ("General,Spot") and ipWhitelist ("" or absent for none). */
 async function verify(c: Credential, t: ApiTarget): Promise<ReportedFacts> {
   const d = await call(c, t, 'GET', '/api/v1/user/api-key');
-  if (!isObj(d) || typeof d.permission !== 'string' || !(d.ipWhitelist === undefined || d.ipWhitelist === null || typeof d.ipWhitelist === 'string')) throw badShape(WHO);
-  const permissions = splitIps(d.permission).map((p) => p.toLowerCase());
+  if (!isObj(d)) throw badShape(WHO);
+  const permissions = permissionWords(WHO, commaList(WHO, d.permission, MAX_PERMISSION_WORDS).map((p) => p.toLowerCase()), Object.keys(TERMS));
   const scopes = new Set<Scope>();
   for (const p of permissions) {
     const term = TERMS[p];
     for (const s of term ? scopesOf('kucoin', term) ?? [] : []) scopes.add(s);
+    // A word this version does not know that names moving funds counts as doing so (fail closed).
+    if (/withdraw/i.test(p)) scopes.add('withdraw');
+    if (/transfer/i.test(p)) scopes.add('transfer');
   }
-  const ips = splitIps(d.ipWhitelist);
+  const ips = d.ipWhitelist === undefined || d.ipWhitelist === null ? [] : ipList(WHO, commaList(WHO, d.ipWhitelist, MAX_REPORTED_IPS));
   return { permissions, scopes: [...scopes], ipRestricted: ips.length > 0, ips: ips.length ? ips : null, expiresAt: null };
 }
 

@@ -6,7 +6,8 @@ import { UsageError } from '../../errors';
 import { hmacSha256 } from '../../crypto/exchange-sign';
 import { randomBytes } from '../../crypto/random';
 import { Scope } from '../../domain/exchanges';
-import { ApiTarget, badShape, bodyOf, Credential, ExchangeAdapter, isObj, need, refused, ReportedFacts, splitIps } from './types';
+import { commaList, ipList, MAX_PERMISSION_WORDS, MAX_REPORTED_IPS, permissionWords } from './answer-fields';
+import { ApiTarget, badShape, bodyOf, Credential, ExchangeAdapter, isObj, need, refused, ReportedFacts } from './types';
 import type { SignedRequest } from './binance';
 
 const WHO = 'OKX';
@@ -21,6 +22,9 @@ const CODES: Record<string, string> = {
   '50113': 'the signature is not valid',
   '50120': 'the key lacks the permission for this call',
 };
+
+/** The words OKX documents for perm. */
+const PERMS = ['read_only', 'trade', 'withdraw'] as const;
 
 export function signOkx(c: Credential, method: 'GET' | 'POST', path: string, query: [string, string][], body: string | undefined, now: Date, demo: boolean): SignedRequest {
   const ts = now.toISOString();
@@ -46,15 +50,18 @@ async function call(c: Credential, t: ApiTarget, method: 'GET' | 'POST', path: s
 /** GET /api/v5/account/config: perm ("read_only,trade,withdraw") and ip (comma-separated, "" for none). */
 async function verify(c: Credential, t: ApiTarget): Promise<ReportedFacts> {
   const [d] = await call(c, t, 'GET', '/api/v5/account/config');
-  if (!d || typeof d.perm !== 'string' || typeof d.ip !== 'string') throw badShape(WHO);
-  const permissions = splitIps(d.perm);
+  if (!d) throw badShape(WHO);
+  const permissions = permissionWords(WHO, commaList(WHO, d.perm, MAX_PERMISSION_WORDS), PERMS);
   const scopes = new Set<Scope>();
   for (const p of permissions) {
     if (p === 'read_only') scopes.add('read');
     if (p === 'trade') scopes.add('trade');
     if (p === 'withdraw') scopes.add('withdraw');
+    // A word this version does not know that names moving funds counts as doing so (fail closed).
+    if (/withdraw/i.test(p)) scopes.add('withdraw');
+    if (/transfer/i.test(p)) scopes.add('transfer');
   }
-  const ips = splitIps(d.ip);
+  const ips = ipList(WHO, commaList(WHO, d.ip, MAX_REPORTED_IPS));
   return { permissions, scopes: [...scopes], ipRestricted: ips.length > 0, ips: ips.length ? ips : null, expiresAt: null };
 }
 

@@ -70,19 +70,28 @@ export function need(c: Credential, field: keyof Credential, who: string): strin
 /** The exchange refused: its code and what it means, never its message (it can echo the
  *  signed text and the signature). */
 export function refused(who: string, status: number, code: string | number | undefined, meanings: Record<string, string>): ExchangeRefusedError {
-  const known = code === undefined ? undefined : meanings[String(code)];
-  const codeText = code === undefined ? `HTTP ${status}` : `code ${String(code).slice(0, 16).replace(/[^\w.-]/g, '?')}`;
+  // Only a number is shown: a "code" in text can be anything the server chose, such as the
+  // signature or the passphrase it was sent.
+  const numeric = code !== undefined && /^-?\d{1,8}$/.test(String(code)) ? String(code) : undefined;
+  const known = numeric === undefined ? undefined : meanings[numeric];
+  const codeText = numeric === undefined ? `HTTP ${status}` : `code ${numeric}`;
   return new ExchangeRefusedError(`${who} refused the request (${codeText}${known ? `: ${known}` : ''}); nothing was changed`, known ? [] : ['the exchange\'s own message is not shown: it can contain the signature']);
 }
 
+export function rateLimited(who: string, what: string): ExchangeUnreachableError {
+  return new ExchangeUnreachableError(`${who}: rate limited (${what}), which is temporary: try again in a few minutes; nothing was changed`);
+}
+
 export function badShape(who: string): ExchangeUnreachableError {
-  return new ExchangeUnreachableError(`${who}: the answer is not in the shape the exchange documents; nothing was changed`);
+  return new ExchangeUnreachableError(`${who}: answered in a shape it does not document; nothing was changed`);
 }
 
 export const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
-/** A 5xx answer: the exchange (or a proxy before it) failed, which says nothing about the key. */
+/** A 5xx answer: the exchange (or a proxy before it) failed, which says nothing about the key.
+ *  429 and 418 (Binance's ban after ignoring 429s) are rate limits: temporary, not a refusal. */
 export function serverFailed(who: string, a: HttpAnswer): void {
+  if (a.status === 429 || a.status === 418) throw rateLimited(who, `HTTP ${a.status}`);
   if (a.status >= 500) throw new ExchangeUnreachableError(`${who}: the exchange answered HTTP ${a.status} (a failure on its side); nothing was changed`);
 }
 
@@ -96,4 +105,3 @@ export function bodyOf(who: string, a: HttpAnswer): Record<string, unknown> {
   return a.json;
 }
 
-export const splitIps = (s: unknown): string[] => (typeof s === 'string' ? s.split(',').map((x) => x.trim()).filter(Boolean) : []);

@@ -35,7 +35,7 @@ export function binanceServer(keys: KeyRecord[], tls?: { key: string; cert: stri
       const apiKey = randomBytes(32).toString('hex');
       const secret = randomBytes(32).toString('hex');
       const p = c.params;
-      ex.keys.set(apiKey, { apiKey, secret, account: p.get('email')!, info: { ipRestrict: p.get('status') === '2', enableReading: true, enableSpotAndMarginTrading: p.get('canTrade') === 'true', enableFutures: p.get('canFuturesTrade') === 'true', enableWithdrawals: false, ips: p.get('ipAddress') } });
+      ex.keys.set(apiKey, { apiKey, secret, account: p.get('email')!, info: { ipRestrict: p.get('status') === '2', createTime: Date.now(), enableReading: true, enableSpotAndMarginTrading: p.get('canTrade') === 'true', enableWithdrawals: false, enableInternalTransfer: false, enableMargin: p.get('canMarginLoanRepay') === 'true', enableFutures: p.get('canFuturesTrade') === 'true', permitsUniversalTransfer: p.get('canUniversalTransfer') === 'true', enableVanillaOptions: p.get('canVanillaOptions') === 'true', enablePortfolioMarginTrading: false, tradingAuthorityExpirationTime: 0, ips: p.get('ipAddress') } });
       ex.created.push(apiKey);
       return { status: 200, body: { apiKey, secretKey: secret } };
     }

@@ -18,7 +18,7 @@ afterAll(() => v.cleanup());
 
 it('0 while nothing is due, 10 within the warning, 11 once overdue; only due entries are listed', async () => {
   v.clock.advanceDays(60);
-  expect(await checkDue(v.ctx)).toEqual({ rows: [], status: EXIT.ok });
+  expect(await checkDue(v.ctx)).toEqual({ rows: [], pending: [], interrupted: [], status: EXIT.ok });
   v.clock.advanceDays(20);
   const soon = await checkDue(v.ctx);
   expect(soon.status).toBe(EXIT.dueSoon);

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { AuditError, BusyError, CorruptError, UsageError, VaultError } from '../../../src/errors';
 import { AuditEvent } from '../../../src/domain/audit-chain';
 import { KDF_ARGON2ID13, KDF_FLOOR, MAX_FILE_BYTES } from '../../../src/format/limits';
-import type { AppContext, AuditLog, ChildRunner, Clock, Keychain, Notices, PassphraseSource, Program, VaultLock, VaultReader, VaultStore } from '../../../src/app/ports';
+import type { AppContext, AuditLog, ChildRunner, Clock, Keychain, Notices, PassphraseSource, Program, RunHandle, RunRecord, RunRegistry, VaultLock, VaultReader, VaultStore } from '../../../src/app/ports';
 import { initVault } from '../../../src/app/init';
 import { Unlocker } from '../../../src/app/unlock';
 import { CANARY } from '../../helpers/canary';
@@ -197,11 +197,33 @@ export interface TestVault {
   audit: MemoryAuditLog;
   keychain: MemoryKeychain;
   vault: MemoryVaultStore;
+  runs: MemoryRuns;
   cleanup(): void;
 }
 
 /** A new vault in memory (KDF at its floor), with in-memory ports around it; its audit
  *  log's files go to a temp folder, where the vault's path points. */
+/** Runs of vault exec held in memory: `begin` adds one for a made-up pid, `end` or `kill`
+ *  takes it away; `live` answers what is left (or null, to stand for "cannot be told"). */
+export class MemoryRuns implements RunRegistry {
+  readonly runs: RunRecord[] = [];
+  blind = false;
+  private nextPid = 40_000;
+  constructor(private readonly clock: Clock) {}
+  begin(run: Omit<RunRecord, 'pid' | 'since'>): RunHandle & { pid: number } {
+    const r: RunRecord = { pid: this.nextPid++, since: this.clock.now().toISOString(), ...run };
+    this.runs.push(r);
+    return { pid: r.pid, end: () => this.kill(r.pid) };
+  }
+  kill(pid: number): void {
+    const at = this.runs.findIndex((r) => r.pid === pid);
+    if (at !== -1) this.runs.splice(at, 1);
+  }
+  live(): RunRecord[] | null {
+    return this.blind ? null : this.runs.map((r) => ({ ...r, entries: [...r.entries] }));
+  }
+}
+
 export async function testVault(opts: { keychain?: boolean } = {}): Promise<TestVault> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'exvault-app-'));
   const clock = new FixedClock();
@@ -211,6 +233,7 @@ export async function testVault(opts: { keychain?: boolean } = {}): Promise<Test
   const explicit: PassphraseSource = { describe: 'test passphrase', read: () => CANARY.vaultPassphrase };
   const vaultPath = path.join(dir, 'vault.exv');
   const vault = new MemoryVaultStore(vaultPath);
+  const runs = new MemoryRuns(clock);
   const ctx: AppContext = {
     vaultPath,
     vault,
@@ -218,9 +241,10 @@ export async function testVault(opts: { keychain?: boolean } = {}): Promise<Test
     clock,
     notices,
     audit,
+    runs,
   };
   await initVault(ctx, { alg: KDF_ARGON2ID13, ...KDF_FLOOR }, explicit, opts.keychain ? keychain : undefined, { allowWeakPassphrase: true });
   // What init said (the passphrase's strength) is not what the tests look at.
   notices.infos.length = 0;
-  return { ctx, dir, clock, notices, audit, keychain, vault, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  return { ctx, dir, clock, notices, audit, keychain, vault, runs, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }

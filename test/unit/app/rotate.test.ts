@@ -24,7 +24,7 @@ afterEach(() => {
 it('0 when nothing is due, and nothing is run', async () => {
   await addEntry(v.ctx, 'bot', 'binance', meta, secrets());
   v.clock.advanceDays(10);
-  expect(await rotateDue(v.ctx)).toEqual({ report: { rotated: [], manual: [], failed: [], status: EXIT.ok }, status: EXIT.ok });
+  expect(await rotateDue(v.ctx)).toEqual({ report: { rotated: [], manual: [], failed: [], pending: [], status: EXIT.ok }, status: EXIT.ok });
   expect(v.audit.events).toEqual([]);
 });
 
@@ -75,7 +75,7 @@ it('rotate NAME: through the hook when there is one, by hand (steps shown, then 
     asked.push(e.name);
     return { apiKey: new Secret('H'.repeat(64)), apiSecret: new Secret('J'.repeat(64)) };
   };
-  expect(await rotateEntry(v.ctx, 'hooked', false, readFields)).toEqual({ via: 'hook', version: 2, revoked: false });
+  expect(await rotateEntry(v.ctx, 'hooked', false, readFields)).toEqual({ via: 'source', version: 2, revoked: [], pending: [], revocable: false });
   expect(asked).toEqual([]);
   const byHand = await rotateEntry(v.ctx, 'hooked', true, readFields);
   expect(byHand).toMatchObject({ via: 'hand', retired: { n: 2 } });

@@ -1,5 +1,5 @@
 import { UsageError } from '../../../src/errors';
-import { canMoveFunds, checkEntryName, checkSecrets, parseIps, parsePermissions, scopesOfEntry } from '../../../src/domain/entry';
+import { assertReleasable, canMoveFunds, checkEntryName, checkSecrets, parseIps, parsePermissions, scopesOfEntry } from '../../../src/domain/entry';
 import { defaultEnvName, envNameProblem } from '../../../src/domain/env-names';
 import { Secret } from '../../../src/domain/secret';
 import { parseDateOrDuration } from '../../../src/domain/time';
@@ -21,6 +21,13 @@ describe('secret checks', () => {
   it('accepts a Binance Ed25519 key pair (key + PEM) instead of a secret', () => {
     const pem = '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIB\n-----END PRIVATE KEY-----\n';
     expect(checkSecrets('binance', s({ apiKey: B64, privateKey: pem })).errors).toEqual([]);
+  });
+  it('refuses an encrypted private key (PKCS#8 or traditional), which cannot sign without its password', () => {
+    const pkcs8 = '-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIBvTBXBgkqhkiG9w0BBQ0wSjApBgkqhkiG9w0BBQwwHAQI\n-----END ENCRYPTED PRIVATE KEY-----\n';
+    const traditional = '-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,0123456789ABCDEF0123456789ABCDEF\n\nMIIEow\n-----END RSA PRIVATE KEY-----\n';
+    for (const pem of [pkcs8, traditional]) {
+      expect(checkSecrets('binance', s({ apiKey: B64, privateKey: pem })).errors).toEqual(['privateKey is an encrypted private key: export it unencrypted (e.g. openssl pkey -in key.pem -out plain.pem) and add that']);
+    }
   });
   it('requires the passphrase on OKX, KuCoin, Coinbase Exchange and Bitget', () => {
     for (const ex of ['okx', 'kucoin', 'coinbase-exchange', 'bitget'] as const) {
@@ -125,5 +132,17 @@ describe('Secret', () => {
     expect(JSON.stringify({ v })).toBe('{"v":"[redacted]"}');
     expect(inspect({ v })).not.toContain(CANARY.apiSecret);
     expect(v.reveal()).toBe(CANARY.apiSecret);
+  });
+});
+
+describe('assertReleasable and the exchange\'s reported expiry', () => {
+  const base = { name: 'by', exchange: 'bybit', permissions: ['spot'], ips: [], secrets: {}, created: '2026-01-01T00:00:00Z' } as unknown as Parameters<typeof assertReleasable>[0];
+  const facts = (expiresAt: string | null) => ({ checkedAt: '2026-11-01T00:00:00.000Z', origin: 'https://api.bybit.com', permissions: ['spot'], scopes: ['read', 'trade'] as ('read' | 'trade')[], ipRestricted: true, ips: ['203.0.113.7'], expiresAt });
+  it('a reported expiry that is past refuses the key like a declared one', () => {
+    expect(() => assertReleasable({ ...base, verified: facts('2026-11-30T10:00:00.000Z') }, false, '2026-12-01')).toThrow('the key in by expired on 2026-11-30 (as its exchange reported)');
+    expect(() => assertReleasable({ ...base, expires: '2026-11-30' }, false, '2026-12-01')).toThrow('the key in by expired on 2026-11-30');
+  });
+  it('today, later, or none reported: released', () => {
+    for (const at of ['2026-12-01T23:00:00.000Z', '2027-01-01T00:00:00.000Z', null]) expect(() => assertReleasable({ ...base, verified: facts(at) }, false, '2026-12-01')).not.toThrow();
   });
 });

@@ -1,11 +1,13 @@
 // Where each exchange call goes (--api-url, EXVAULT_<EXCHANGE>_URL, --testnet, live), and what
 // each exchange's answer means (KeyFacts), against in-process fake transports: no network.
 import { CANARY, findCanary } from '../../helpers/canary';
-import { ADAPTERS, checkBaseUrl, exchangeAdmin, exchangeVerifier, targetOf, urlVariable } from '../../../src/platform/exchanges/index';
+import { ADAPTERS, checkBaseUrl, checkUrlVariables, exchangeAdmin, exchangeVerifier, targetOf, urlVariable } from '../../../src/platform/exchanges/index';
 import type { HttpRequest } from '../../../src/platform/exchanges/http';
 import { Secret } from '../../../src/domain/secret';
 import { ExchangeRefusedError, ExchangeUnreachableError, UsageError } from '../../../src/errors';
 
+/** Binance's documented answer, every flag a boolean. */
+const BN = { ipRestrict: true, createTime: 1, enableReading: true, enableSpotAndMarginTrading: true, enableWithdrawals: false, enableInternalTransfer: false, enableMargin: false, enableFutures: false, permitsUniversalTransfer: false, enableVanillaOptions: false, enablePortfolioMarginTrading: false, tradingAuthorityExpirationTime: 0 };
 const ED_KEY = Buffer.alloc(64, 7).toString('base64');
 const secrets = { apiKey: new Secret(CANARY.apiKey), apiSecret: new Secret(CANARY.apiSecret), passphrase: new Secret(CANARY.passphrase) };
 
@@ -24,9 +26,29 @@ describe('targets', () => {
     expect(() => checkBaseUrl('https://u:p@host', 'X')).toThrow(UsageError);
     expect(() => checkBaseUrl('https://host/path', 'X')).toThrow(UsageError);
     expect(checkBaseUrl('http://localhost:80/', 'X')).toBe('http://localhost');
-    expect(exchangeVerifier({ env: {}, testnet: true }).unavailable('kucoin')).toMatch(/no testnet/);
+    // --testnet for an exchange without one: refused for the whole run, before any request.
+    expect(() => exchangeVerifier({ env: {}, testnet: true }).prepare(['bybit', 'kucoin'])).toThrow(/KuCoin has no testnet .*name entries of exchanges that have one/);
+    expect(() => exchangeVerifier({ env: {}, testnet: true }).prepare(['bybit', 'okx'])).not.toThrow();
+    expect(() => exchangeVerifier({ env: { EXVAULT_KUCOIN_URL: 'http://127.0.0.1:9' }, testnet: true }).prepare(['kucoin'])).not.toThrow();
+    expect(exchangeVerifier({ env: {}, testnet: true }).unavailable('kucoin')).toBeNull();
     expect(exchangeVerifier({ env: {} }).unavailable('kraken')).toMatch(/not available from the exchange/);
     expect(exchangeVerifier({ env: {} }).unavailable('bitget')).toMatch(/not available/);
+  });
+});
+
+describe('--api-url and the URL variables', () => {
+  it('--api-url only for a run of one exchange; the message names the way out', () => {
+    const v = exchangeVerifier({ env: {}, apiUrl: 'http://127.0.0.1:8080' });
+    expect(() => v.prepare(['bybit', 'bybit'])).not.toThrow();
+    const e = (() => { try { v.prepare(['bybit', 'okx']); } catch (x) { return x as Error; } return null; })();
+    expect(e).toBeInstanceOf(UsageError);
+    expect(e!.message).toBe('--api-url is for one exchange, and this run asks 2 (Bybit, OKX): name entries of one exchange, or set EXVAULT_<EXCHANGE>_URL for each');
+    // The example in the address error is a local test server, not another exchange's host.
+    expect(() => checkBaseUrl('https://h/x', '--api-url')).toThrow(/such as http:\/\/127\.0\.0\.1:8080/);
+  });
+  it('every EXVAULT_<EXCHANGE>_URL set is checked at once', () => {
+    expect(() => checkUrlVariables({ EXVAULT_BINANCE_URL: 'http://10.1.2.3' })).toThrow(/EXVAULT_BINANCE_URL must be https/);
+    expect(() => checkUrlVariables({ EXVAULT_OKX_URL: 'http://127.0.0.1:1', EXVAULT_OTHER_URL: 'junk' })).not.toThrow();
   });
 });
 
@@ -44,7 +66,7 @@ describe('answers', () => {
     expect(f).toMatchObject({ scopes: ['read'], ipRestricted: false, ips: null, origin: 'https://www.okx.com' });
   });
   it('Binance: trading authority expiry and withdrawals', async () => {
-    const { v, seen } = verifier({ ipRestrict: false, enableReading: true, enableWithdrawals: true, enableSpotAndMarginTrading: true, tradingAuthorityExpirationTime: Date.parse('2027-01-01T00:00:00Z') });
+    const { v, seen } = verifier({ ...BN, ipRestrict: false, enableWithdrawals: true, tradingAuthorityExpirationTime: Date.parse('2027-01-01T00:00:00Z') });
     const f = await v.verify({ exchange: 'binance', secrets });
     expect(f).toMatchObject({ scopes: ['read', 'trade', 'withdraw'], ipRestricted: false, expiresAt: '2027-01-01T00:00:00.000Z', checkedAt: '2026-12-01T00:00:00.000Z' });
     expect(seen[0]!.url).toMatch(/^https:\/\/api\.binance\.com\/sapi\/v1\/account\/apiRestrictions\?timestamp=\d+&recvWindow=10000&signature=[0-9a-f]{64}$/);

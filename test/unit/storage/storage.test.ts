@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { BusyError, UsageError, VaultError } from '../../../src/errors';
 import { writeFileAtomic } from '../../../src/storage/atomic-write';
 import { acquireLock } from '../../../src/storage/lock';
-import { readVaultBytes, writeVaultBytes } from '../../../src/storage/vault-store';
+import { appendVaultBytes, openVaultReader, readVaultBytes, writeVaultBytes } from '../../../src/storage/vault-store';
 
 let dir: string;
 beforeEach(() => {
@@ -14,6 +14,56 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const mode = (p: string) => fs.statSync(p).mode & 0o777;
+
+describe('append (format 2 updates)', () => {
+  const setup = () => {
+    const f = path.join(dir, 'vault.exv');
+    writeVaultBytes(f, Buffer.from('first'));
+    writeVaultBytes(f, Buffer.from('state'));
+    return f;
+  };
+  const te = new TextEncoder();
+
+  it('appends the body then the trailer after the state, and leaves the backup as it was', () => {
+    const f = setup();
+    const r = openVaultReader(f);
+    expect(r.file.links).toBe(1);
+    appendVaultBytes(f, r.file, r.size, [te.encode('-bo'), te.encode('dy')], te.encode('+T'));
+    expect(fs.readFileSync(f, 'utf8')).toBe('state-body+T');
+    expect(fs.readFileSync(`${f}.bak`, 'utf8')).toBe('first');
+    expect(fs.readdirSync(dir).sort()).toEqual(['vault.exv', 'vault.exv.bak']);
+  });
+
+  it('cuts off what an unfinished update left after the state before appending', () => {
+    const f = setup();
+    fs.appendFileSync(f, 'half-an-upd');
+    const r = openVaultReader(f);
+    appendVaultBytes(f, r.file, 5, [te.encode('-new')], te.encode('+T'));
+    expect(fs.readFileSync(f, 'utf8')).toBe('state-new+T');
+  });
+
+  it('refuses, changing nothing, when the file is not the one read (another size, another file)', () => {
+    const f = setup();
+    const r = openVaultReader(f);
+    fs.appendFileSync(f, 'x');
+    expect(() => appendVaultBytes(f, r.file, r.size, [te.encode('-new')], te.encode('+T'))).toThrow(/changed by something else.*nothing was changed/);
+    expect(fs.readFileSync(f, 'utf8')).toBe('statex');
+    const r2 = openVaultReader(f);
+    writeVaultBytes(f, Buffer.from('other'));
+    expect(() => appendVaultBytes(f, r2.file, r2.size, [te.encode('-new')], te.encode('+T'))).toThrow(/changed by something else/);
+    expect(fs.readFileSync(f, 'utf8')).toBe('other');
+  });
+
+  it('refuses a file with a second name (a backup left as a hard link of it): appending would change both', () => {
+    const f = setup();
+    fs.rmSync(`${f}.bak`);
+    fs.linkSync(f, `${f}.bak`);
+    const r = openVaultReader(f);
+    expect(r.file.links).toBe(2);
+    expect(() => appendVaultBytes(f, r.file, r.size, [te.encode('-new')], te.encode('+T'))).toThrow(VaultError);
+    expect(fs.readFileSync(`${f}.bak`, 'utf8')).toBe('state');
+  });
+});
 
 describe('atomic write', () => {
   it('creates 0600 files and leaves no temp file behind', () => {

@@ -1,0 +1,40 @@
+// Running a restart command after a rotation: a program and its arguments, without a shell
+// (nothing in them is interpreted), with no secret anywhere (the bot it restarts gets the
+// new key because it runs under vault exec). Its output goes to our standard error; it is
+// bounded in time like the hooks.
+import { spawn } from 'node:child_process';
+import * as os from 'node:os';
+import { EXIT } from '../errors';
+
+export const RESTART_TIMEOUT_MS = 5 * 60_000;
+
+export interface RestartResult {
+  /** Exit status; 128+N when killed by signal N; null when it could not start. */
+  status: number | null;
+  timedOut: boolean;
+}
+
+export function runRestart(argv: string[], timeoutMs = RESTART_TIMEOUT_MS): Promise<RestartResult> {
+  return new Promise((resolve) => {
+    const env = { ...process.env };
+    // Unlock variables are for us, not for what we start.
+    for (const k of Object.keys(env)) if (k.startsWith('EXVAULT_')) delete env[k];
+    const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    // Our standard output is for the command's own report (JSON); the restart talks on stderr.
+    child.stdout.on('data', (d: Buffer) => process.stderr.write(d));
+    child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
+    child.on('error', () => {
+      clearTimeout(timer);
+      resolve({ status: null, timedOut });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ status: signal ? EXIT.signalBase + (os.constants.signals[signal] ?? 0) : code, timedOut });
+    });
+  });
+}
