@@ -13,7 +13,7 @@ import { DEFAULT_SCOPE, Header, SCOPE_KEY_BYTES, Slot } from '../format/header';
 import { makeX25519Slot, VaultKeys } from '../format/seal';
 import type { KeyMeans } from '../format/slots/registry';
 import type { X25519Slot } from '../format/slots/x25519';
-import { backupPath } from '../storage/paths';
+import { backupPath, syncRepoPath } from '../storage/paths';
 import { startNewChain } from './audit-writer';
 import { v1BackupPath } from './upgrade';
 import type { AppContext } from './ports';
@@ -52,7 +52,7 @@ function copiesBeside(ctx: AppContext): { path: string; what: string }[] {
   const places = [
     { path: backupPath(v), what: 'the vault as it was before this change' },
     { path: v1BackupPath(v), what: 'the format-1 original kept by vault upgrade' },
-    { path: `${v}.git`, what: 'the sync repository: every earlier version of the vault, as on its remote' },
+    { path: syncRepoPath(v), what: 'the sync repository: every earlier version of the vault, as on its remote' },
   ];
   return places.filter((p) => ctx.vault.copyKind(p.path) !== 'none');
 }
