@@ -61,6 +61,13 @@ export class AuthError extends VaultError {
   }
 }
 
+/** This host has an identity, but no slot of the vault names it (revoked, or never added):
+ *  exit 3, as a key that does not open the vault. */
+export class IdentityNotGrantedError extends VaultError {
+  override readonly code = 'auth';
+  override readonly exitCode = EXIT.auth;
+}
+
 export class NotFoundError extends VaultError {
   override readonly code = 'not-found';
   override readonly exitCode = EXIT.notFound;

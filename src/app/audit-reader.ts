@@ -1,6 +1,7 @@
 // Reading the audit log back: verify the chain, list records, usage statistics.
 import { macEquals } from '../crypto/mac';
 import { AuditMac, AuditRecord, chainHostOf, headMacInput, Problem, walkChain, WalkResult } from '../domain/audit-chain';
+import { printable } from '../domain/entry';
 import { readLogLines } from '../storage/audit-log-file';
 import { auditHeadPath, readHeadFile, StoredHead } from '../storage/audit-head-file';
 import { auditPath } from '../storage/paths';
@@ -87,8 +88,9 @@ export async function verifyAudit(ctx: AppContext): Promise<VerifyResult> {
   }
   if (problem) await alert(ctx, s, 'audit-verify-failed', { line: problem.line, problem: problem.message });
   const first = walk.records[0];
-  const origin = first?.cmd === 'new-chain' ? { host: first.program ?? '?', time: first.time, follows: String(first.result ?? '').replace(/^host [0-9a-f]{32}; /, '') } : null;
-  const chain = tagged ? { id: tagged.host!, name: tagged.name ?? '?', here: tagged.host === me?.id } : null;
+  // Host names come from files another host wrote: no control characters reach a terminal.
+  const origin = first?.cmd === 'new-chain' ? { host: printable(first.program ?? '?'), time: first.time, follows: String(first.result ?? '').replace(/^host [0-9a-f]{32}; /, '').replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, 300) } : null;
+  const chain = tagged ? { id: tagged.host!, name: printable(tagged.name ?? '?'), here: tagged.host === me?.id } : null;
   return { records: walk.count, problem, unchained: walk.unchained, forged: walk.forged, headSeq: fromHead.headSeq, origin, chainHost: chain, note };
 }
 

@@ -96,7 +96,8 @@ export function writeGenesisHead(vaultPath: string, dataKey: Uint8Array, me?: Ho
  * The old log is kept beside it, renamed; the new chain's first record names the host and the
  * chain it follows (the last head this copy knew), so the break is on the record. All or
  * nothing: saveVault (the vault remembering the new head) is part of the swap, and any
- * failure puts the old log and head back (storage/audit-swap.ts).
+ * failure puts the old log and head back (storage/audit-swap.ts). `previousKey`: the key the
+ * old chain was written under, when it is not `dataKey` (a re-key).
  */
 export async function startNewChain(
   ctx: AppContext,
@@ -104,14 +105,18 @@ export async function startNewChain(
   known: AuditHead | undefined,
   saveVault: () => Promise<void>,
   reason?: string,
+  previousKey?: Uint8Array,
 ): Promise<{ record: AuditRecord; keptAs: string | null }> {
   const mac = auditMac(dataKey);
   const macFn = mac.sign;
+  // The old head is authenticated under the key that wrote it: the same one, unless the
+  // caller is re-keying (recipient rm), which hands the old key in.
+  const before = previousKey ? auditMac(previousKey) : mac;
   return withAuditLock(ctx, async () => {
     const file = auditPath(ctx.vaultPath);
     const headFile = auditHeadPath(ctx.vaultPath);
     const stored = readHeadFile(headFile);
-    const from = stored && stored !== 'damaged' && mac.matches(stored.hmac, ...headMacInput(stored)) ? stored : known;
+    const from = stored && stored !== 'damaged' && before.matches(stored.hmac, ...headMacInput(stored)) ? stored : known;
     const previous = from ? `record ${from.seq}, mac ${from.mac.slice(0, 16)}` : 'none known';
     const genesis: ChainState = { seq: 0, authSeq: 0, mac: GENESIS_MAC, pending: [] };
     const me = ctx.host?.() ?? null;

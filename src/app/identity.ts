@@ -10,7 +10,12 @@
 //      each X25519 slot takes the identity whose recipient it names.
 import { AgeIdentity, formatIdentityFile, MAX_IDENTITY_FILE_BYTES, parseIdentity, parseIdentityFile } from '../crypto/age-x25519';
 import { KeychainError, NotFoundError, UsageError } from '../errors';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { printable } from '../domain/entry';
+import { sharedFolderProblem } from '../platform/folder-trust';
 import { readCapped } from '../platform/secret-input';
+import { OpenedFile, openRegularFile } from '../storage/regular-file';
 import { writeNewFileAtomic } from '../storage/identity-file';
 import type { Keychain } from './ports';
 
@@ -38,9 +43,26 @@ export interface FoundIdentity {
   where: string;
 }
 
-/** Reads an identity file (with the checks of a passphrase file) and returns its identity. */
-export function readIdentityFile(file: string, what = 'the identity file'): AgeIdentity {
-  const bytes = readCapped(file, MAX_IDENTITY_FILE_BYTES, what, 'secret');
+/**
+ * Reads an identity file (with the checks of a passphrase file) and returns its identity. A
+ * FIFO or a device is refused at once (a FIFO would block until something writes to it; an
+ * identity has no reason to come through one); `follow: false` refuses a symbolic link too.
+ */
+export function readIdentityFile(file: string, what = 'the identity file', follow = true): AgeIdentity {
+  let opened: OpenedFile | null;
+  try {
+    opened = openRegularFile(file, fs.constants.O_RDONLY, what, { follow });
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`cannot open ${what} ${printable(file)} (${(err as NodeJS.ErrnoException).code ?? 'i/o error'})`);
+  }
+  if (!opened) throw new UsageError(`cannot open ${what} ${printable(file)} (ENOENT)`);
+  let bytes: Buffer;
+  try {
+    bytes = readCapped(opened.fd, MAX_IDENTITY_FILE_BYTES, what, 'secret', file);
+  } finally {
+    fs.closeSync(opened.fd);
+  }
   try {
     return parseIdentityFile(bytes.toString('utf8'));
   } finally {
@@ -67,9 +89,19 @@ async function fromKeychain(keychain: Keychain): Promise<AgeIdentity | null> {
 export async function findIdentities(p: IdentityPlaces): Promise<FoundIdentity[]> {
   if (p.explicitFile) return [{ identity: readIdentityFile(p.explicitFile), where: p.explicitFile }];
   const found: FoundIdentity[] = [];
-  if (p.credentialsDir) {
-    const file = `${p.credentialsDir.replace(/\/+$/, '')}/${IDENTITY_CREDENTIAL}`;
-    if (p.exists(file)) found.push({ identity: readIdentityFile(file, 'the systemd credential'), where: `systemd credential ${file}` });
+  if (p.credentialsDir !== undefined) {
+    const dir = p.credentialsDir;
+    // systemd always gives an absolute path; anything else was set by hand, by mistake.
+    if (!path.isAbsolute(dir)) {
+      throw new UsageError(`CREDENTIALS_DIRECTORY is ${dir ? `"${printable(dir)}", not an absolute path` : 'set but empty'}; refusing to look for the identity there`, ['systemd sets it to an absolute path for a unit with LoadCredential(Encrypted)=; unset it otherwise']);
+    }
+    const file = `${dir.replace(/\/+$/, '')}/${IDENTITY_CREDENTIAL}`;
+    if (p.exists(file)) {
+      // Others who can write the folder could have put the identity there (or swap it).
+      const shared = sharedFolderProblem(dir);
+      if (shared) throw new UsageError(`the systemd credential folder is refused: ${shared}`, ['systemd makes it owned by root or the service user, writable by no one else']);
+      found.push({ identity: readIdentityFile(file, 'the systemd credential', false), where: `systemd credential ${file}` });
+    }
   }
   if (p.keychain) {
     try {

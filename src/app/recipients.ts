@@ -3,7 +3,7 @@
 // (sealed under the default scope's key with the rest of the document), so it is
 // authenticated without changing the slot format; the slot is found again by its recipient.
 import { parseRecipient, formatRecipient } from '../crypto/age-x25519';
-import { ENTRY_NAME } from '../domain/entry';
+import { ENTRY_NAME, printable } from '../domain/entry';
 import { UsageError } from '../errors';
 import { FORMAT_V1, headerFits, MAX_SLOTS } from '../format/limits';
 import { encodeHeader } from '../format/header';
@@ -23,7 +23,7 @@ export interface RecipientInfo {
 /** Adds an X25519 slot for `recipient`, granted `scopeNames`, under `name`. Needs every scope's
  *  key (the passphrase), as any write does, since the slot wraps the keys it is granted. */
 export async function addRecipient(ctx: AppContext, name: string, recipient: string, scopeNames: string[]): Promise<RecipientInfo> {
-  if (!ENTRY_NAME.test(name)) throw new UsageError(`"${name.slice(0, 64)}" is not a valid recipient name`, ['use lower-case letters, digits, dot, dash or underscore (up to 64)']);
+  if (!ENTRY_NAME.test(name)) throw new UsageError(`"${printable(name)}" is not a valid recipient name`, ['use lower-case letters, digits, dot, dash or underscore (up to 64)']);
   if (/[\r\n]/.test(recipient)) throw new UsageError('the recipient must be one line (age1...)');
   const pub = parseRecipient(recipient);
   const text = formatRecipient(pub);
@@ -35,7 +35,7 @@ export async function addRecipient(ctx: AppContext, name: string, recipient: str
     if (s.header.version === FORMAT_V1) throw new UsageError('this vault is format 1, which has no recipient slots', ['upgrade it first: vault upgrade']);
     const ids = [...new Set(scopeNames.map((n) => scopeIdByName(s.header, n)))].sort((a, b) => a - b);
     const named = s.doc.config.recipients ?? {};
-    if (named[name] !== undefined) throw new UsageError(`a recipient named "${name}" already exists`);
+    if (named[name] !== undefined) throw new UsageError(`a recipient named "${printable(name)}" already exists`);
     const taken = s.header.slots.some((x) => x.type === 'x25519' && Buffer.from((x as X25519Slot).recipient).equals(Buffer.from(pub)));
     if (taken || Object.values(named).includes(text)) throw new UsageError('that recipient already has a slot in this vault');
     if (s.header.slots.length >= MAX_SLOTS) throw new UsageError(`a vault holds at most ${MAX_SLOTS} key slots, and this one has ${s.header.slots.length}`);

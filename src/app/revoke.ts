@@ -7,12 +7,15 @@
 // changes with them, the new chain swapped in together with it).
 import { formatRecipient } from '../crypto/age-x25519';
 import { randomBytes } from '../crypto/random';
+import { Exposure, printable } from '../domain/entry';
 import { NeedTerminalError, NotFoundError, UsageError } from '../errors';
 import { DEFAULT_SCOPE, Header, SCOPE_KEY_BYTES, Slot } from '../format/header';
 import { makeX25519Slot, VaultKeys } from '../format/seal';
 import type { KeyMeans } from '../format/slots/registry';
 import type { X25519Slot } from '../format/slots/x25519';
+import { backupPath, syncRepoPath } from '../storage/paths';
 import { startNewChain } from './audit-writer';
+import { v1BackupPath } from './upgrade';
 import type { AppContext } from './ports';
 import { grantScopes } from './scopes';
 import { openSession, saveSession, Session, underWriteLock } from './session';
@@ -38,6 +41,20 @@ export interface RevokeResult extends RevokePlan {
   /** Remaining recipients whose own audit chain was keyed from a re-keyed scope (the lowest
    *  scope they hold): their head no longer authenticates until `vault audit new-chain` there. */
   chainsToRestart: string[];
+  /** Copies beside the vault that still open with the removed identity: the file as it was
+   *  before this change (vault.exv.bak), the format-1 original, a sync repository's history. */
+  oldCopies: { path: string; what: string }[];
+}
+
+/** Files beside the vault that hold an earlier version of it, and what each is. */
+function copiesBeside(ctx: AppContext): { path: string; what: string }[] {
+  const v = ctx.vaultPath;
+  const places = [
+    { path: backupPath(v), what: 'the vault as it was before this change' },
+    { path: v1BackupPath(v), what: 'the format-1 original kept by vault upgrade' },
+    { path: syncRepoPath(v), what: 'the sync repository: every earlier version of the vault, as on its remote' },
+  ];
+  return places.filter((p) => ctx.vault.copyKind(p.path) !== 'none');
 }
 
 const NEED_PASSPHRASE = [
@@ -58,7 +75,7 @@ function namesIn(s: Session, scopes: number[]): string[] {
 function planOf(s: Session, name: string): RevokePlan & { slot: X25519Slot | undefined } {
   const named = s.doc.config.recipients ?? {};
   const recipient = named[name];
-  if (recipient === undefined) throw new NotFoundError(`no recipient named "${name}"`, ['see them with: vault recipient list']);
+  if (recipient === undefined) throw new NotFoundError(`no recipient named "${printable(name)}"`, ['see them with: vault recipient list']);
   const slot = slotOf(s.header, recipient);
   const ids = slot?.scopes ?? [];
   const scopes = ids.map((id) => s.header.scopes.find((x) => x.id === id)?.name ?? String(id));
@@ -101,11 +118,16 @@ export async function revokeRecipient(ctx: AppContext, name: string, confirm: (p
     const rewrapped: string[] = [];
     const dropped: string[] = [];
     const auditRootBefore = s.header.scopes.length ? auditRootScope(s.keys) : DEFAULT_SCOPE;
+    // Kept to authenticate the old chain's head, so the new chain names its last record.
+    const oldAuditKey = Uint8Array.from(s.keys.auditRoot);
     // The entries it could read, marked while the old keys still open them.
+    // Every version: the earlier ones are in the same record, so the host read them too, and
+    // a rollback must not bring one back unmarked.
+    const mark = (x: Exposure | undefined): Exposure => ({ at: x?.at ?? now, by: [...new Set([...(x?.by ?? []), name])].sort() });
     for (const entry of fresh.exposed) {
       const e = s.doc.entries.get(entry)!;
-      const by = [...new Set([...(e.exposed?.by ?? []), name])].sort();
-      e.exposed = { at: e.exposed?.at ?? now, by };
+      e.exposed = mark(e.exposed);
+      for (const v of e.history ?? []) if (v.state !== 'revoked') v.exposed = mark(v.exposed);
       s.doc.entries.set(entry, e);
     }
     if (slot) {
@@ -152,11 +174,11 @@ export async function revokeRecipient(ctx: AppContext, name: string, confirm: (p
     // The audit chain is keyed from the default scope's key: a new key starts a new chain
     // (the old log kept beside it), swapped in with this write, all or nothing.
     if (affected.includes(auditRootBefore)) {
-      const r = await startNewChain(pinned, s.keys.auditRoot, s.doc.auditHead, () => saveSession(pinned, s), `the vault was re-keyed when recipient ${name} was removed`);
-      return { ...fresh, rewrapped, dropped, newChain: { keptAs: r.keptAs }, chainsToRestart };
+      const r = await startNewChain(pinned, s.keys.auditRoot, s.doc.auditHead, () => saveSession(pinned, s), `the vault was re-keyed when recipient ${printable(name)} was removed`, oldAuditKey);
+      return { ...fresh, rewrapped, dropped, newChain: { keptAs: r.keptAs }, chainsToRestart, oldCopies: [] };
     }
     await saveSession(pinned, s);
-    return { ...fresh, rewrapped, dropped, newChain: null, chainsToRestart };
+    return { ...fresh, rewrapped, dropped, newChain: null, chainsToRestart, oldCopies: [] };
   }, first.keys);
   // Keys kept by `vault unlock --for` are the old ones now: they would open nothing.
   const id = Buffer.from(first.header.vaultId).toString('hex');
@@ -166,7 +188,8 @@ export async function revokeRecipient(ctx: AppContext, name: string, confirm: (p
   } catch {
     // No kernel keyring here: nothing was cached there either.
   }
-  return result;
+  // Looked at after the write, which is what leaves the pre-change file as vault.exv.bak.
+  return { ...result, oldCopies: copiesBeside(ctx) };
 }
 
 function auditRootScope(keys: VaultKeys): number {

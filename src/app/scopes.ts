@@ -8,7 +8,7 @@ import { DEFAULT_SCOPE, Header, Slot } from '../format/header';
 import { MAX_SCOPES } from '../format/limits';
 import { addScope, wrapSlot } from '../format/seal';
 import { KeyMeans, kindOf } from '../format/slots/registry';
-import { ENTRY_NAME } from '../domain/entry';
+import { ENTRY_NAME, printable } from '../domain/entry';
 import type { AppContext } from './ports';
 import { mutate, openSession, Session } from './session';
 
@@ -21,7 +21,7 @@ export interface ScopeInfo {
 
 export function scopeIdByName(header: Header, name: string): number {
   const s = header.scopes.find((x) => x.name === name);
-  if (!s) throw new NotFoundError(`no scope named "${name}"`, [`scopes: ${header.scopes.map((x) => x.name).join(', ')}`]);
+  if (!s) throw new NotFoundError(`no scope named "${printable(name)}"`, [`scopes: ${header.scopes.map((x) => x.name).join(', ')}`]);
   return s.id;
 }
 
@@ -43,7 +43,7 @@ export async function grantScopes(header: Header, slot: Slot, scopes: number[], 
 }
 
 export async function addScopeToVault(ctx: AppContext, name: string): Promise<{ id: number; regranted: string[]; missed: string[] }> {
-  if (!ENTRY_NAME.test(name)) throw new UsageError(`"${name}" is not a valid scope name`, ['use lower-case letters, digits, dot, dash or underscore (up to 64)']);
+  if (!ENTRY_NAME.test(name)) throw new UsageError(`"${printable(name)}" is not a valid scope name`, ['use lower-case letters, digits, dot, dash or underscore (up to 64)']);
   // The passphrase re-wraps the passphrase slot with the new scope's key too.
   const pass = await ctx.unlocker.passphrase();
   const pinned = { ...ctx, unlocker: ctx.unlocker.withPassphrase(pass) };
@@ -51,7 +51,7 @@ export async function addScopeToVault(ctx: AppContext, name: string): Promise<{ 
   const keychain = ctx.unlocker.keychain;
   const means: KeyMeans = { passphrase: async () => pass, ...(keychain && { keychainRead: (account: string) => keychain.read(account) }) };
   return mutate(pinned, async (s) => {
-    if (s.header.scopes.some((x) => x.name === name)) throw new UsageError(`a scope named "${name}" already exists`);
+    if (s.header.scopes.some((x) => x.name === name)) throw new UsageError(`a scope named "${printable(name)}" already exists`);
     if (s.header.scopes.length >= MAX_SCOPES) throw new UsageError(`a vault holds at most ${MAX_SCOPES} scopes`);
     const before = s.header.scopes.map((x) => x.id);
     const id = addScope(s.header, s.keys, name);
@@ -81,7 +81,7 @@ export async function listScopes(ctx: AppContext): Promise<ScopeInfo[]> {
 /** Moves an entry to another scope: its record is sealed again under that scope's key. */
 export async function setEntryScope(ctx: AppContext, entry: string, scope: string): Promise<void> {
   await mutate(ctx, (s: Session) => {
-    if (!s.doc.entries.has(entry)) throw new NotFoundError(`no entry named "${entry}"`, ['see the names with: vault list']);
+    if (!s.doc.entries.has(entry)) throw new NotFoundError(`no entry named "${printable(entry)}"`, ['see the names with: vault list']);
     s.scopeOf.set(entry, scopeIdByName(s.header, scope));
   });
 }

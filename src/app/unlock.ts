@@ -1,7 +1,7 @@
 // The unlock ladder (DESIGN.md): an explicit passphrase source, then an unlock cached by
 // `vault unlock --for` (kernel keyring), then the slots that open without asking anyone (the
 // OS keychain), then a prompt on a terminal. With none of them it fails at once, naming the ways.
-import { CorruptError, KeychainError, NeedTerminalError } from '../errors';
+import { CorruptError, IdentityNotGrantedError, KeychainError, NeedTerminalError } from '../errors';
 import type { AgeIdentity } from '../crypto/age-x25519';
 import { memzero } from '../crypto/memzero';
 import { FileHead, Slot } from '../format/header';
@@ -9,6 +9,7 @@ import { describeKdf, kdfProblem, unusuallyExpensive } from '../format/limits';
 import { passphraseSlotOf, unwrapSlot, unwrapWithPassphrase, unwrapWithPassphraseUsing, VaultKeys } from '../format/seal';
 import { KeyMeans, SlotKind, slotKinds } from '../format/slots/registry';
 import { MISSING_ITEM } from '../format/slots/keychain';
+import type { X25519Slot } from '../format/slots/x25519';
 import { argon2idInWorker, kdfReady } from '../crypto/kdf';
 import { Keychain, Notices, PassphraseSource, Prompter, UnlockCache, Unlocker as UnlockerPort } from './ports';
 
@@ -95,20 +96,28 @@ export class Unlocker implements UnlockerPort {
         }
       }
       // Slots that open without asking anyone, in the registry's ladder order.
-      for (const kind of slotKinds().filter((k) => k.automatic)) {
-        for (const slot of parsed.header.slots.filter((s) => s.type === kind.name)) {
-          const keys = await this.viaAutomatic(parsed, kind, slot);
-          if (keys) {
-            this.known.set(id, keys);
-            return keys;
+      try {
+        for (const kind of slotKinds().filter((k) => k.automatic)) {
+          for (const slot of parsed.header.slots.filter((s) => s.type === kind.name)) {
+            const keys = await this.viaAutomatic(parsed, kind, slot);
+            if (keys) {
+              this.known.set(id, keys);
+              return keys;
+            }
           }
         }
+      } catch (err) {
+        // A host's own keychain failing matters less than its identity not being granted
+        // (asked only where X25519 slots already loaded the identities: no second D-Bus call).
+        if (err instanceof KeychainError && parsed.header.slots.some((x) => x.type === 'x25519')) await this.refuseUngrantedIdentity(parsed, [err.message]);
+        throw err;
       }
     }
     // A hostile header is refused before the passphrase is asked and before libsodium loads.
     const { kdf } = passphraseSlotOf(parsed.header);
     const problem = kdfProblem(kdf);
     if (problem) throw new CorruptError(problem);
+    if (!this.opts.explicit && !this.opts.prompter) await this.refuseUngrantedIdentity(parsed);
     const pass = await this.passphrase();
     if (unusuallyExpensive(kdf)) {
       this.opts.notices?.warn(`this vault asks for an unusually expensive unlock (${describeKdf(kdf)}): it may take a minute or more`);
@@ -124,6 +133,26 @@ export class Unlocker implements UnlockerPort {
     }
     this.known.set(id, key);
     return key;
+  }
+
+  /**
+   * With no passphrase to come, a host that has an identity was revoked or never added: say
+   * that, not that a passphrase is missing. A place that holds a bad identity (a FIFO, a
+   * relative CREDENTIALS_DIRECTORY) says so, as it does when a slot asks for it.
+   */
+  private async refuseUngrantedIdentity(parsed: FileHead, also: string[] = []): Promise<void> {
+    if (!this.opts.identities) return;
+    const ids = await this.opts.identities();
+    const first = ids[0];
+    if (!first) return;
+    const named = parsed.header.slots.some((slot) => slot.type === 'x25519' && ids.some((i) => Buffer.from(i.publicKey).equals(Buffer.from((slot as X25519Slot).recipient))));
+    if (named) return;
+    const recipient = first.recipient();
+    throw new IdentityNotGrantedError(`this host's identity ${recipient} was found, but no slot of this vault names it (its recipient was removed, or never added)`, [
+      `on the admin's machine: vault recipient list; to grant it: vault recipient add NAME ${recipient} --scope SCOPE`,
+      ...also,
+      PASSPHRASE_HINT,
+    ]);
   }
 
   /**

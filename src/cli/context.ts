@@ -43,14 +43,20 @@ export function passphraseSource(file: string | undefined, fd: string | undefine
     // Standard input can be read only once; the passphrase it gave is reused.
     return { describe: 'standard input', read: () => (cached ??= readPassphrase('-')) };
   }
-  if (file) return { describe: file, path: file, read: () => readPassphrase(file) };
+  // Read once per process, as a descriptor is: a FIFO (a process writing the passphrase into
+  // it) gives it once, and a second open would wait for a writer forever.
+  const once = (p: string): PassphraseSource => {
+    let cached: string | undefined;
+    return { describe: p, path: p, read: () => (cached ??= readPassphrase(p)) };
+  };
+  if (file) return once(file);
   if (fd !== undefined) {
     const n = parseFd(fd, flags[1]);
     let cached: string | undefined;
     // A descriptor can be read only once; the passphrase it gave is reused.
     return { describe: `file descriptor ${n}`, read: () => (cached ??= readPassphrase(n)) };
   }
-  if (envFile) return { describe: envFile, path: envFile, read: () => readPassphrase(envFile) };
+  if (envFile) return once(envFile);
   return undefined;
 }
 
@@ -60,7 +66,8 @@ export function passphraseSource(file: string | undefined, fd: string | undefine
 export function identityPlaces(keychain = osKeychain()): IdentityPlaces {
   return {
     ...(process.env.EXVAULT_IDENTITY_FILE && { explicitFile: process.env.EXVAULT_IDENTITY_FILE }),
-    ...(process.env.CREDENTIALS_DIRECTORY && { credentialsDir: process.env.CREDENTIALS_DIRECTORY }),
+    // Set but empty or relative is refused there, not passed over.
+    ...(process.env.CREDENTIALS_DIRECTORY !== undefined && { credentialsDir: process.env.CREDENTIALS_DIRECTORY }),
     keychain,
     defaultFile: defaultIdentityPath(),
     exists: (file) => fs.existsSync(file),

@@ -125,6 +125,15 @@ export function chainHostOf(r: AuditRecord | undefined): string | null {
   return m ? m[1]! : null;
 }
 
+/** What a chain's first record says it follows ("... record 8, mac 12a7..."): the earlier
+ *  chain's last record, or null when it names none (a new vault, the genesis, a copy). */
+export function chainFollows(r: AuditRecord | undefined): { seq: number; mac: string } | null {
+  if (r?.cmd !== 'new-chain' || typeof r.result !== 'string') return null;
+  const m = /follows .*?record (\d+), mac ([0-9a-f]{8,64})/.exec(r.result);
+  if (!m || Number(m[1]) === 0) return null;
+  return { seq: Number(m[1]), mac: m[2]! };
+}
+
 export interface Problem {
   /** 1-based line number in the log file. */
   line: number;

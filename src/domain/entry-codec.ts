@@ -19,7 +19,7 @@ function inKeyOrder<T>(o: Record<string, T>, value: (v: T) => unknown = (v) => v
 const secretsToPlain = (secrets: Record<string, Secret>) => inKeyOrder(secrets, (v) => v.reveal());
 
 export function entryToPlain(e: Entry): Record<string, unknown> {
-  const history = e.history?.length ? e.history.map((v) => inKeyOrder({ ...v, secrets: secretsToPlain(v.secrets) })) : undefined;
+  const history = e.history?.length ? e.history.map((v) => inKeyOrder({ ...v, secrets: secretsToPlain(v.secrets), exposed: v.exposed && { at: v.exposed.at, by: [...v.exposed.by] } })) : undefined;
   const exposed = e.exposed && { at: e.exposed.at, by: [...e.exposed.by] };
   return inKeyOrder({ ...e, secrets: secretsToPlain(e.secrets), env: inKeyOrder(e.env), history, exposed } as Record<string, unknown>);
 }
@@ -127,6 +127,7 @@ function versionFromPlain(x: unknown): Version {
   if (o.revokeAfter !== undefined) v.revokeAfter = o.revokeAfter;
   if (o.revokeWhen !== undefined) v.revokeWhen = o.revokeWhen;
   if (o.restart !== undefined) v.restart = o.restart;
+  if (o.exposed !== undefined) v.exposed = exposureFromPlain(o.exposed);
   return v;
 }
 

@@ -30,7 +30,8 @@ export function keepBoth(winner: Entry, other: Entry, now: Date): KeptBoth {
   let keptAs: number | null = null;
   if (!known(other.secrets)) {
     keptAs = next++;
-    const v: Version = { n: keptAs, activated: other.rotated ?? other.created, retired: now.toISOString(), state: 'previous', secrets: other.secrets };
+    // A key a removed recipient could read stays marked in the history (a rollback brings it back marked).
+    const v: Version = { n: keptAs, activated: other.rotated ?? other.created, retired: now.toISOString(), state: 'previous', secrets: other.secrets, ...(other.exposed && { exposed: other.exposed }) };
     e.history!.unshift(v);
   }
   for (const old of other.history ?? []) {

@@ -88,6 +88,9 @@ export interface Version {
   /** The restart step after the rotation that retired it: to run, failed, or done. */
   restart?: 'pending' | 'failed' | 'done';
   secrets: Record<string, Secret>;
+  /** Readable by a recipient since removed: the mark stays with this version's key, so a
+   *  rollback to it brings the mark back with it. */
+  exposed?: Exposure;
 }
 
 export function checkEntryName(name: string): void {

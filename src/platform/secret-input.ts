@@ -33,8 +33,9 @@ function checkTrust(fd: number, name: string, what: string, trust: FileTrust): v
  *  reader (--passphrase-file - with JSON piped to add) would get nothing, or the wrong thing. */
 let stdinReadFor: string | undefined;
 
-/** A file's bytes, capped. "-" is standard input, as for most Unix tools (a file named "-": ./-). */
-export function readCapped(source: string | number, maxBytes: number, what: string, trust?: FileTrust): Buffer {
+/** A file's bytes, capped. "-" is standard input, as for most Unix tools (a file named "-": ./-).
+ *  `label` names a descriptor the caller opened itself (its path) in messages. */
+export function readCapped(source: string | number, maxBytes: number, what: string, trust?: FileTrust, label?: string): Buffer {
   if (source === '-') {
     if (process.stdin.isTTY) throw new UsageError(`${what} "-" is standard input, which is a terminal here`, ['pipe or redirect it: ... < FILE']);
     source = 0;
@@ -43,7 +44,7 @@ export function readCapped(source: string | number, maxBytes: number, what: stri
     if (stdinReadFor !== undefined) throw new UsageError(`standard input was already read for the ${stdinReadFor}; it cannot also give the ${what}`, ['give one of them a file instead of -']);
     stdinReadFor = what;
   }
-  const name = source === 0 ? 'standard input' : typeof source === 'number' ? `file descriptor ${source}` : source;
+  const name = source === 0 ? 'standard input' : typeof source === 'number' ? (label ?? `file descriptor ${source}`) : source;
   let fd: number;
   try {
     fd = typeof source === 'number' ? source : fs.openSync(source, 'r');

@@ -4,7 +4,8 @@
 // then disagrees with the head; only an older copy of both files together goes unseen.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AuditError } from '../errors';
+import { AuditError, UsageError } from '../errors';
+import { OpenedFile, openRegularFile } from './regular-file';
 import { writeFileAtomic } from './atomic-write';
 
 export interface StoredHead {
@@ -22,7 +23,16 @@ export const auditHeadPath = (vault: string) => `${vault}.audit-head`;
 export function readHeadFile(file: string): StoredHead | null | 'damaged' {
   let text: string;
   try {
-    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    let opened: OpenedFile | null;
+    try {
+      opened = openRegularFile(file, fs.constants.O_RDONLY, 'the audit head');
+    } catch (err) {
+      // A link, a FIFO, a folder: not a head this vault wrote.
+      if (err instanceof UsageError) return 'damaged';
+      throw err;
+    }
+    if (!opened) return null;
+    const fd = opened.fd;
     try {
       if (fs.fstatSync(fd).size > 1024) return 'damaged';
       text = fs.readFileSync(fd, 'utf8');

@@ -4,10 +4,13 @@
 import * as fs from 'node:fs';
 import { AuditError, UsageError } from '../errors';
 import { O_NOFOLLOW, writeAll } from './atomic-write';
+import { OpenedFile, openRegularFile } from './regular-file';
 import { storageError } from './io-error';
 import { ChainState, GENESIS_MAC } from '../domain/audit-chain';
 
-const MAX_LOG_BYTES = 1024 * 1024 * 1024;
+/** What verify reads at once: a larger log cannot become one string in Node (about 512 MiB
+ *  of text is its limit), and at ~250 bytes a record this is a million releases. */
+export const MAX_LOG_BYTES = 256 * 1024 * 1024;
 const CHUNK = 64 * 1024;
 
 /**
@@ -16,33 +19,26 @@ const CHUNK = 64 * 1024;
  * is refused, never read or appended to. Returns null when there is no log yet (and flags
  * do not create it).
  */
-function openLog(file: string, flags: number): { fd: number; st: fs.Stats } | null {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, flags | O_NOFOLLOW, 0o600);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !(flags & fs.constants.O_CREAT)) return null;
-    if (code === 'ELOOP') throw new UsageError(`the audit log ${file} is a symbolic link; refusing to follow it`, ['something other than exvault put it there; remove it once you know what did']);
-    throw err;
-  }
-  const st = fs.fstatSync(fd);
+function openLog(file: string, flags: number): OpenedFile | null {
+  const log = openRegularFile(file, flags, 'the audit log', { hints: ['something other than exvault put it there; remove it once you know what did'] });
+  if (!log) return null;
+  const { fd, st } = log;
   const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
-  const problem = !st.isFile() ? 'is not a regular file' : uid !== -1 && st.uid !== uid ? `belongs to another user (uid ${st.uid})` : process.platform !== 'win32' && st.mode & 0o022 ? 'is writable by other users' : null;
+  const problem = uid !== -1 && st.uid !== uid ? `belongs to another user (uid ${st.uid})` : process.platform !== 'win32' && st.mode & 0o022 ? 'is writable by other users' : null;
   if (problem) {
     fs.closeSync(fd);
     throw new UsageError(`the audit log ${file} ${problem}; refusing to use it`, ['something other than exvault changed it; look at it, then move it aside (chmod 600 and your ownership are expected)']);
   }
-  return { fd, st };
+  return log;
 }
 
-export function readLogLines(file: string): string[] {
+export function readLogLines(file: string, maxBytes = MAX_LOG_BYTES): string[] {
   let data: Buffer;
   try {
     const log = openLog(file, fs.constants.O_RDONLY);
     if (!log) return [];
     try {
-      if (log.st.size > MAX_LOG_BYTES) throw new AuditError('the audit log is larger than 1 GiB');
+      if (log.st.size > maxBytes) throw new AuditError(`the audit log ${file} is larger than ${maxBytes / (1024 * 1024)} MiB; refusing to read it`, ['on its host, start a new chain (the old log is kept aside): vault audit new-chain']);
       data = fs.readFileSync(log.fd);
     } finally {
       fs.closeSync(log.fd);
@@ -74,7 +70,7 @@ function splitLines(buf: Buffer): Buffer[] {
 
 /** Chain state from the end of the log: last sequence, last MAC, unauthenticated lines after it. */
 export function readChainTail(file: string): ChainState {
-  let log: { fd: number; st: fs.Stats } | null;
+  let log: OpenedFile | null;
   try {
     log = openLog(file, fs.constants.O_RDONLY);
   } catch (err) {
@@ -122,7 +118,7 @@ export function readChainTail(file: string): ChainState {
  * records a release that did not happen. A log its owner cannot write is refused, even for root.
  */
 export function appendLogLine(file: string, line: string): number {
-  let log: { fd: number; st: fs.Stats };
+  let log: OpenedFile;
   try {
     log = openLog(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT)!;
   } catch (err) {
@@ -169,20 +165,39 @@ export function cutLogBack(file: string, size: number): void {
   }
 }
 
+/** What `vault audit collect` finds at a path it is given. */
+export interface ChainFiles {
+  log: string;
+  head: string;
+  /** A head with no log beside it (the log deleted, or not copied). */
+  missingLog?: boolean;
+}
+
 /**
  * The audit logs to collect at a path (`vault audit collect`): the file itself, or in a
  * folder every `*.audit` log and every chain set aside as `*.audit.<host>.old`; each one's
- * head is the same name with `-head` appended. Sorted by name.
+ * head is the same name with `-head` appended. A head whose log is not there is listed too,
+ * marked. Sorted by name; an empty list for a folder holding neither.
  */
-export function chainFilesAt(target: string): { log: string; head: string }[] {
+export function chainFilesAt(target: string): ChainFiles[] {
   let st: fs.Stats;
   try {
     st = fs.statSync(target);
   } catch (err) {
     throw new UsageError(`cannot read ${target} (${(err as NodeJS.ErrnoException).code ?? 'i/o error'})`, ['give a folder holding a host\'s vault.exv.audit and vault.exv.audit-head, or the log file itself']);
   }
-  const logs = st.isDirectory()
-    ? fs.readdirSync(target).filter((n) => /\.audit$/.test(n) || /\.audit\.[^/]+\.old$/.test(n)).sort().map((n) => `${target.replace(/\/+$/, '')}/${n}`)
-    : [target];
-  return logs.map((log) => ({ log, head: `${log}-head` }));
+  if (!st.isDirectory()) return [{ log: target, head: `${target}-head` }];
+  const dir = target.replace(/\/+$/, '');
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (err) {
+    throw new UsageError(`cannot read ${target} (${(err as NodeJS.ErrnoException).code ?? 'i/o error'})`);
+  }
+  const isLog = (n: string) => /\.audit$/.test(n) || /\.audit\.[^/]+\.old$/.test(n);
+  const logs = names.filter(isLog).map((n) => ({ log: `${dir}/${n}`, head: `${dir}/${n}-head` }));
+  const orphans = names
+    .filter((n) => n.endsWith('-head') && isLog(n.slice(0, -'-head'.length)) && !names.includes(n.slice(0, -'-head'.length)))
+    .map((n) => ({ log: `${dir}/${n.slice(0, -'-head'.length)}`, head: `${dir}/${n}`, missingLog: true }));
+  return [...logs, ...orphans].sort((a, b) => (a.log < b.log ? -1 : a.log > b.log ? 1 : 0));
 }

@@ -6,6 +6,7 @@
 // verifies every chain; a tampered one is detected and its host named.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { BINANCE_JSON, Sandbox } from '../helpers/cli';
 import { CANARY } from '../helpers/canary';
 
@@ -153,5 +154,91 @@ describe('vault audit collect', () => {
     const cut = await admin.vaultCmd(['audit', 'collect', path.join(dir, 'b'), '--host', 'vps-b']);
     expect(cut.code).toBe(5);
     expect(cut.stderr).toMatch(/vps-b .*log ends before record 3/);
+  });
+});
+
+describe('vault audit collect: missing, hostile and repeated chains (rt22 #3 #5 #6 #7 #10)', () => {
+  let dir: string;
+  const hostDir = (name: string) => path.join(dir, name);
+
+  beforeAll(() => {
+    dir = path.join(admin.root, 'audits2');
+    for (const [name, sb] of [['b', b], ['c', c]] as const) {
+      fs.mkdirSync(hostDir(name), { recursive: true });
+      for (const f of fs.readdirSync(path.dirname(vaultOf(sb)))) if (f.includes('.audit')) fs.copyFileSync(path.join(path.dirname(vaultOf(sb)), f), path.join(hostDir(name), f));
+    }
+  });
+
+  it('shows what a chain follows, in JSON and the table; no warning when the earlier chain is handed in', async () => {
+    const r = await admin.vaultCmd(['audit', 'collect', hostDir('b'), '--json']);
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.stdout) as { host: string; follows: { seq: number; mac: string } | null }[];
+    const vb = rows.find((x) => x.host === 'vps-b')!;
+    expect(vb.follows!.seq).toBeGreaterThan(0);
+    expect(vb.follows!.mac).toMatch(/^[0-9a-f]{16}$/);
+    expect(r.stderr).not.toMatch(/not handed in/);
+    const t = await admin.vaultCmd(['audit', 'collect', hostDir('b')]);
+    expect(t.stdout).toMatch(/FOLLOWS/);
+    expect(t.stdout).toMatch(new RegExp(`vps-b .*record ${vb.follows!.seq} \\(${vb.follows!.mac.slice(0, 8)}\\)`));
+  });
+
+  it('an earlier chain named but not handed in is warned about; the same chain twice too', async () => {
+    const only = path.join(dir, 'b-only');
+    fs.mkdirSync(only);
+    for (const f of ['vault.exv.audit', 'vault.exv.audit-head']) fs.copyFileSync(path.join(hostDir('b'), f), path.join(only, f));
+    const r = await admin.vaultCmd(['audit', 'collect', only]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/follows record \d+ \(mac [0-9a-f]{16}\) of an earlier chain that was not handed in/);
+    const twice = await admin.vaultCmd(['audit', 'collect', hostDir('b'), only]);
+    expect(twice.stderr).toMatch(/is the same chain as .*handed in twice/);
+    fs.rmSync(only, { recursive: true });
+  });
+
+  it('a head without its log, and an empty folder: exit 5 naming them; the other hosts are still reported', async () => {
+    const headOnly = path.join(dir, 't4');
+    fs.mkdirSync(headOnly);
+    fs.copyFileSync(path.join(hostDir('c'), 'vault.exv.audit-head'), path.join(headOnly, 'vault.exv.audit-head'));
+    const empty = path.join(dir, 'empty');
+    fs.mkdirSync(empty);
+    const r = await admin.vaultCmd(['audit', 'collect', hostDir('b'), headOnly, empty]);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/vps-c .*t4\/vault\.exv\.audit: the audit log is missing: only its head is here/);
+    expect(r.stderr).toMatch(/empty: no audit log or head in this folder/);
+    expect(r.stdout).toMatch(/vps-b .*intact/);
+    const alone = await admin.vaultCmd(['audit', 'collect', headOnly]);
+    expect(alone.code).toBe(5);
+    expect(alone.stdout).not.toMatch(/no audit chains found/);
+    fs.rmSync(headOnly, { recursive: true });
+    fs.rmSync(empty, { recursive: true });
+  });
+
+  it('a FIFO, a symbolic link and a log over the cap are one-line refusals (exit 5), never a hang; other hosts still reported', async () => {
+    const fifo = path.join(dir, 'fifo');
+    fs.mkdirSync(fifo);
+    expect(spawnSync('mkfifo', [path.join(fifo, 'vault.exv.audit')]).status).toBe(0);
+    const link = path.join(dir, 'link');
+    fs.mkdirSync(link);
+    fs.symlinkSync(path.join(hostDir('b'), 'vault.exv.audit'), path.join(link, 'vault.exv.audit'));
+    const big = path.join(dir, 'big');
+    fs.mkdirSync(big);
+    // Sparse: 65 MiB of holes costs no disk.
+    const fd = fs.openSync(path.join(big, 'vault.exv.audit'), 'w', 0o600);
+    fs.ftruncateSync(fd, 65 * 1024 * 1024);
+    fs.closeSync(fd);
+    const r = await admin.vaultCmd(['audit', 'collect', fifo, link, big, hostDir('c')]);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/fifo\/vault\.exv\.audit: unreadable: the audit log .* is not a regular file/);
+    expect(r.stderr).toMatch(/link\/vault\.exv\.audit: unreadable: the audit log .* is a symbolic link/);
+    expect(r.stderr).toMatch(/big\/vault\.exv\.audit: unreadable: the audit log .* is larger than 64 MiB/);
+    expect(r.stderr).not.toMatch(/unexpected internal error/);
+    expect(r.stdout).toMatch(/vps-c .*grid .*intact/);
+    for (const d of [fifo, link, big]) fs.rmSync(d, { recursive: true });
+  });
+
+  it('--host matching nothing is exit 4 naming the hosts found', async () => {
+    const r = await admin.vaultCmd(['audit', 'collect', hostDir('b'), hostDir('c'), '--host', 'vps-grid']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/no chain of host "vps-grid" among those handed in/);
+    expect(r.stderr).toMatch(/hosts found: laptop, vps-b, vps-c/);
   });
 });

@@ -3,7 +3,7 @@
 // grant a recipient some scopes. A second sandbox HOME plays another host: with only the
 // default identity file (no EXVAULT_IDENTITY_FILE, no passphrase) it reads its scope's entry
 // and not the default scope's. Bad input is refused with the vault file unchanged.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BINANCE_JSON, OKX_JSON, Sandbox } from '../helpers/cli';
@@ -106,6 +106,13 @@ describe('vault recipient', () => {
     const other = await host.run(['get', 'admin-main', 'apiKey']);
     expect(other.code).toBe(4);
     expect(other.stdout).toBe('');
+    // rt22 #8: a backup from a host granted some scopes is checked as far as its keys go.
+    const bak = path.join(host.root, 'host-backup.exv');
+    const backup = await host.run(['backup', bak]);
+    expect(backup.code).toBe(0);
+    expect(backup.stderr).not.toMatch(/wrong passphrase/);
+    expect(backup.stderr).toMatch(/the backup was checked for 1 of 2 scopes \(not default\)/);
+    expect(fs.readFileSync(bak).equals(fs.readFileSync(hostVault))).toBe(true);
   });
 
   it('lists both recipients, by name, with their scopes', async () => {
@@ -135,12 +142,18 @@ describe('vault recipient', () => {
       [['recipient', 'add', 'bad', fresh, '--scope', 'nope'], 4, /no scope named "nope"/],
       [['recipient', 'add', 'vps-age', fresh, '--scope', 'grid'], 2, /a recipient named "vps-age" already exists/],
       [['recipient', 'add', 'again', ageRecipient, '--scope', 'grid'], 2, /already has a slot/],
+      // rt22 #9: control characters in a name never reach the terminal.
+      [['recipient', 'add', 'a\nb\u001b[31m', fresh, '--scope', 'grid'], 2, /"a\?b\?\[31m" is not a valid recipient name/],
+      [['recipient', 'add', 'ok-name', fresh, '--scope', 'x\u001b[2Jy'], 4, /no scope named "x\?\[2Jy"/],
+      [['recipient', 'rm', 'gone\u001b]0;t\u0007', '--yes'], 4, /no recipient named "gone\?\]0;t\?"/],
+      [['scope', 'add', 'S\r\u001b'], 2, /"S\?\?" is not a valid scope name/],
     ];
     for (const [args, code, message] of cases) {
       const r = await admin.vaultCmd(args);
       expect([args[2], r.code]).toEqual([args[2], code]);
       expect(r.stderr).toMatch(message);
       expect(r.stderr.trim().split('\n')[0]).toMatch(/^vault: error: /);
+      expect(r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
     }
     expect(fs.readFileSync(admin.vault).equals(before)).toBe(true);
   });
@@ -163,5 +176,23 @@ describe('vault recipient', () => {
     const list = JSON.parse((await admin.vaultCmd(['recipient', 'list', '--json'])).stdout);
     expect(list).toHaveLength(9);
     expect(list.every((r: { scopes: string[] }) => r.scopes.length > 0)).toBe(true);
+  });
+});
+
+describe('a FIFO as the passphrase file (rt22 #6: kept working on purpose)', () => {
+  it('EXVAULT_PASSPHRASE_FILE naming a FIFO reads what a writer puts in it', async () => {
+    const fifo = path.join(admin.root, 'secrets', 'pass.fifo');
+    expect(spawnSync('mkfifo', ['-m', '600', fifo]).status).toBe(0);
+    // The writer copies the passphrase file into the FIFO: the passphrase is never on a command line.
+    const writer = spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', admin.passFile, fifo], { stdio: 'ignore' });
+    const r = await admin.run(['list', '--json'], { env: { EXVAULT_PASSPHRASE_FILE: fifo } });
+    // Had the command not read it, the writer would wait forever.
+    const wrote = writer.exitCode !== null ? writer.exitCode : await new Promise((resolve) => {
+      const t = setTimeout(() => (writer.kill(), resolve('never read')), 5000);
+      writer.once('exit', (code) => (clearTimeout(t), resolve(code)));
+    });
+    expect([r.code, r.stderr, wrote]).toEqual([0, '', 0]);
+    expect(JSON.parse(r.stdout).map((e: { name: string }) => e.name)).toContain('grid-bot');
+    fs.rmSync(fifo);
   });
 });

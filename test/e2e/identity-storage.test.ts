@@ -152,6 +152,50 @@ describe('identity in a file (no keychain) and as a systemd credential', () => {
     expect(loose.stdout).toBe('');
   });
 
+  it('rt22 #6: a FIFO as the identity file is refused at once, never waited on', async () => {
+    const fifo = path.join(server.root, 'secrets', 'id.fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const r = await server.run(['get', 'grid-bot', 'apiKey'], { env: { ...noBus, EXVAULT_IDENTITY_FILE: fifo } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/the identity file .*id\.fifo is not a regular file; refusing to use it/);
+    expect(r.stdout).toBe('');
+    const dflt = path.join(server.root, 'config', 'exvault', 'identity.txt');
+    expect(spawnSync('mkfifo', [dflt]).status).toBe(0);
+    const show = await server.run(['identity', 'show'], { env: noBus });
+    expect(show.code).toBe(2);
+    expect(show.stderr).toMatch(/identity\.txt is not a regular file/);
+    fs.rmSync(dflt);
+    fs.rmSync(fifo);
+  });
+
+  it('rt22 #8 #11: CREDENTIALS_DIRECTORY empty, relative, shared, another user\'s, or a linked credential: refused in one line', async () => {
+    const keyFile = path.join(server.root, 'secrets', 'cred-src.key');
+    const credDir = path.join(server.root, 'secrets', 'creds2');
+    fs.mkdirSync(credDir, { mode: 0o700 });
+    const cred = path.join(credDir, 'exvault-identity');
+    fs.copyFileSync(keyFile, cred);
+    fs.chmodSync(cred, 0o400);
+    expect((await server.run(['identity', 'show'], { env: { ...noBus, CREDENTIALS_DIRECTORY: credDir } })).code).toBe(0);
+    const refused = async (env: Record<string, string | undefined>, why: RegExp) => {
+      const r = await server.run(['get', 'grid-bot', 'apiKey'], { env: { ...noBus, ...env } });
+      expect([r.code, r.stdout]).toEqual([2, '']);
+      expect(r.stderr).toMatch(why);
+      expect(r.stderr).not.toMatch(/no passphrase was given/);
+    };
+    await refused({ CREDENTIALS_DIRECTORY: '' }, /CREDENTIALS_DIRECTORY is set but empty/);
+    await refused({ CREDENTIALS_DIRECTORY: 'secrets/creds2' }, /CREDENTIALS_DIRECTORY is "secrets\/creds2", not an absolute path/);
+    fs.chmodSync(credDir, 0o1777);
+    await refused({ CREDENTIALS_DIRECTORY: credDir }, /the systemd credential folder is refused: .*creds2 can be written by every user/);
+    fs.chmodSync(credDir, 0o700);
+    fs.chownSync(credDir, 4242, 4242);
+    await refused({ CREDENTIALS_DIRECTORY: credDir }, /the systemd credential folder is refused: .*creds2 belongs to another user \(uid 4242\)/);
+    fs.chownSync(credDir, process.getuid!(), process.getgid!());
+    fs.renameSync(cred, `${cred}.real`);
+    fs.symlinkSync(`${cred}.real`, cred);
+    await refused({ CREDENTIALS_DIRECTORY: credDir }, /the systemd credential .*exvault-identity is a symbolic link; refusing to follow it/);
+    fs.rmSync(credDir, { recursive: true });
+  });
+
   it('show with no identity anywhere: exit 4 naming identity init', async () => {
     const r = await server.run(['identity', 'show'], { env: noBus });
     expect(r.code).toBe(4);

@@ -91,6 +91,11 @@ describe('vault recipient rm', () => {
     expect(r.stderr).toMatch(/grid-bot, grid-two\) must be rotated on the exchange/);
     expect(r.stderr).toMatch(/re-keyed grid; exposed until rotated: grid-bot, grid-two/);
     expect(r.stderr).toMatch(/the audit chains of vps-keep were keyed from a re-keyed scope/);
+    // rt22 #12: the file as it was before stays beside it, and still opens with the identity.
+    expect(r.stderr).toMatch(/vault\.exv\.bak \(the vault as it was before this change\) still opens with vps-grid's identity/);
+    expect(r.stderr).toContain(`rm -- '${admin.vault}.bak'`);
+    expect(r.stderr).toMatch(/vault sync ships only the vault file/);
+    expect(fs.existsSync(`${admin.vault}.bak`)).toBe(true);
     const list = await admin.vaultCmd(['recipient', 'list', '--json']);
     expect(JSON.parse(list.stdout).map((x: { name: string }) => x.name)).toEqual(['vps-keep']);
   });
@@ -102,6 +107,10 @@ describe('vault recipient rm', () => {
       const got = await host.run(['get', name, 'apiKey'], { reveals: true });
       expect([name, got.code]).not.toEqual([name, 0]);
       expect(got.stdout).not.toContain(CANARY.apiKey);
+      // rt22 #8: said as it is, not "no passphrase was given".
+      expect(got.code).toBe(3);
+      expect(got.stderr).toMatch(/this host's identity age1[0-9a-z]+ was found, but no slot of this vault names it/);
+      expect(got.stderr.trim().split('\n')[0]).toMatch(/^vault: error: /);
     }
   });
 
@@ -165,5 +174,26 @@ describe('vault recipient rm', () => {
     expect(after.map((x) => x.name)).toEqual(['grid-two']);
     const got = await admin.vaultCmd(['get', 'grid-bot', 'apiKey'], { reveals: true });
     expect(got.stdout.trim()).toBe('rotated-key-0001');
+  });
+
+  it('rt22 #2: a rollback to the exposed key asks first, and the key stays exposed', async () => {
+    const before = fs.readFileSync(admin.vault);
+    const asked = await admin.vaultCmd(['rollback', 'grid-bot']);
+    expect(asked.code).toBe(7);
+    expect(asked.stderr).toMatch(/version 1 of grid-bot was readable by removed recipient vps-grid; it stays marked exposed/);
+    expect(asked.stderr).toMatch(/needs confirmation/);
+    expect(fs.readFileSync(admin.vault).equals(before)).toBe(true);
+    const r = await admin.vaultCmd(['rollback', 'grid-bot', '--yes']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/version 1 is active again; it is exposed to removed recipient vps-grid/);
+    expect((await admin.vaultCmd(['get', 'grid-bot', 'apiKey'], { reveals: true })).stdout.trim()).toBe(CANARY.apiKey);
+    const check = await admin.vaultCmd(['check', '--json']);
+    expect(check.code).toBe(11);
+    expect((JSON.parse(check.stdout) as { name: string }[]).map((x) => x.name)).toEqual(['grid-bot', 'grid-two']);
+    const hist = JSON.parse((await admin.vaultCmd(['history', 'grid-bot', '--json'])).stdout) as { version: number; exposed: string[] | null }[];
+    expect(hist.map((h) => [h.version, h.exposed])).toEqual([[1, ['vps-grid']], [2, null]]);
+    // Forward to the clean key: nothing asked, the mark gone.
+    expect((await admin.vaultCmd(['rollback', 'grid-bot', '--to', '2'])).code).toBe(0);
+    expect((JSON.parse((await admin.vaultCmd(['check', '--json'])).stdout) as { name: string }[]).map((x) => x.name)).toEqual(['grid-two']);
   });
 });

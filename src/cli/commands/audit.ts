@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { auditStats, newChain, readAudit, verifyAudit } from '../../app/audit-reader';
-import { collectChains } from '../../app/audit-collect';
+import { CollectedChain, collectChains } from '../../app/audit-collect';
 import { NO_WRAPPER } from '../../app/exec';
 import { CorruptError, UsageError } from '../../errors';
 import { AuditRecord } from '../../domain/audit-chain';
@@ -83,13 +83,17 @@ Examples:
   group
     .command('collect <path...>')
     .description("verify other hosts' audit chains, copied into folders: which host, how many records, first and last time, intact or broken")
-    .option('--host <name>', "only the chains of this host (its name or id)")
+    .option('--host <name>', "only the chains of this host: the name it gives itself (EXVAULT_HOST_NAME, else its hostname) or its id; exit 4 when none matches")
     .option('--json', 'print JSON')
     .addHelpText('after', `
 Each host keeps its own chain beside its copy of the vault (vault.exv.audit and
 vault.exv.audit-head). Copy both files from each host into a folder, then verify them here
 with the passphrase (which holds every scope's key, so every host's chain key). Exit 5 when
-any chain is broken, naming the host and the first bad record.
+any chain is broken, naming the host and the first bad record, and when a folder holds a head
+without its log, nothing at all, or a file that cannot be read (a link, a FIFO, a log over
+64 MiB); every other folder is still reported. FOLLOWS is the earlier chain's last record a
+chain's first record names: a warning says when that chain was not handed in, or when the
+same chain was handed in twice.
 
 Examples:
   scp vps-grid:.local/share/exvault/vault.exv.audit* audits/vps-grid/
@@ -97,13 +101,15 @@ Examples:
   vault audit collect audits/vps-grid --host vps-grid --json`)
     .action(async (paths: string[], _opts, c: Command) => {
       const opts = c.optsWithGlobals<{ json?: boolean; host?: string }>();
-      const rows = await collectChains(makeContext(c.optsWithGlobals<GlobalOptions>()), paths, opts.host);
+      const { chains: rows, warnings } = await collectChains(makeContext(c.optsWithGlobals<GlobalOptions>()), paths, opts.host);
+      for (const w of warnings) warn(w);
+      const follows = (r: CollectedChain) => (r.follows ? `record ${r.follows.seq} (${r.follows.mac.slice(0, 8)})` : '-');
       if (opts.json) json(rows);
-      else if (!rows.length) line(opts.host ? `no chain of host ${opts.host} found` : 'no audit chains found');
-      else table(['HOST', 'ID', 'SCOPE', 'RECORDS', 'FIRST', 'LAST', 'STATE', 'FILE'], rows.map((r) => [r.host, (r.hostId ?? '-').slice(0, 8), r.scope ?? '-', String(r.records), (r.first ?? '-').slice(0, 19).replace('T', ' '), (r.last ?? '-').slice(0, 19).replace('T', ' '), r.problem ? `broken at line ${r.problem.line}` : 'intact', r.file]));
+      else if (!rows.length) line('no audit chains found');
+      else table(['HOST', 'ID', 'SCOPE', 'RECORDS', 'FIRST', 'LAST', 'FOLLOWS', 'STATE', 'FILE'], rows.map((r) => [r.host, (r.hostId ?? '-').slice(0, 8), r.scope ?? '-', String(r.records), (r.first ?? '-').slice(0, 19).replace('T', ' '), (r.last ?? '-').slice(0, 19).replace('T', ' '), follows(r), r.problem ? (r.problem.line ? `broken at line ${r.problem.line}` : 'broken') : 'intact', r.file]));
       const broken = rows.filter((r) => r.problem);
       if (broken.length) {
-        throw new CorruptError(`audit chain${broken.length === 1 ? '' : 's'} broken: ${broken.map((r) => `${r.host}${r.hostId ? ` (${r.hostId.slice(0, 8)})` : ''} ${r.problem!.line === 0 ? r.problem!.message : `record at line ${r.problem!.line} ${r.problem!.message}`}`).join('; ')}`);
+        throw new CorruptError(`audit chain${broken.length === 1 ? '' : 's'} broken: ${broken.map((r) => `${r.host}${r.hostId ? ` (${r.hostId.slice(0, 8)})` : ''} ${r.problem!.line === 0 ? `${r.file}: ${r.problem!.message}` : `record at line ${r.problem!.line} ${r.problem!.message}`}`).join('; ')}`);
       }
     });
 

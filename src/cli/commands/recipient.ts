@@ -58,6 +58,12 @@ Examples:
       if (!r) return;
       for (const d of r.dropped) warn(`dropped the ${d}: enable it again with: vault keychain enable`);
       if (r.chainsToRestart.length) info(`the audit chains of ${r.chainsToRestart.join(', ')} were keyed from a re-keyed scope: once they have the new vault, run there: vault audit new-chain`);
+      const files = r.oldCopies.filter((x) => !x.path.endsWith('.git'));
+      if (files.length) {
+        warn(`${files.map((x) => `${x.path} (${x.what})`).join(' and ')} still open${files.length === 1 ? 's' : ''} with ${r.name}'s identity; once the vault opens as it should (vault list), remove ${files.length === 1 ? 'it' : 'them'}: rm -- ${files.map((x) => `'${x.path.replace(/'/g, "'\\''")}'`).join(' ')}`);
+      }
+      for (const x of r.oldCopies.filter((y) => y.path.endsWith('.git'))) warn(`${x.path} (${x.what}) keeps opening with ${r.name}'s identity: only rotating the exposed keys on the exchange protects them`);
+      info('vault sync ships only the vault file (never vault.exv.bak); backups made with vault backup and copies on other machines keep opening with the removed identity');
       if (r.newChain) info(`the audit chain's key changed with the default scope's: a new chain was started${r.newChain.keptAs ? `; the old log is kept as ${r.newChain.keptAs}` : ''}`);
       done(`removed recipient ${r.name}; re-keyed ${r.scopes.join(', ') || 'no scope'}${r.exposed.length ? `; exposed until rotated: ${r.exposed.join(', ')}` : ''}`);
     });

@@ -14,6 +14,11 @@ import { revokeRecipient } from '../../../src/app/revoke';
 import { rotateManual } from '../../../src/app/rotate';
 import { addScopeToVault } from '../../../src/app/scopes';
 import { Unlocker } from '../../../src/app/unlock';
+import { rollbackEntry } from '../../../src/app/rollback';
+import { getEntry } from '../../../src/app/entries';
+import { fileAuditLog } from '../../../src/app/audit-writer';
+import { auditHeadPath, readHeadFile } from '../../../src/storage/audit-head-file';
+import { auditPath } from '../../../src/storage/paths';
 import { decodeFile } from '../../../src/format/header';
 import { openV2, unwrapSlot, unwrapWithKeychainKey, unwrapWithPassphrase, VaultKeys } from '../../../src/format/seal';
 import { x25519Kind, X25519Slot } from '../../../src/format/slots/x25519';
@@ -136,6 +141,34 @@ it('marks what the host could read as exposed: check is 11 naming it; a rotation
   expect((await checkDue(t.ctx)).status).toBe(0);
 });
 
+it('a rollback to the exposed key asks first, and the key stays exposed (rt22 #2)', async () => {
+  const asked: string[] = [];
+  const was = t.vault.read();
+  expect(await rollbackEntry(t.ctx, 'grid-bot', undefined, async (n, x) => (asked.push(`${n} ${x.by.join(',')}`), false))).toBeNull();
+  expect(Buffer.from(t.vault.read()).equals(Buffer.from(was))).toBe(true);
+  expect(asked).toEqual(['1 vps-grid']);
+  const r = await rollbackEntry(t.ctx, 'grid-bot', undefined, async () => true);
+  expect(r!.exposed!.by).toEqual(['vps-grid']);
+  const c = await checkDue(t.ctx);
+  expect(c.status).toBe(11);
+  expect(c.rows.map((x) => x.name)).toEqual(['grid-bot']);
+  // Forward again to the clean key: nothing is asked, and the mark goes with the old key.
+  const back = await rollbackEntry(t.ctx, 'grid-bot', 2, async () => {
+    throw new Error('not asked for a clean version');
+  });
+  expect(back!.exposed).toBeNull();
+  expect((await checkDue(t.ctx)).status).toBe(0);
+});
+
+it('revoking marks the earlier versions in the record too, not only the active one', async () => {
+  const id = AgeIdentity.generate();
+  await addRecipient(t.ctx, 'vps-hist', id.recipient(), ['grid']);
+  await revokeRecipient(t.ctx, 'vps-hist', async () => true);
+  const e = (await getEntry(t.ctx, 'grid-bot'));
+  expect(e.exposed!.by).toEqual(['vps-hist']);
+  expect(e.history!.map((v) => v.exposed?.by)).toEqual([['vps-grid', 'vps-hist']]);
+});
+
 it('an unknown name is refused and changes nothing; a refusal at the confirmation changes nothing', async () => {
   const was = t.vault.read();
   await expect(revokeRecipient(t.ctx, 'nobody', async () => true)).rejects.toThrow(/no recipient named "nobody"/);
@@ -154,13 +187,24 @@ it('revoking a recipient of the default scope re-keys it and starts a new audit 
   const admin = AgeIdentity.generate();
   await addRecipient(t.ctx, 'laptop', admin.recipient(), ['default']);
   const oldPass = unwrapWithPassphrase(decodeFile(t.vault.read()), CANARY.vaultPassphrase);
+  // Two releases on the old chain, written under the old default key.
+  const log = fileAuditLog(t.ctx.vaultPath, t.clock);
+  await log.recordRelease(oldPass.get(0)!, { cmd: 'get', entries: [{ entry: 'main', fields: ['apiKey'] }] });
+  await log.recordRelease(oldPass.get(0)!, { cmd: 'get', entries: [{ entry: 'main', fields: ['apiKey'] }] });
+  const oldHead = readHeadFile(auditHeadPath(t.ctx.vaultPath)) as { seq: number; mac: string };
+  expect(oldHead.seq).toBeGreaterThan(0);
   const r = await revokeRecipient(t.ctx, 'laptop', async () => true);
   expect(r!.newChain).not.toBeNull();
+  // rt22 #4: the new chain's first record names the old chain's last one (authenticated
+  // with the old key), so a deleted or cut old log can be noticed from the new chain.
+  const first = JSON.parse(fs.readFileSync(auditPath(t.ctx.vaultPath), 'utf8').split('\n')[0]!);
+  expect(first.result).toContain(`follows record ${oldHead.seq}, mac ${oldHead.mac.slice(0, 16)}`);
   const viaPass = unwrapWithPassphrase(decodeFile(t.vault.read()), CANARY.vaultPassphrase);
   expect(Buffer.from(viaPass.get(0)!).equals(Buffer.from(oldPass.get(0)!))).toBe(false);
   expect(lineOf(t.vault.read(), viaPass, 0, 'main')).toContain(CANARY.apiKey);
   const c = await checkDue(t.ctx);
-  expect(c.rows.map((x) => x.name)).toEqual(['main']);
+  // main by laptop; the grid keys by vps-hist, revoked above.
+  expect(c.rows.map((x) => x.name).sort()).toEqual(['grid-bot', 'grid-new', 'main']);
 });
 
 it('a write that fails changes nothing: the recipient, its slot and the keys stay', async () => {

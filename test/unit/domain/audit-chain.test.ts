@@ -1,7 +1,7 @@
 // walkChain MACs a record's body as cut from its line (bodyFromLine) and falls back to the
 // canonical re-serialisation (recordBody) only when that does not match: these tests hold it to
 // accepting exactly what the full check accepts, whitespace games and single-byte edits included.
-import { AuditMac, AuditRecord, bodyFromLine, ChainState, GENESIS_MAC, makeRecord, MacFn, recordBody, walkChain } from '../../../src/domain/audit-chain';
+import { AuditMac, AuditRecord, bodyFromLine, chainFollows, ChainState, GENESIS_MAC, makeRecord, MacFn, recordBody, walkChain } from '../../../src/domain/audit-chain';
 import { canonicalJson } from '../../../src/domain/canonical-json';
 import { hmacHex, macEquals } from '../../../src/crypto/mac';
 
@@ -108,4 +108,19 @@ it('accepts a one-byte edit anywhere exactly when the full check does', () => {
     }
   }
   expect(tried).toBeGreaterThan(5000);
+});
+
+describe('chainFollows: what a new chain names as its predecessor (rt22 #5)', () => {
+  const rec = (result: string, cmd = 'new-chain') => ({ seq: 1, time: '2026-01-01T00:00:00.000Z', cmd, result, mac: 'x' }) as unknown as AuditRecord;
+  it('reads the record and MAC from audit new-chain, a re-key and a copied chain', () => {
+    expect(chainFollows(rec('host 0123456789abcdef0123456789abcdef; follows record 8, mac 12a7c0ffee001122'))).toEqual({ seq: 8, mac: '12a7c0ffee001122' });
+    expect(chainFollows(rec('follows record 2, mac e33f00aa11bb22cc (the vault was re-keyed when recipient laptop was removed)'))).toEqual({ seq: 2, mac: 'e33f00aa11bb22cc' });
+    expect(chainFollows(rec('host 0123456789abcdef0123456789abcdef; follows laptop (abcd1234) record 5, mac 0011223344556677; copied here, kept aside'))).toEqual({ seq: 5, mac: '0011223344556677' });
+  });
+  it('names none for the genesis, a copy with no chain, or another kind of record', () => {
+    expect(chainFollows(rec('follows record 0, mac 0000000000000000'))).toBeNull();
+    expect(chainFollows(rec('host 0123456789abcdef0123456789abcdef; follows none on this host (the vault was copied or synced here)'))).toBeNull();
+    expect(chainFollows(rec('follows record 8, mac 12a7c0ffee001122', 'get'))).toBeNull();
+    expect(chainFollows(undefined)).toBeNull();
+  });
 });

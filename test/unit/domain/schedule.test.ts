@@ -2,7 +2,7 @@
 import { Entry } from '../../../src/domain/entry';
 import { checkStatus, dueInfo, dueText, rotateNow } from '../../../src/domain/schedule';
 import { Secret } from '../../../src/domain/secret';
-import { activate, markRevoked, rollback } from '../../../src/domain/versions';
+import { activate, markRevoked, rollback, versionExposure } from '../../../src/domain/versions';
 
 const at = (d: string) => new Date(`${d}T12:00:00Z`);
 function entry(over: Partial<Entry> = {}): Entry {
@@ -127,13 +127,35 @@ describe('exposed keys (a removed recipient could read them)', () => {
     expect(dueInfo(e, {}, at('2026-03-03')).state).toBe('expired');
   });
 
-  it('a rotation clears the mark; a rollback to an older (exposed) version does not', () => {
+  it('a rotation clears the mark on the new key; the mark goes into the history with the old one', () => {
     const e = entry({ exposed });
     activate(e, { apiKey: new Secret('v2') }, at('2026-03-04'), 10, false);
     expect(e.exposed).toBeUndefined();
     expect(dueInfo(e, {}, at('2026-03-05')).state).toBe('ok');
-    const f = entry({ exposed, history: [{ n: 0, activated: 'a', retired: 'r', state: 'previous', secrets: { apiKey: new Secret('v0') } }] });
+    expect(e.history![0]!.exposed).toEqual(exposed);
+  });
+
+  it('a rollback to an exposed version brings the mark back (rt22 #2): check exits 11 again', () => {
+    const e = entry({ exposed });
+    activate(e, { apiKey: new Secret('v2') }, at('2026-03-04'), 10, false);
+    const back = rollback(e, undefined, at('2026-03-05'));
+    expect(back.exposed).toEqual(exposed);
+    expect(e.exposed).toEqual(exposed);
+    expect(e.secrets.apiKey).toBeDefined();
+    expect(checkStatus([dueInfo(e, {}, at('2026-03-05')).state])).toBe(11);
+    // The clean key retired by the rollback keeps no mark: rolling forward to it clears it.
+    expect(e.history![0]!.exposed).toBeUndefined();
+    rollback(e, e.history![0]!.n, at('2026-03-06'));
+    expect(e.exposed).toBeUndefined();
+  });
+
+  it('a vault marked before versions carried the mark: a version older than the exposure counts as exposed', () => {
+    const old = { n: 0, activated: '2026-01-01T00:00:00.000Z', retired: '2026-02-01T00:00:00.000Z', state: 'previous' as const, secrets: { apiKey: new Secret('v0') } };
+    const f = entry({ exposed, history: [old] });
+    expect(versionExposure(f, old)).toEqual(exposed);
     rollback(f, undefined, at('2026-03-04'));
     expect(f.exposed).toEqual(exposed);
+    const later = { ...old, activated: '2026-03-02T00:00:00.000Z' };
+    expect(versionExposure(entry({ exposed, history: [later] }), later)).toBeUndefined();
   });
 });

@@ -14,6 +14,12 @@ const entry = (key: string, history: Entry['history'] = []): Entry => ({
 const now = new Date('2026-12-02T00:00:00.000Z');
 
 describe('keepBoth', () => {
+  it("keeps the other side's exposure mark on the version it moves into the history (rt22 #2)", () => {
+    const exposed = { at: '2026-03-01T00:00:00.000Z', by: ['vps-grid'] };
+    const r = keepBoth(entry('theirs'), { ...entry('ours'), exposed }, now);
+    expect(r.entry.history!.find((v) => v.n === r.keptAs)!.exposed).toEqual(exposed);
+    expect(r.entry.exposed).toBeUndefined();
+  });
   it("keeps the winner active and the other's secrets as the next version number", () => {
     const old = { n: 1, activated: 'x', retired: 'y', state: 'previous' as const, secrets: { apiKey: new Secret('k0'), apiSecret: new Secret('s') } };
     const r = keepBoth(entry('theirs', [old]), entry('ours', [old]), now);
