@@ -1,11 +1,12 @@
 // How a pending revoke is shown by rotate, check and show: which old version is still valid,
 // until when, and which bots (vault exec pid, program, since) still hold it.
 import type { PendingRevoke } from '../app/rotate';
+import { printable } from '../domain/entry';
 
 export function holdersText(p: PendingRevoke): string {
   if (p.heldBy === null) return 'running bots cannot be seen here';
   if (!p.heldBy.length) return 'no bot holds it';
-  return `held by ${p.heldBy.map((h) => `pid ${h.pid} (${h.program}, since ${h.since})`).join(', ')}`;
+  return `held by ${p.heldBy.map((h) => `pid ${h.pid} (${printable(h.program)}, since ${printable(h.since)})`).join(', ')}`;
 }
 
 /** One line: "version 3 kept valid (revoke due 2026-12-03T07:00:00.000Z or when its bots exit): held by ...". */

@@ -110,7 +110,8 @@ export function writeRunRecord(vaultPath: string, run: Omit<RunFile, 'pid' | 'st
 function readRecord(file: string): RunFile | null {
   let fd: number;
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | O_NOFOLLOW);
+    // O_NONBLOCK: a FIFO put in the folder would otherwise hold every reader (check, show, rotate).
+    fd = fs.openSync(file, fs.constants.O_RDONLY | O_NOFOLLOW | (fs.constants.O_NONBLOCK ?? 0));
   } catch {
     return null;
   }

@@ -4,6 +4,7 @@ import { CollectedChain, collectChains } from '../../app/audit-collect';
 import { NO_WRAPPER } from '../../app/exec';
 import { CorruptError, UsageError } from '../../errors';
 import { AuditRecord } from '../../domain/audit-chain';
+import { printable } from '../../domain/entry';
 import { parseDurationDays } from '../../domain/time';
 import { GlobalOptions, makeContext } from '../context';
 import { done, json, line, table, warn } from '../render';
@@ -49,7 +50,7 @@ Examples:
       else if (!shown.length) line('no records');
       // ENTRIES last: its width varies most (one exec of ten entries), and the last column is
       // not padded, so one long record no longer widens every line to its length.
-      else table(['SEQ', 'TIME', 'COMMAND', 'PROGRAM', 'RESULT', 'ENTRIES'], shown.map((r) => [String(r.seq), r.time.slice(0, 19).replace('T', ' '), r.cmd, r.program ?? '', resultText(r, records), entriesText(r)]));
+      else table(['SEQ', 'TIME', 'COMMAND', 'PROGRAM', 'RESULT', 'ENTRIES'], shown.map((r) => [String(r.seq), r.time.slice(0, 19).replace('T', ' '), r.cmd, printable(r.program ?? ''), resultText(r, records), entriesText(r)]));
       if (problem) warn(`the log is damaged at line ${problem.line}; records after it are not shown (see: vault audit verify)`);
     });
 
@@ -141,7 +142,7 @@ Example:
       const ctx = makeContext(c.optsWithGlobals<GlobalOptions>());
       const { usage, unused, problem } = await auditStats(ctx, sinceDate(opts.since, ctx.clock.now()));
       if (opts.json) return json({ since: opts.since, usage, unused });
-      if (usage.length) table(['ENTRY', 'RELEASES', 'LAST', 'PROGRAMS'], usage.map((u) => [u.entry, String(u.releases), (u.last ?? '').slice(0, 10), Object.entries(u.programs).map(([p, n]) => `${p}:${n}`).join(' ')]));
+      if (usage.length) table(['ENTRY', 'RELEASES', 'LAST', 'PROGRAMS'], usage.map((u) => [u.entry, String(u.releases), (u.last ?? '').slice(0, 10), Object.entries(u.programs).map(([p, n]) => `${printable(p)}:${n}`).join(' ')]));
       else line(`no releases in the last ${opts.since}`);
       if (unused.length) line(`never used in the last ${opts.since} (candidates for revocation): ${unused.join(', ')}`);
       if (problem) warn(`the log is damaged at line ${problem.line}; see: vault audit verify`);

@@ -1,7 +1,7 @@
 // Run records: a live process is known by its pid AND its start time, so a record whose pid
 // the kernel gave to another process does not count; dead runs' records are cleared; the
 // folder must be private; records hold names and version numbers only.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -61,4 +61,13 @@ it('refuses a folder others can read', () => {
   fs.mkdirSync(runsDir(vault), { mode: 0o755 });
   fs.chmodSync(runsDir(vault), 0o755);
   expect(() => writeRunRecord(vault, { program: 'bot', since: 'x', entries: [] })).toThrow(/is not a private folder of this user: this run is not tracked/);
+});
+
+it('a FIFO among the records is skipped without blocking the reader (check, show and rotate read them)', () => {
+  const r = writeRunRecord(vault, { program: 'bot', since: '2026-12-02T00:00:00.000Z', entries: [{ entry: 'bn', version: 2 }] });
+  const fifo = path.join(runsDir(vault), `${process.pid}-1.json`);
+  expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+  // Without O_NONBLOCK the open of the FIFO waits for a writer forever: this call would not return.
+  expect(liveRunRecords(vault).map((x) => x.entries)).toEqual([[{ entry: 'bn', version: 2 }]]);
+  r.remove();
 });
