@@ -133,6 +133,8 @@ function hookSource(ctx: AppContext, s: Session, e: Entry, hook: string): KeySou
     },
     revoke: revokeHook
       ? async (old) => {
+          // The old credential goes to the revoke hook: a release like any other, recorded first.
+          await recordRelease(ctx, s.dataKey, { cmd: 'revoke', program: 'revoke-hook', entries: [{ entry: e.name, fields: Object.keys(old.secrets).sort() }] });
           const r = await runHook(revokeHook, credentialJson(e, old.secrets, old.n), masker(old.secrets, e.secrets));
           if (r.status !== 0) {
             await alert(ctx, s, 'rotation-failed', { entry: e.name, step: 'revoke', status: r.status });
@@ -183,6 +185,8 @@ function adminSource(ctx: AppContext, s: Session, e: Entry, via: string, deps: R
       }
     },
     revoke: async (old) => {
+      // The master key signs the delete, which names the old key: recorded first.
+      await recordRelease(ctx, s.dataKey, { cmd: 'revoke', program: `via ${via}`, entries: [{ entry: via, fields: Object.keys(master.secrets).sort() }, { entry: e.name, fields: ['apiKey'] }] });
       try {
         await admin.deleteKey(cred, { account, apiKey: apiKeyOf(old.secrets), secrets: old.secrets });
       } catch (err) {

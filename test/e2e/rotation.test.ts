@@ -125,6 +125,8 @@ describe('unattended rotation through hooks (cron)', () => {
     expect((await listJson()).find((e) => e.name === 'bot')!.rotation).toMatchObject({ state: 'ok', reason: 'rotation every 90d' });
     const audit = JSON.parse((await run(['audit', '--entry', 'bot', '--json'])).stdout);
     expect(audit.filter((r: { cmd: string }) => r.cmd === 'rotate')).toHaveLength(1);
+    // The revoke hook was handed the old key: that release is recorded too.
+    expect(audit.filter((r: { cmd: string; program?: string }) => r.cmd === 'revoke' && r.program === 'revoke-hook')).toHaveLength(1);
   });
 
   it('a hook that fails half way: reported with its status, the current key stays, an alert goes out', async () => {
