@@ -6,7 +6,7 @@
 // it. A host that only reads (granted some scopes) never has changes of its own, so it only
 // fast-forwards: it needs no key and never pushes.
 import * as os from 'node:os';
-import { EXIT, SyncError, UsageError } from '../errors';
+import { EXIT, NeedTerminalError, SyncError, UsageError } from '../errors';
 import { decodeFile, decodeHead, HEAD_BYTES } from '../format/header';
 import { FORMAT_V1 } from '../format/limits';
 import { openV2, VaultKeys } from '../format/seal';
@@ -120,6 +120,20 @@ function checkPulled(file: Uint8Array, keys: VaultKeys | undefined): void {
   openV2(parsed, keys).meta();
 }
 
+/** A fast-forward unlocks the remote's file to check it, with what the host has anyway (its
+ *  identity, the keychain, an unlock agent, a passphrase given or typed). With none at hand (a
+ *  pull from cron on a passphrase-only machine) it is taken unchecked, as before tags, and said:
+ *  every command that unlocks every scope checks it before using anything. */
+async function unlockPulled(ctx: AppContext, file: Uint8Array): Promise<VaultKeys | undefined> {
+  try {
+    return await ctx.unlocker.dataKey(decodeHead(file.subarray(0, HEAD_BYTES)));
+  } catch (err) {
+    if (!(err instanceof NeedTerminalError)) throw err;
+    ctx.notices.warn("the remote's vault is taken without checking its writer (no key at hand); the next command that unlocks every scope checks it");
+    return undefined;
+  }
+}
+
 function checkSameVault(local: Uint8Array, remote: Uint8Array): void {
   const a = decodeHead(local.subarray(0, HEAD_BYTES)).header;
   const b = decodeHead(remote.subarray(0, HEAD_BYTES)).header;
@@ -148,9 +162,7 @@ export async function syncVault(ctx: AppContext, git: SyncGit): Promise<{ result
     // needed: a fast-forward or a push of this host's own changes needs no key.
     const pre = snapshot(ctx, git, false);
     if (!keys && needsMerge(pre)) keys = await unlockForWrite(ctx);
-    // A fast-forward unlocks the remote's file to check it (a key the host has anyway: its
-    // identity, the keychain, or the passphrase).
-    if (!pullKeys && needsPull(pre)) pullKeys = await ctx.unlocker.dataKey(decodeHead(pre.theirsFile!.subarray(0, HEAD_BYTES)));
+    if (!pullKeys && needsPull(pre)) pullKeys = await unlockPulled(ctx, pre.theirsFile!);
     const lock = await ctx.vault.lock('write');
     let step: { result: SyncResult; push: string | null };
     try {

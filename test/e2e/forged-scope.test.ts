@@ -12,6 +12,7 @@ import { makeX25519Slot, unwrapWithPassphrase } from '../../src/format/seal';
 import { sealSession, sessionOf } from '../../src/app/session';
 import { BINANCE_JSON, OKX_JSON, Sandbox } from '../helpers/cli';
 import { forgeHook } from '../helpers/forge-scope';
+import { parseVector } from '../vectors/generate';
 
 jest.setTimeout(300_000);
 
@@ -93,5 +94,37 @@ it('a forged file pushed to the remote: the admin\'s sync refuses it (exit 5) an
   expect(fs.readFileSync(sb.vault).equals(before)).toBe(true);
   const rot = await sb.vaultCmd(['rotate', 'grid-bot', '--yes']);
   expect(rot.stdout + rot.stderr).not.toContain(marker);
+  // With no key at hand (a passphrase-only machine's cron) the pull cannot check the file: it
+  // is taken, said so, and the admin's next command refuses it before running anything.
+  const blind = await sb.run(['sync']);
+  expect(blind.code).toBe(0);
+  expect(blind.stderr).toContain("vault: warning: the remote's vault is taken without checking its writer (no key at hand)");
+  const after = await sb.vaultCmd(['rotate', 'grid-bot', '--yes']);
+  expect(after.code).toBe(5);
+  expect(after.stderr.split('\n')[0]).toBe(REFUSED);
   expect(fs.existsSync(marker)).toBe(false);
+});
+
+it('a vault written before writer tags opens as it did, and its first write tags it (whole), the next appends a tagged update', async () => {
+  const v = parseVector(fs.readFileSync(path.join(__dirname, '../vectors/v2_success.txt'), 'utf8'));
+  const old = new Sandbox();
+  try {
+    fs.mkdirSync(path.dirname(old.vault), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(old.vault, v.file, { mode: 0o600 });
+    const pass = old.secretFile('old-pass', `${v.fields.passphrase}\n`);
+    const run = (args: string[], input?: string) => old.run(['--passphrase-file', pass, ...args], input ? { input } : {});
+    expect(decodeFile(new Uint8Array(fs.readFileSync(old.vault))).header.toc.tag).toBeUndefined();
+    expect(JSON.parse((await run(['list', '--json'])).stdout).map((e: { name: string }) => e.name)).toEqual(['binance-main', 'binance-subb']);
+    expect((await run(['add', 'new-bot', '--exchange', 'binance'], BINANCE_JSON)).code).toBe(0);
+    const first = decodeFile(new Uint8Array(fs.readFileSync(old.vault))).header;
+    expect(first.toc.tag).toHaveLength(32);
+    expect(first.state!.update).toBeUndefined();
+    expect((await run(['add', 'next-bot', '--exchange', 'binance'], BINANCE_JSON)).code).toBe(0);
+    const second = decodeFile(new Uint8Array(fs.readFileSync(old.vault))).header;
+    expect(second.state!.update).toBeDefined();
+    expect(second.toc.tag).toHaveLength(32);
+    expect(JSON.parse((await run(['list', '--json'])).stdout).map((e: { name: string }) => e.name)).toEqual(['binance-main', 'binance-subb', 'new-bot', 'next-bot']);
+  } finally {
+    old.cleanup();
+  }
 });
