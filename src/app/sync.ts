@@ -6,7 +6,7 @@
 // it. A host that only reads (granted some scopes) never has changes of its own, so it only
 // fast-forwards: it needs no key and never pushes.
 import * as os from 'node:os';
-import { EXIT, NeedTerminalError, SyncError, UsageError } from '../errors';
+import { AuthError, CorruptError, EXIT, SyncError, UsageError, VaultError } from '../errors';
 import { decodeFile, decodeHead, HEAD_BYTES } from '../format/header';
 import { FORMAT_V1 } from '../format/limits';
 import { openV2, VaultKeys } from '../format/seal';
@@ -128,7 +128,9 @@ async function unlockPulled(ctx: AppContext, file: Uint8Array): Promise<VaultKey
   try {
     return await ctx.unlocker.dataKey(decodeHead(file.subarray(0, HEAD_BYTES)));
   } catch (err) {
-    if (!(err instanceof NeedTerminalError)) throw err;
+    // A wrong passphrase or a hostile header stops the sync; no way to unlock here (none given,
+    // an identity no slot names, a keychain that fails) is what a pull did before tags.
+    if (!(err instanceof VaultError) || err instanceof AuthError || err instanceof CorruptError) throw err;
     ctx.notices.warn("the remote's vault is taken without checking its writer (no key at hand); the next command that unlocks every scope checks it");
     return undefined;
   }
