@@ -202,12 +202,14 @@ export function sealSession(s: Session): Uint8Array[] {
  * as a hard link), or the file would grow past twice the size of its last whole write (what
  * updates append is mostly indexes that the next update makes dead). Writing it whole
  * compacts it, checks every record it carries against its index, and rotates the backup.
+ * A file written before writer tags is also written whole: that write tags it, and a tagged
+ * file's updates must be tagged (docs/FORMAT.md "Writer tag").
  */
 function sealUpdate(ctx: AppContext, s: Session): Update | null {
   const v2 = s.v2;
   const { end, base } = s.header.state ?? {};
   if (!v2 || base === undefined || !ctx.vault.append || !s.identity || s.identity.links !== 1 || end === undefined) return null;
-  if (!Buffer.from(headerIdentity(s.header)).equals(Buffer.from(headerIdentity(v2.header)))) return null;
+  if (!v2.header.toc.tag || !Buffer.from(headerIdentity(s.header)).equals(Buffer.from(headerIdentity(v2.header)))) return null;
   const meta = serializeDoc({ ...s.doc, entries: emptyDoc().entries });
   const { fresh, kept, removed } = entriesToWrite(s);
   // A removed entry's record must leave the file, not stay in it as dead bytes.

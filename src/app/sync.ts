@@ -6,10 +6,10 @@
 // it. A host that only reads (granted some scopes) never has changes of its own, so it only
 // fast-forwards: it needs no key and never pushes.
 import * as os from 'node:os';
-import { EXIT, SyncError, UsageError } from '../errors';
-import { decodeHead, HEAD_BYTES } from '../format/header';
+import { AuthError, CorruptError, EXIT, SyncError, UsageError, VaultError } from '../errors';
+import { decodeFile, decodeHead, HEAD_BYTES } from '../format/header';
 import { FORMAT_V1 } from '../format/limits';
-import { VaultKeys } from '../format/seal';
+import { openV2, VaultKeys } from '../format/seal';
 import type { AppContext, SyncGit } from './ports';
 import { unlockForWrite } from './session';
 import { EntryConflictReport, mergeVaultFiles } from './sync-merge';
@@ -106,6 +106,36 @@ function snapshot(ctx: AppContext, git: SyncGit, locked: boolean): Snapshot {
 /** Both sides changed since the last sync: a merge, which needs every scope's key. */
 const needsMerge = (s: Snapshot): boolean => !!s.local && !!s.base && !!s.theirsFile && !same(s.local, s.baseFile) && !same(s.theirsFile, s.baseFile) && !same(s.local, s.theirsFile);
 
+/** Only the remote changed: a fast-forward. */
+const needsPull = (s: Snapshot): boolean => !!s.local && !!s.base && !!s.theirsFile && same(s.local, s.baseFile) && !same(s.theirsFile, s.baseFile);
+
+/** A pulled file is checked by a host that can: one whose unlock of it gives every scope
+ *  verifies its writer tag (opening it does) before taking it, so a file re-sealed by a host
+ *  granted some scopes (rt22) never replaces the admin's. A host granted some scopes cannot
+ *  check it (docs/FORMAT.md "Writer tag") and takes it as before. */
+function checkPulled(file: Uint8Array, keys: VaultKeys | undefined): void {
+  if (!keys) return;
+  const parsed = decodeFile(file);
+  if (!parsed.header.scopes.every((x) => keys.has(x.id))) return;
+  openV2(parsed, keys).meta();
+}
+
+/** A fast-forward unlocks the remote's file to check it, with what the host has anyway (its
+ *  identity, the keychain, an unlock agent, a passphrase given or typed). With none at hand (a
+ *  pull from cron on a passphrase-only machine) it is taken unchecked, as before tags, and said:
+ *  every command that unlocks every scope checks it before using anything. */
+async function unlockPulled(ctx: AppContext, file: Uint8Array): Promise<VaultKeys | undefined> {
+  try {
+    return await ctx.unlocker.dataKey(decodeHead(file.subarray(0, HEAD_BYTES)));
+  } catch (err) {
+    // A wrong passphrase or a hostile header stops the sync; no way to unlock here (none given,
+    // an identity no slot names, a keychain that fails) is what a pull did before tags.
+    if (!(err instanceof VaultError) || err instanceof AuthError || err instanceof CorruptError) throw err;
+    ctx.notices.warn("the remote's vault is taken without checking its writer (no key at hand); the next command that unlocks every scope checks it");
+    return undefined;
+  }
+}
+
 function checkSameVault(local: Uint8Array, remote: Uint8Array): void {
   const a = decodeHead(local.subarray(0, HEAD_BYTES)).header;
   const b = decodeHead(remote.subarray(0, HEAD_BYTES)).header;
@@ -126,6 +156,7 @@ export async function syncVault(ctx: AppContext, git: SyncGit): Promise<{ result
   if (!git.exists() || git.remoteUrl() === null) throw new UsageError('this vault has no remote to sync with', ['add one with: vault remote add URL (an empty git repository: git init --bare)']);
   ctx.vault.ensureFolder();
   let keys: VaultKeys | undefined;
+  let pullKeys: VaultKeys | undefined;
   for (let attempt = 1; ; attempt++) {
     const hasRemote = git.fetch();
     if (!hasRemote) git.setRef(TRACKED, null);
@@ -133,10 +164,11 @@ export async function syncVault(ctx: AppContext, git: SyncGit): Promise<{ result
     // needed: a fast-forward or a push of this host's own changes needs no key.
     const pre = snapshot(ctx, git, false);
     if (!keys && needsMerge(pre)) keys = await unlockForWrite(ctx);
+    if (!pullKeys && needsPull(pre)) pullKeys = await unlockPulled(ctx, pre.theirsFile!);
     const lock = await ctx.vault.lock('write');
     let step: { result: SyncResult; push: string | null };
     try {
-      step = await lockedStep(ctx, git, keys, (k) => (keys = k));
+      step = await lockedStep(ctx, git, keys, (k) => (keys = k), pullKeys);
     } finally {
       lock.release();
     }
@@ -155,7 +187,7 @@ export async function syncVault(ctx: AppContext, git: SyncGit): Promise<{ result
   }
 }
 
-async function lockedStep(ctx: AppContext, git: SyncGit, keys: VaultKeys | undefined, gotKeys: (k: VaultKeys) => void): Promise<{ result: SyncResult; push: string | null }> {
+async function lockedStep(ctx: AppContext, git: SyncGit, keys: VaultKeys | undefined, gotKeys: (k: VaultKeys) => void, pullKeys?: VaultKeys): Promise<{ result: SyncResult; push: string | null }> {
   const s = snapshot(ctx, git, true);
   const host = hostName();
   const empty = { conflicts: [], settingConflicts: [], pushed: false };
@@ -211,7 +243,8 @@ async function lockedStep(ctx: AppContext, git: SyncGit, keys: VaultKeys | undef
     return { result: { action: 'pushed', commit, ...empty }, push: commit };
   }
   if (!oursChanged) {
-    // Only the remote changed: a fast-forward, byte for byte (no key needed: a reading host's case).
+    // Only the remote changed: a fast-forward, byte for byte, once checked by a host that can.
+    checkPulled(theirsFile, pullKeys);
     install(theirsFile, s.theirs, false);
     return { result: { action: 'pulled', commit: s.theirs, ...empty }, push: null };
   }

@@ -34,7 +34,13 @@ export interface Span {
 export interface Toc {
   meta: Span;
   indexes: Span[];
+  /** The writer tag of this state (format.md "Writer tag"): present in a file written since
+   *  tags exist (its header then ends with one, and so does every update's trailer). */
+  tag?: Uint8Array;
 }
+
+/** The writer tag's length (HMAC-SHA256). */
+export const WRITER_TAG_BYTES = 32;
 
 export interface Header {
   version: number;
@@ -120,6 +126,8 @@ export function encodeHeader(h: Header): Uint8Array {
       const span = h.toc.indexes[i] ?? { off: 0, len: 0 };
       parts.push(u32(span.off), u32(span.len));
     });
+    // Optional last field: a header that ends 32 bytes after its spans holds the writer tag.
+    if (h.toc.tag) parts.push(h.toc.tag);
   }
   const headerLen = parts.reduce((n, p) => n + p.length, 0);
   const out = new Uint8Array(PREAMBLE_BYTES + headerLen);
@@ -224,6 +232,7 @@ function decodeHeaderAt(file: Uint8Array, withBody: boolean): { header: Header; 
   if (version !== FORMAT_V1) {
     const meta = { off: num(4), len: num(4) };
     toc = { meta, indexes: scopes.map(() => ({ off: num(4), len: num(4) })) };
+    if (end - off === WRITER_TAG_BYTES) toc.tag = take(WRITER_TAG_BYTES);
   }
   if (off !== end) throw malformed();
   if (!slotCountsOk(slots)) throw malformed();
@@ -241,12 +250,13 @@ const lengthMismatch = () => new CorruptError("the vault file's length does not 
 export const UPDATE_LEAD = te.encode('EXVUPDAT');
 export const COMMIT_MAGIC = te.encode('EXVCOMIT');
 
-export function trailerBytes(scopes: number): number {
-  return WRITE_ID_BYTES + 8 + 8 * scopes + 4 + 4 + COMMIT_MAGIC.length;
+/** A trailer's length; `tagged`: it ends its spans with the update's writer tag. */
+export function trailerBytes(scopes: number, tagged = false): number {
+  return WRITE_ID_BYTES + 8 + 8 * scopes + (tagged ? WRITER_TAG_BYTES : 0) + 4 + 4 + COMMIT_MAGIC.length;
 }
 
 export function encodeTrailer(writeId: Uint8Array, toc: Toc, start: number): Uint8Array {
-  const out = new Uint8Array(trailerBytes(toc.indexes.length));
+  const out = new Uint8Array(trailerBytes(toc.indexes.length, !!toc.tag));
   const v = new DataView(out.buffer);
   out.set(writeId, 0);
   let at = WRITE_ID_BYTES;
@@ -254,6 +264,10 @@ export function encodeTrailer(writeId: Uint8Array, toc: Toc, start: number): Uin
     v.setUint32(at, s.off);
     v.setUint32(at + 4, s.len);
     at += 8;
+  }
+  if (toc.tag) {
+    out.set(toc.tag, at);
+    at += WRITER_TAG_BYTES;
   }
   v.setUint32(at, start);
   v.setUint32(at + 4, out.length);
@@ -269,13 +283,17 @@ const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every(
  *  trailer. Their contents are checked when they are opened (the write id is in their
  *  associated data). */
 function trailerAt(h: Header, baseEnd: number, end: number, read: ReadAt): { toc: Toc; writeId: Uint8Array } | null {
-  const t = trailerBytes(h.scopes.length);
+  // A tagged file's updates are tagged, an untagged file's are not: a trailer of the other
+  // length is not a trailer of this file (a tag cannot be dropped from one update alone).
+  const tagged = !!h.toc.tag;
+  const t = trailerBytes(h.scopes.length, tagged);
   if (end - t < baseEnd) return null;
   const b = read(end - t, t);
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   if (!same(b.subarray(t - COMMIT_MAGIC.length), COMMIT_MAGIC) || v.getUint32(t - COMMIT_MAGIC.length - 4) !== t) return null;
   const span = (i: number): Span => ({ off: v.getUint32(WRITE_ID_BYTES + 8 * i), len: v.getUint32(WRITE_ID_BYTES + 8 * i + 4) });
   const toc: Toc = { meta: span(0), indexes: h.scopes.map((_, i) => span(i + 1)) };
+  if (tagged) toc.tag = b.slice(WRITE_ID_BYTES + 8 + 8 * h.scopes.length, WRITE_ID_BYTES + 8 + 8 * h.scopes.length + WRITER_TAG_BYTES);
   const start = v.getUint32(t - COMMIT_MAGIC.length - 8);
   if (start < baseEnd || toc.meta.off < start + UPDATE_LEAD.length || !same(read(start, UPDATE_LEAD.length), UPDATE_LEAD)) return null;
   let at = toc.meta.off;

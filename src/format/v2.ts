@@ -5,10 +5,12 @@
 // Each index row commits to its record's ciphertext, so one record cannot be removed,
 // duplicated, swapped or rolled back unnoticed. A reader opens the index of a scope and only
 // the records it needs.
+import { createHash, createHmac, hkdfSync } from 'node:crypto';
 import { AuthError, CorruptError } from '../errors';
 import * as aead from '../crypto/aead';
 import { HASH_BYTES, matchesCommit, sha256 } from '../crypto/hash';
-import { DEFAULT_SCOPE, encodeHeader, encodeTrailer, Header, Span, Toc, trailerBytes, UPDATE_LEAD, WRITE_ID_BYTES } from './header';
+import { macEquals } from '../crypto/mac';
+import { DEFAULT_SCOPE, encodeHeader, encodeTrailer, Header, Span, Toc, trailerBytes, UPDATE_LEAD, WRITE_ID_BYTES, WRITER_TAG_BYTES } from './header';
 import { headerFits, MAX_FILE_BYTES } from './limits';
 
 export type Rng = (n: number) => Uint8Array;
@@ -26,6 +28,9 @@ const LABEL_ENTRY = te.encode('exvault entry v2\0');
 const LABEL_INDEX = te.encode('exvault index v2\0');
 const LABEL_META = te.encode('exvault meta v2\0');
 const LABEL_UPDATE = te.encode('exvault update v2\0');
+const LABEL_TAGGED = te.encode('exvault header v2 tagged\0');
+const LABEL_WRITER = 'exvault writer v2';
+const LABEL_WRITER_TAG = te.encode('exvault writer v2\0');
 
 function u32(n: number): Uint8Array {
   return Uint8Array.of((n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
@@ -61,17 +66,58 @@ function entryAd(vaultId: Uint8Array, scope: number, id: Uint8Array, gen: number
  *  every slot. Bound into the meta record and each index, so any header change is refused by
  *  whoever opens the file, whichever slot they came through. For the parts of an update: that
  *  digest with the update's own write id, so they belong to this header and this update. */
-function headerDigest(h: Header, update = h.state?.update): Uint8Array {
-  const d = sha256(encodeHeader({ ...h, toc: { meta: { off: 0, len: 0 }, indexes: h.scopes.map(() => ({ off: 0, len: 0 })) } }));
+export function headerDigest(h: Header, update = h.state?.update): Uint8Array {
+  // A tagged header hashes under its own label (and its length counts the tag): a tag stripped
+  // to pass the file off as untagged changes the digest every index and the meta record are
+  // bound to, and only the holder of every scope key could seal them all again.
+  const zeroed = encodeHeader({ ...h, toc: zeroToc(h) });
+  const d = h.toc.tag ? sha256(LABEL_TAGGED, zeroed) : sha256(zeroed);
   return update ? sha256(LABEL_UPDATE, d, update) : d;
 }
 
-/** The header's bytes a write may not change for its change to be appended (slots, scopes,
- *  vault id, the header's own write id). */
-export function headerIdentity(h: Header): Uint8Array {
-  return encodeHeader({ ...h, toc: { meta: { off: 0, len: 0 }, indexes: h.scopes.map(() => ({ off: 0, len: 0 })) } });
+/** The table of contents with its spans (and tag, if it has one) zeroed. */
+function zeroToc(h: Header): Toc {
+  return { meta: { off: 0, len: 0 }, indexes: h.scopes.map(() => ({ off: 0, len: 0 })), ...(h.toc.tag && { tag: new Uint8Array(WRITER_TAG_BYTES) }) };
 }
-function indexAd(h: Header, scope: number, digest = headerDigest(h)): Uint8Array {
+
+/** The header's bytes a write may not change for its change to be appended (slots, scopes,
+ *  vault id, the header's own write id, whether it is tagged). */
+export function headerIdentity(h: Header): Uint8Array {
+  return encodeHeader({ ...h, toc: zeroToc(h) });
+}
+
+/** The key of the writer tag: derived from every scope's key, so only a slot granted every
+ *  scope (who may write) can make one; a host granted some scopes can seal its scopes' parts
+ *  but not the tag over all of them. */
+export function writerKey(h: Header, keys: ScopeKeyMap): Uint8Array {
+  const all = h.scopes.map((s) => {
+    const k = keys.get(s.id);
+    if (!k) throw new AuthError();
+    return k;
+  });
+  return new Uint8Array(hkdfSync('sha256', cat(...all), h.vaultId, LABEL_WRITER, 32));
+}
+
+/** HMAC-SHA256 under the writer key of the digest the parts are bound to, the meta record's
+ *  SHA-256 as stored and each index's (scope-table order): one state, whole. */
+function writerTag(key: Uint8Array, digest: Uint8Array, metaHash: Uint8Array, indexHashes: Uint8Array[]): Uint8Array {
+  const m = createHmac('sha256', key).update(LABEL_WRITER_TAG).update(digest).update(metaHash);
+  for (const x of indexHashes) m.update(x);
+  return new Uint8Array(m.digest());
+}
+
+export const WRITER_REFUSED = 'the vault was changed by someone who does not hold every scope\'s key (or damaged)';
+
+/** Checks the latest state's writer tag (a reader holding every scope key). A tagged file
+ *  must carry a right tag; an untagged one (written before tags) opens as it did. */
+export function verifyWriter(h: Header, keys: ScopeKeyMap, read: Reader): void {
+  const tag = h.toc.tag;
+  if (!tag) return;
+  const hashOf = (s: Span): Uint8Array => sha256(read(s.off, s.len));
+  const want = writerTag(writerKey(h, keys), headerDigest(h), hashOf(h.toc.meta), h.toc.indexes.map(hashOf));
+  if (!macEquals(want, tag)) throw new CorruptError(WRITER_REFUSED, ['restore the backup if it opens (vault restore vault.exv.bak), and find out who could write this file']);
+}
+export function indexAd(h: Header, scope: number, digest = headerDigest(h)): Uint8Array {
   return cat(LABEL_INDEX, h.vaultId, u32(scope), digest);
 }
 function metaAd(h: Header, digest = headerDigest(h)): Uint8Array {
@@ -220,7 +266,7 @@ function writeRow(out: Uint8Array, v: DataView, at: number, r: Pick<Row, 'id' | 
   v.setUint32(at + 28 + HASH_BYTES, nameOff);
 }
 
-function encodeIndex(rows: Row[], metaCommit: Uint8Array): Uint8Array {
+export function encodeIndex(rows: Row[], metaCommit: Uint8Array): Uint8Array {
   const names = rows.map((r) => te.encode(r.name));
   const nameBytes = names.reduce((n, b) => n + b.length, 0);
   const out = new Uint8Array(INDEX_HEAD_BYTES + rows.length * ROW_BYTES + nameBytes);
@@ -269,17 +315,24 @@ export interface Carried {
  * a fresh write id. The new index is the old one with rows dropped and inserted, copied in
  * runs: a write of one entry into 50,000 builds no object per entry.
  */
-export function buildFile(header: Header, keys: ScopeKeyMap, meta: Uint8Array, entries: EntryToWrite[], rng: Rng, carried?: { scopes: Carried[]; read: Reader }): Uint8Array {
-  return cat(...buildFileParts(header, keys, meta, entries, rng, carried));
+export function buildFile(header: Header, keys: ScopeKeyMap, meta: Uint8Array, entries: EntryToWrite[], rng: Rng, carried?: { scopes: Carried[]; read: Reader }, opts: WriteOptions = {}): Uint8Array {
+  return cat(...buildFileParts(header, keys, meta, entries, rng, carried, opts));
+}
+
+/** `untagged`: write a file as exvault did before writer tags, only for the test vectors
+ *  and tests that check such files still open (no command writes one). */
+export interface WriteOptions {
+  untagged?: boolean;
 }
 
 /** As buildFile, but the file as its pieces in order (header, meta, runs of copied records,
  *  new records, indexes), for writing without first copying them into one buffer. */
-export function buildFileParts(header: Header, keys: ScopeKeyMap, meta: Uint8Array, entries: EntryToWrite[], rng: Rng, carried?: { scopes: Carried[]; read: Reader }): Uint8Array[] {
+export function buildFileParts(header: Header, keys: ScopeKeyMap, meta: Uint8Array, entries: EntryToWrite[], rng: Rng, carried?: { scopes: Carried[]; read: Reader }, opts: WriteOptions = {}): Uint8Array[] {
   header.writeId = rng(WRITE_ID_BYTES);
   // A whole file: its header describes its one state (no update follows it).
   delete header.state;
-  header.toc = { meta: { off: 0, len: 0 }, indexes: header.scopes.map(() => ({ off: 0, len: 0 })) };
+  // Every whole write is tagged (an untagged file becomes tagged on its first write).
+  header.toc = { meta: { off: 0, len: 0 }, indexes: header.scopes.map(() => ({ off: 0, len: 0 })), ...(!opts.untagged && { tag: new Uint8Array(WRITER_TAG_BYTES) }) };
   const headLen = encodeHeader(header).length;
   // Readers refuse a larger header: it must never be written (recipient add checks first).
   if (!headerFits(headLen)) throw new CorruptError('the vault header would be larger than 64 KiB (too many key slots)');
@@ -317,6 +370,7 @@ export function buildFileParts(header: Header, keys: ScopeKeyMap, meta: Uint8Arr
     return put(sealRecord(key, plain, indexAd(header, s.id, digest), rng));
   });
   header.toc = { meta: metaSpan, indexes };
+  if (!opts.untagged) header.toc.tag = writerTag(writerKey(header, keys), digest, metaCommit, indexes.map((_, i) => sha256(parts[parts.length - indexes.length + i]!)));
   const head = encodeHeader(header);
   if (head.length !== headLen) throw new Error('header length changed');
   if (off > MAX_FILE_BYTES) throw new CorruptError('the vault would be too large');
@@ -339,6 +393,9 @@ export interface Update {
  * The header is not rewritten, so it must be the one the file has (same slots and scopes).
  */
 export function buildUpdate(header: Header, keys: ScopeKeyMap, meta: Uint8Array, entries: EntryToWrite[], rng: Rng, kept: Carried[], start: number): Update {
+  // Tagged as the file is: a command writes an untagged file whole (session.ts sealUpdate),
+  // so an untagged update is only made for the test vectors of files from before tags.
+  const tagged = !!header.toc.tag;
   const writeId = rng(WRITE_ID_BYTES);
   const digest = headerDigest(header, writeId);
   const key0 = keys.get(DEFAULT_SCOPE);
@@ -368,6 +425,7 @@ export function buildUpdate(header: Header, keys: ScopeKeyMap, meta: Uint8Array,
   const metaSealed = sealRecord(key0, meta, metaAd(header, digest), rng);
   const metaSpan = put(metaSealed);
   const metaCommit = sha256(metaSealed);
+  const hashes: Uint8Array[] = [];
   const indexes = header.scopes.map((s) => {
     const key = keys.get(s.id);
     const c = kept.find((k) => k.scope === s.id);
@@ -375,11 +433,15 @@ export function buildUpdate(header: Header, keys: ScopeKeyMap, meta: Uint8Array,
     const plain = mergeIndex(c, null, byScope.get(s.id)!, s.id === DEFAULT_SCOPE ? metaCommit : new Uint8Array(HASH_BYTES));
     // Written as the cipher gives it (nonce, ciphertext, tag): an index of 50,000 rows is 4 MB.
     const nonce = rng(aead.NONCE_BYTES);
-    return put(nonce, ...aead.sealPieces(key, nonce, plain, indexAd(header, s.id, digest)));
+    const pieces = [nonce, ...aead.sealPieces(key, nonce, plain, indexAd(header, s.id, digest))];
+    const h = createHash('sha256');
+    for (const p of pieces) h.update(p);
+    hashes.push(new Uint8Array(h.digest()));
+    return put(...pieces);
   });
-  const toc: Toc = { meta: metaSpan, indexes };
+  const toc: Toc = { meta: metaSpan, indexes, ...(tagged && { tag: writerTag(writerKey(header, keys), digest, metaCommit, hashes) }) };
   const trailer = encodeTrailer(writeId, toc, start);
-  return { body, trailer, end: off + trailerBytes(header.scopes.length) };
+  return { body, trailer, end: off + trailer.length };
 }
 
 /** Copies the kept records from the previous file, scope by scope in index (name) order, one
@@ -537,6 +599,21 @@ export class OpenedV2 {
   constructor(header: Header, keys: ScopeKeyMap, private readonly read: Reader) {
     this.header = structuredClone(header);
     this.keys = new Map(keys);
+    // Who holds every scope key checks that the state was written by such a holder, before
+    // anything of it is used: a host granted some scopes can re-seal those scopes' parts (it
+    // has their keys) but not the writer tag over all of them.
+    if (this.header.scopes.every((s) => this.keys.has(s.id))) {
+      try {
+        verifyWriter(this.header, this.keys, read);
+      } catch (err) {
+        // Damaged bytes stay what they were (exit 3, the one message for any failed
+        // authentication); the writer's refusal is for parts that open but that no holder of
+        // every key sealed together. Only on this path, so a good file pays nothing for it.
+        for (const s of this.header.scopes) this.index(s.id);
+        this.meta();
+        throw err;
+      }
+    }
   }
 
   /** Scope ids whose key is at hand, in scope-table order. */

@@ -120,6 +120,8 @@ async function scenario(t: Transport): Promise<void> {
     const merged = ok(await ops.run(['sync']), 'merge');
     expect(merged.stdout + merged.stderr).toMatch(/merged this vault's changes with the remote's and pushed/);
     expect(merged.stderr).not.toMatch(/conflict/);
+    // Merged through the normal write path: tagged (docs/FORMAT.md "Writer tag").
+    expect(decodeFile(new Uint8Array(fs.readFileSync(ops.vault))).header.toc.tag).toHaveLength(32);
     const pulled = ok(await admin.run(['sync']), 'pull');
     expect(pulled.stdout + pulled.stderr).toMatch(/took the remote's changes/);
     expect(fs.readFileSync(admin.vault).equals(fs.readFileSync(ops.vault))).toBe(true);

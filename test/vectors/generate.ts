@@ -6,7 +6,7 @@ import { ready } from '../../src/crypto/sodium';
 import { decodeFile, encodeHeader, PassphraseSlot } from '../../src/format/header';
 import { KDF_ARGON2ID13, KdfParams, PREAMBLE_BYTES } from '../../src/format/limits';
 import { addScope, makeKeychainSlot, makePassphraseSlot, newVault, openV2, Rng, sealFile } from '../../src/format/seal';
-import { buildFile, buildUpdate, ENTRY_ID_BYTES } from '../../src/format/v2';
+import { buildFile, buildUpdate, encodeIndex, ENTRY_ID_BYTES, headerDigest, indexAd, sealEntry, sealRecord } from '../../src/format/v2';
 
 export interface Vector {
   name: string;
@@ -101,13 +101,13 @@ async function v2Cases(): Promise<[string, Record<string, string>, Uint8Array][]
     buildFile(v.header, v.dataKey, te.encode(META), [
       { name: 'binance-main', scope: 0, id: idA, gen: 1, line: te.encode(LINE_A) },
       { name: 'binance-subb', scope: 1, id: idB, gen: genB, line: te.encode(lineB) },
-    ], rng);
+    ], rng, undefined, { untagged: true });
   const older = write(1);
   const good = write(2);
   const keychainKey = rng(32);
   const kc = newVault(PASSPHRASE, KDF, rng, 2);
   kc.header.slots.push(makeKeychainSlot(kc.header, kc.dataKey, keychainKey, rng));
-  const twoSlots = buildFile(kc.header, kc.dataKey, te.encode(META), [{ name: 'binance-main', scope: 0, id: rng(ENTRY_ID_BYTES), gen: 1, line: te.encode(LINE_A) }], rng);
+  const twoSlots = buildFile(kc.header, kc.dataKey, te.encode(META), [{ name: 'binance-main', scope: 0, id: rng(ENTRY_ID_BYTES), gen: 1, line: te.encode(LINE_A) }], rng, undefined, { untagged: true });
 
   const parsed = decodeFile(good);
   const rows = (file: Uint8Array) => {
@@ -157,6 +157,37 @@ async function v2Cases(): Promise<[string, Record<string, string>, Uint8Array][]
     return c;
   };
   const withC = joined(LINE_A, LINE_C, LINE_B);
+  // Writer tags (docs/FORMAT.md "Writer tag"), drawn after everything above.
+  const tagged = buildFile(v.header, v.dataKey, te.encode(META), [
+    { name: 'binance-main', scope: 0, id: idA, gen: 1, line: te.encode(LINE_A) },
+    { name: 'binance-subb', scope: 1, id: idB, gen: 3, line: te.encode(LINE_B) },
+  ], rng);
+  const taggedUpdate = update(tagged, 'binance-spot', LINE_C);
+  const stripped = (() => {
+    const p = decodeFile(tagged);
+    const h = p.header;
+    delete h.toc.tag;
+    const shift = (s: { off: number; len: number }) => ({ off: s.off - 32, len: s.len });
+    h.toc = { meta: shift(h.toc.meta), indexes: h.toc.indexes.map(shift) };
+    return new Uint8Array(Buffer.concat([encodeHeader(h), p.body]));
+  })();
+  // What a slot granted only scope bots can do (rt22 finding 1): seal a new record of its
+  // entry and a new index of its scope, bound to the same header digest, in place.
+  const forge = (file: Uint8Array) => {
+    const p = decodeFile(file);
+    const h = p.header;
+    const botsKey = v.dataKey.get(1)!;
+    const ix = openV2(p, new Map([[1, botsKey]])).index(1);
+    const row = ix.find('binance-subb')!;
+    const line = te.encode(LINE_B.replace('vectorKey1', 'forgedKey1'));
+    const rec = sealEntry(h.vaultId, botsKey, 1, row.id, row.gen, line, rng);
+    const out = file.slice();
+    out.set(rec, row.off);
+    const plain = encodeIndex([{ ...row, commit: createHash('sha256').update(rec).digest() }], ix.metaCommit);
+    const sealed = sealRecord(botsKey, plain, indexAd(h, 1, headerDigest(h)), rng);
+    out.set(sealed, h.toc.indexes[1]!.off);
+    return out;
+  };
   return [
     ['v2_success', { expect: 'success', exit: '0', ...common, comment: 'format 2: binance-main in scope default, binance-subb in scope bots (generation 2), one passphrase slot granted both', 'body-json': JSON.stringify(both) }, good],
     ['v2_success_two_slots', { expect: 'success', exit: '0', ...common, 'keychain-key': Buffer.from(keychainKey).toString('hex'), 'body-json': JSON.stringify(joined(LINE_A)) }, twoSlots],
@@ -181,6 +212,11 @@ async function v2Cases(): Promise<[string, Record<string, string>, Uint8Array][]
     ['v2_update_unfinished', { expect: 'success', exit: '0', ...common, comment: 'v2_update followed by the first 200 bytes of a second update (a write cut short): reads as v2_update', 'body-json': JSON.stringify(withC) }, unfinished.slice(0, updated.length + 200)],
     ['v2_update_tampered_write_id', { expect: 'auth', exit: '3', ...common, comment: "one bit of the update trailer's write id flipped (binds its meta record and indexes)" }, flipUpdated(trailerAt)],
     ['v2_update_tampered_index', { expect: 'auth', exit: '3', ...common, comment: "one bit of the update's index of scope default flipped" }, flipUpdated(decodeFile(updated).header.toc.indexes[0]!.off + 30)],
+    ['v2_tagged', { expect: 'success', exit: '0', ...common, comment: 'v2_success written with a writer tag (the header ends with it)', 'body-json': JSON.stringify(both) }, tagged],
+    ['v2_tagged_update', { expect: 'success', exit: '0', ...common, comment: 'v2_tagged with one tagged update appended: binance-spot added', 'body-json': JSON.stringify(withC) }, taggedUpdate],
+    ['v2_tagged_stripped', { expect: 'auth', exit: '3', ...common, comment: "v2_tagged with the tag cut from the header and the offsets moved: the header digest changes, so no index or meta record opens" }, stripped],
+    ['v2_tagged_forged_scope', { expect: 'corrupt', exit: '5', ...common, comment: "v2_tagged with binance-subb's record and the index of scope bots sealed again with that scope's key alone, bound to the same header: the writer tag no longer matches" }, forge(tagged)],
+    ['v2_tagged_update_forged_scope', { expect: 'corrupt', exit: '5', ...common, comment: "v2_tagged_update with the update's index of scope bots (and binance-subb's record) sealed again with that scope's key alone" }, forge(taggedUpdate)],
     ['v2_update_stray_byte', { expect: 'corrupt', exit: '5', ...common, comment: 'v2_update with one zero byte added at the end (not the start of an update)' }, new Uint8Array([...updated, 0])],
   ];
 }
