@@ -55,7 +55,12 @@ export class SyncRepo {
   readonly #files = new Map<string, Uint8Array | null>();
   readonly #bases = new Map<string, string | null>();
 
-  constructor(readonly dir: string) {}
+  /** `maxFileBytes`: a commit's vault.exv larger than this is refused before it is read (a
+   *  remote could otherwise make this host load gigabytes). */
+  constructor(
+    readonly dir: string,
+    private readonly maxFileBytes = Number.MAX_SAFE_INTEGER,
+  ) {}
 
   #run(args: string[], opts: { input?: Uint8Array | string; timeoutMs?: number } = {}): GitRun {
     const host = hostLabel();
@@ -154,6 +159,13 @@ export class SyncRepo {
   /** The vault file as committed in `commit`; null when that commit has none. */
   fileAt(commit: string): Uint8Array | null {
     if (!this.#files.has(commit)) {
+      const size = this.#run(['cat-file', '-s', `${commit}:${FILE_IN_TREE}`]);
+      const bytes = Number(size.stdout.toString('utf8').trim());
+      if (size.status === 0 && bytes > this.maxFileBytes) {
+        throw new SyncError(`the remote's vault (commit ${commit.slice(0, 12)}) is too large (${bytes} bytes; a vault is at most ${this.maxFileBytes}): nothing was changed`, [
+          'whoever can push to the remote may have damaged it: check its history (git log in the remote repository)',
+        ]);
+      }
       const r = this.#run(['cat-file', 'blob', `${commit}:${FILE_IN_TREE}`]);
       this.#files.set(commit, r.status === 0 ? new Uint8Array(r.stdout.buffer, r.stdout.byteOffset, r.stdout.byteLength) : null);
     }

@@ -11,7 +11,8 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { RunResult, Sandbox } from '../helpers/cli';
+import { findCanary } from '../helpers/canary';
+import { BINANCE_JSON, RunResult, Sandbox } from '../helpers/cli';
 
 jest.setTimeout(600_000);
 
@@ -86,6 +87,12 @@ describe('a rollback pushed as a new commit', () => {
       ok(await admin.vaultCmd(['add', 'grid2', '--exchange', 'binance', '--scope', 'grid'], { input: creds(newKey()) }), 'add');
       ok(await admin.vaultCmd(['sync']), 'sync');
       ok(await arb.run(['sync']), 'pull');
+      // The revoked host cannot take the new file: it says so (not "locked"), and keeps its own.
+      const gridBefore = fs.readFileSync(grid.vault);
+      const revoked = await grid.run(['sync']);
+      expect(revoked.code).toBe(14);
+      expect(oneLineError(revoked)).toMatch(/the remote's vault \(commit [0-9a-f]{12}\) does not open with this host's keys \(its access was removed/);
+      expect(fs.readFileSync(grid.vault).equals(gridBefore)).toBe(true);
 
       // The revoked host pushes its pre-revocation copy as a child commit (no key needed).
       const rollback = plant(remote, { blob: preRevocation });
@@ -132,7 +139,8 @@ describe('two full hosts (passphrase)', () => {
     b = new Sandbox();
     remote = bare('pair.git');
     await a.init();
-    ok(await a.vaultCmd(['add', 'one', '--exchange', 'binance'], { input: creds(newKey()) }), 'add');
+    // The canary secret is in the vault: no message, file or git object may show it.
+    ok(await a.vaultCmd(['add', 'one', '--exchange', 'binance'], { input: BINANCE_JSON }), 'add');
     for (const sb of [a, b]) ok(await sb.run(['remote', 'add', `file://${remote}`]), 'remote add');
     ok(await a.vaultCmd(['sync']), 'sync');
     ok(await b.vaultCmd(['sync']), 'join');
@@ -141,6 +149,9 @@ describe('two full hosts (passphrase)', () => {
   }, 120_000);
 
   afterAll(() => {
+    const objects = spawnSync('git', ['--git-dir', remote, 'cat-file', '--batch-all-objects', '--batch', '--unordered'], { maxBuffer: 1 << 30 }).stdout as Buffer;
+    expect(objects.length).toBeGreaterThan(0);
+    expect(findCanary(objects)).toBeNull();
     for (const sb of [a, b]) {
       sb.assertNoCanary();
       sb.cleanup();

@@ -1,13 +1,14 @@
 import { Command } from 'commander';
 import { addRemote, removeRemote, showRemote, syncVault, SyncResult } from '../../app/sync';
 import { SyncRepo } from '../../platform/git-sync';
+import { MAX_FILE_BYTES } from '../../format/limits';
 import { syncRepoPath } from '../../storage/paths';
 import { GlobalOptions, Invocation, makeContext } from '../context';
 import { done, json, line, warn } from '../render';
 
 function repoFor(g: GlobalOptions): { ctx: ReturnType<typeof makeContext>; git: SyncRepo } {
   const ctx = makeContext(g);
-  return { ctx, git: new SyncRepo(syncRepoPath(ctx.vaultPath)) };
+  return { ctx, git: new SyncRepo(syncRepoPath(ctx.vaultPath), MAX_FILE_BYTES) };
 }
 
 const SAID: Record<SyncResult['action'], string> = {
