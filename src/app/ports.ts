@@ -121,10 +121,11 @@ export interface VaultStore {
   readBackup(): { file: string; bytes: Uint8Array } | null;
   /**
    * 'write': the writer lock, held across every read-modify-write. 'rotate': serialises
-   * `rotate --due` runs (hooks can be slow), taken outside the writer lock. Waits up to
+   * `rotate --due` runs (hooks can be slow), taken outside the writer lock. 'sync': serialises
+   * `vault sync` runs (fetch and push included), also outside the writer lock. Waits up to
    * timeoutMs (default 10 s), then BusyError (exit 8).
    */
-  lock(which: 'write' | 'rotate', timeoutMs?: number): Promise<VaultLock>;
+  lock(which: 'write' | 'rotate' | 'sync', timeoutMs?: number): Promise<VaultLock>;
   /** Copies of the vault at paths the user names (vault backup's target, vault upgrade's
    *  copy of the old file): 'link' is a symbolic link, whatever it points to. */
   copyKind(file: string): 'none' | 'link' | 'file';

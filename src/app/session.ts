@@ -221,6 +221,8 @@ function sealUpdate(ctx: AppContext, s: Session): Update | null {
 export async function saveSession(ctx: AppContext, s: Session): Promise<void> {
   const head = auditHead(ctx);
   if (head) s.doc.auditHead = head;
+  // Counted before sealing: both a whole rewrite and an appended update carry the meta record.
+  s.doc.writes = (s.doc.writes ?? 0) + 1;
   refuseV1(s.header);
   const u = sealUpdate(ctx, s);
   // After the commit the change is made: what could not be finished (syncing the folder) is a warning.

@@ -8,7 +8,7 @@ import { parseDoc } from '../domain/document';
 import { entryFromLine, entryLine } from '../domain/entry-codec';
 import { keepBoth } from '../domain/entry-merge';
 import { mergeMeta } from '../domain/meta-merge';
-import { AuthError } from '../errors';
+import { AuthError, CorruptError } from '../errors';
 import { randomBytes } from '../crypto/random';
 import { decodeFile, FileHead } from '../format/header';
 import { EntryAt, lineOf, MergeSide, planMerge } from '../format/merge';
@@ -74,7 +74,22 @@ interface Kept {
   from: 'ours' | 'theirs';
 }
 
-const lineText = (k: Kept): string => td.decode(k.write.line ?? lineOf(k.at!));
+/** An entry's line: its new plaintext, or (taken byte for byte from one side) opened there. */
+function lineText(k: Kept, sides: { ours: MergeSide; theirs: MergeSide }): string {
+  if (k.write.line) return td.decode(k.write.line);
+  if (k.at) return td.decode(lineOf(k.at));
+  const side = sides[k.from];
+  const row = side.file.index(k.write.scope).find(k.write.name);
+  if (!row) throw new CorruptError(`the entry "${k.write.name}" is missing from its index: nothing was changed`);
+  return td.decode(side.file.line(k.write.scope, row));
+}
+
+/** The write counter of a document (absent: 0), taken out of the key-by-key merge. */
+function takeWrites(m: Record<string, unknown>): number {
+  const w = m.writes;
+  delete m.writes;
+  return typeof w === 'number' ? w : 0;
+}
 
 /** Merges `ours` and `theirs` against `base`; `oursKeys` opened this host's file. */
 export async function mergeVaultFiles(ctx: AppContext, base: Uint8Array, ours: Uint8Array, theirs: Uint8Array, oursKeys: VaultKeys): Promise<MergedVault> {
@@ -114,16 +129,20 @@ export async function mergeVaultFiles(ctx: AppContext, base: Uint8Array, ours: U
       continue;
     }
     const [winner, loser] = other.from === 'theirs' || k.from === 'ours' ? [other, k] : [k, other];
-    const w = entryFromLine(lineText(winner), winner.write.name);
-    const l = entryFromLine(lineText(loser), loser.write.name);
+    const w = entryFromLine(lineText(winner, { ours: O, theirs: T }), winner.write.name);
+    const l = entryFromLine(lineText(loser, { ours: O, theirs: T }), loser.write.name);
     const both = keepBoth(w, l, now);
     const merged: Kept = { write: { name: winner.write.name, scope: winner.write.scope, id: winner.write.id, gen: winner.write.gen + 1, line: te.encode(entryLine(both.entry)) }, from: 'theirs' };
     out[out.indexOf(other)] = merged;
     byName.set(k.write.name, merged);
     conflicts.push({ name: winner.write.name, kind: 'same-name', keptAs: both.keptAs });
   }
-  const meta = mergeMeta(metaJson(B), metaJson(O), metaJson(T));
+  const [bm, om, tm] = [metaJson(B), metaJson(O), metaJson(T)];
+  takeWrites(bm);
+  const writes = Math.max(takeWrites(om), takeWrites(tm)) + 1;
+  const meta = mergeMeta(bm, om, tm);
   const m = meta.merged;
+  m.writes = writes;
   if (Array.isArray(m.profiles) && !m.profiles.length) delete m.profiles;
   if (m.config && typeof m.config === 'object' && !Object.keys(m.config).length) delete m.config;
   const head = auditHead(ctx);

@@ -6,12 +6,12 @@
 // it. A host that only reads (granted some scopes) never has changes of its own, so it only
 // fast-forwards: it needs no key and never pushes.
 import * as os from 'node:os';
-import { AuthError, CorruptError, EXIT, SyncError, UsageError, VaultError } from '../errors';
-import { decodeFile, decodeHead, HEAD_BYTES } from '../format/header';
-import { FORMAT_V1 } from '../format/limits';
-import { openV2, VaultKeys } from '../format/seal';
+import { EXIT, MergeRefused, NeedTerminalError, SyncError, UsageError } from '../errors';
+import { decodeHead, HEAD_BYTES } from '../format/header';
+import { VaultKeys } from '../format/seal';
 import type { AppContext, SyncGit } from './ports';
 import { unlockForWrite } from './session';
+import { checkRemoteVault, MOVE_ASIDE, parseRemote, readOwn, refuseRollback } from './sync-check';
 import { EntryConflictReport, mergeVaultFiles } from './sync-merge';
 
 const MAIN = 'refs/heads/main';
@@ -19,17 +19,46 @@ const TRACKED = 'refs/remotes/origin/main';
 const PENDING = 'refs/exvault/pending';
 /** Pushes lost to another host's push are retried (fetch, merge again) this many times. */
 const PUSH_ATTEMPTS = 5;
+/** Another sync on this host is waited for this long (a slow network's fetch and push). */
+const SYNC_WAIT_MS = 10 * 60_000;
 
 const same = (a: Uint8Array | null, b: Uint8Array | null): boolean => !!a && !!b && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
-/** A URL git can use without a secret in it: a password or token in the URL would sit in the
- *  repository's config and on git's command line. */
+/** The kinds of URL a remote may have: git's own transports that need no helper program. */
+const SCHEMES = new Set(['ssh', 'https', 'http', 'file']);
+
+/**
+ * A URL git can use without a secret in it, over a transport that runs nothing of the URL's
+ * choosing: ssh://, https://, http://, file://, scp-like user@host:path, or a plain path. A
+ * password or token in the URL (`user:pw@`, or a token as the user name of an http(s) URL)
+ * would sit in the repository's config, on git's command line and in `vault remote show`.
+ * `X::address` runs git-remote-X (fd:: waits forever on a file descriptor, ext:: runs a command).
+ * The URL is never repeated in the message: it may hold the credential.
+ */
 export function checkRemoteUrl(url: string): void {
-  if (!url || /[\s\0]/.test(url) || url.startsWith('-')) throw new UsageError('that is not a git remote URL', ['e.g. ssh://git@host/srv/vault.git, git@host:vault.git, file:///srv/vault.git or https://host/vault.git']);
-  if (/^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(url)) {
-    throw new UsageError('the remote URL holds a password or token, which would be stored in plain text', ['give the URL without it, and let git find the credential (ssh keys, or a git credential helper for https)']);
+  const examples = ['e.g. ssh://git@host/srv/vault.git, git@host:vault.git, file:///srv/vault.git or https://host/vault.git'];
+  if (!url || /[\s\0]/.test(url) || url.startsWith('-')) throw new UsageError('that is not a git remote URL', examples);
+  if (/^[A-Za-z0-9][A-Za-z0-9+.-]*::/.test(url)) throw new UsageError('remotes through a git helper (X::address, e.g. ext:: or fd::) are refused: they run programs or wait on a file descriptor', examples);
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url);
+  if (scheme) {
+    const kind = scheme[1]!.toLowerCase();
+    if (!SCHEMES.has(kind)) throw new UsageError(`${kind}:// remotes are not supported`, ['use ssh://, https://, file:// or git@host:path']);
+    const authority = url.slice(scheme[0].length).split('/')[0]!;
+    const at = authority.lastIndexOf('@');
+    if (at !== -1) {
+      const user = authority.slice(0, at);
+      // http(s): the user part is where tokens go (https://TOKEN@host); ssh: a user name only.
+      if (kind === 'https' || kind === 'http' || /[:%]/.test(user)) {
+        throw new UsageError('the remote URL holds a user name, password or token, which would be stored in plain text: refused', [
+          'give the URL without it, and let git find the credential: ssh keys (ssh://git@host/path), or a git credential helper for https (git config --global credential.helper)',
+        ]);
+      }
+    }
+    return;
   }
-  if (/^ext::/i.test(url)) throw new UsageError('ext:: remotes run commands and are refused');
+  // scp-like user@host:path: the user part may not hold a password either.
+  const scp = /^([^/@]+)@[^/:]+:/.exec(url);
+  if (scp && /[:%]/.test(scp[1]!)) throw new UsageError('the remote URL holds a password, which would be stored in plain text: refused', ['use an ssh key (ssh-agent or ~/.ssh/config)']);
 }
 
 export interface RemoteInfo {
@@ -46,6 +75,7 @@ export function addRemote(ctx: AppContext, git: SyncGit, url: string): RemoteInf
   const was = git.remoteUrl();
   if (was !== null && was !== url) throw new UsageError('a remote is already set for this vault', ['see it with: vault remote show; replace it with: vault remote remove, then vault remote add URL']);
   git.setRemote(url);
+  if (/^http:\/\//i.test(url)) ctx.notices.warn('http:// is not encrypted in transit: the vault file stays encrypted, but the git server\'s login and what it serves can be read or changed on the way; prefer ssh:// or https://');
   return { url, repository: git.dir, synced: git.rev(MAIN) };
 }
 
@@ -59,7 +89,7 @@ export function removeRemote(git: SyncGit): void {
   git.removeRemote();
 }
 
-export type SyncAction = 'up-to-date' | 'pulled' | 'pushed' | 'merged' | 'cloned';
+export type SyncAction = 'up-to-date' | 'pulled' | 'pushed' | 'merged' | 'cloned' | 'took-remote';
 
 export interface SyncResult {
   action: SyncAction;
@@ -70,6 +100,8 @@ export interface SyncResult {
   settingConflicts: string[];
   /** This host's version before the merge, as a commit (where a conflict's losing settings are). */
   oursCommit?: string;
+  /** --take-remote: where this host's file was kept. */
+  keptAt?: string;
 }
 
 function hostName(): string {
@@ -106,36 +138,6 @@ function snapshot(ctx: AppContext, git: SyncGit, locked: boolean): Snapshot {
 /** Both sides changed since the last sync: a merge, which needs every scope's key. */
 const needsMerge = (s: Snapshot): boolean => !!s.local && !!s.base && !!s.theirsFile && !same(s.local, s.baseFile) && !same(s.theirsFile, s.baseFile) && !same(s.local, s.theirsFile);
 
-/** Only the remote changed: a fast-forward. */
-const needsPull = (s: Snapshot): boolean => !!s.local && !!s.base && !!s.theirsFile && same(s.local, s.baseFile) && !same(s.theirsFile, s.baseFile);
-
-/** A pulled file is checked by a host that can: one whose unlock of it gives every scope
- *  verifies its writer tag (opening it does) before taking it, so a file re-sealed by a host
- *  granted some scopes (rt22) never replaces the admin's. A host granted some scopes cannot
- *  check it (docs/FORMAT.md "Writer tag") and takes it as before. */
-function checkPulled(file: Uint8Array, keys: VaultKeys | undefined): void {
-  if (!keys) return;
-  const parsed = decodeFile(file);
-  if (!parsed.header.scopes.every((x) => keys.has(x.id))) return;
-  openV2(parsed, keys).meta();
-}
-
-/** A fast-forward unlocks the remote's file to check it, with what the host has anyway (its
- *  identity, the keychain, an unlock agent, a passphrase given or typed). With none at hand (a
- *  pull from cron on a passphrase-only machine) it is taken unchecked, as before tags, and said:
- *  every command that unlocks every scope checks it before using anything. */
-async function unlockPulled(ctx: AppContext, file: Uint8Array): Promise<VaultKeys | undefined> {
-  try {
-    return await ctx.unlocker.dataKey(decodeHead(file.subarray(0, HEAD_BYTES)));
-  } catch (err) {
-    // A wrong passphrase or a hostile header stops the sync; no way to unlock here (none given,
-    // an identity no slot names, a keychain that fails) is what a pull did before tags.
-    if (!(err instanceof VaultError) || err instanceof AuthError || err instanceof CorruptError) throw err;
-    ctx.notices.warn("the remote's vault is taken without checking its writer (no key at hand); the next command that unlocks every scope checks it");
-    return undefined;
-  }
-}
-
 function checkSameVault(local: Uint8Array, remote: Uint8Array): void {
   const a = decodeHead(local.subarray(0, HEAD_BYTES)).header;
   const b = decodeHead(remote.subarray(0, HEAD_BYTES)).header;
@@ -144,31 +146,58 @@ function checkSameVault(local: Uint8Array, remote: Uint8Array): void {
   }
 }
 
-/** The remote's file must at least be a vault of ours before it replaces this host's. */
+/** The remote's file must at least be a vault file before it is compared with this host's. */
 function checkRemoteFile(file: Uint8Array | null, theirs: string): Uint8Array {
   if (!file) throw new SyncError(`the remote's branch has no vault.exv (commit ${theirs.slice(0, 12)}): nothing was changed`, ['the remote must be used by vault sync only']);
-  const h = decodeHead(file.subarray(0, HEAD_BYTES)).header;
-  if (h.version === FORMAT_V1) throw new SyncError("the remote's vault is in format 1: nothing was changed", ['run vault upgrade where it was pushed from, then sync again']);
+  parseRemote(file, theirs);
   return file;
 }
 
-export async function syncVault(ctx: AppContext, git: SyncGit): Promise<{ result: SyncResult; status: number }> {
+export interface SyncOptions {
+  /** Take the remote's vault as it is (after its checks), keeping this host's file beside the
+   *  vault as vault.exv.local-<time>: the way out of a change both sides made to the header. */
+  takeRemote?: boolean;
+}
+
+export async function syncVault(ctx: AppContext, git: SyncGit, opts: SyncOptions = {}): Promise<{ result: SyncResult; status: number }> {
   if (!git.exists() || git.remoteUrl() === null) throw new UsageError('this vault has no remote to sync with', ['add one with: vault remote add URL (an empty git repository: git init --bare)']);
   ctx.vault.ensureFolder();
+  // One sync at a time on this host: a second one waits for the first, so two never race on
+  // the sync repository's refs (fetch, commit, push).
+  const syncLock = await ctx.vault.lock('sync', SYNC_WAIT_MS);
+  try {
+    return await syncSteps(ctx, git, opts);
+  } finally {
+    syncLock.release();
+  }
+}
+
+async function syncSteps(ctx: AppContext, git: SyncGit, opts: SyncOptions): Promise<{ result: SyncResult; status: number }> {
   let keys: VaultKeys | undefined;
-  let pullKeys: VaultKeys | undefined;
+  let hostKeys: VaultKeys | undefined;
   for (let attempt = 1; ; attempt++) {
     const hasRemote = git.fetch();
     if (!hasRemote) git.setRef(TRACKED, null);
-    // Unlocking (a KDF, or a person typing) happens before the lock, and only when a merge is
-    // needed: a fast-forward or a push of this host's own changes needs no key.
+    // Unlocking (a KDF, or a person typing) happens before the lock, and only when the two
+    // sides differ: the remote's file is checked with this host's keys before it is taken, and
+    // a host that only reads is told so instead of pushing. A push of this host's own changes
+    // needs no key: a host with no unattended key still pushes.
     const pre = snapshot(ctx, git, false);
-    if (!keys && needsMerge(pre)) keys = await unlockForWrite(ctx);
-    if (!pullKeys && needsPull(pre)) pullKeys = await unlockPulled(ctx, pre.theirsFile!);
+    if (!hostKeys && pre.local && pre.theirs && pre.theirsFile && !same(pre.local, pre.theirsFile)) {
+      // Another vault, or no vault at all, is refused before anyone is asked for a key.
+      checkSameVault(pre.local, checkRemoteFile(pre.theirsFile, pre.theirs));
+      try {
+        hostKeys = await ctx.unlocker.dataKey(decodeHead(pre.local.subarray(0, HEAD_BYTES)));
+      } catch (err) {
+        const pushOnly = pre.base && same(pre.theirsFile, pre.baseFile);
+        if (!(err instanceof NeedTerminalError && pushOnly)) throw err;
+      }
+    }
+    if (!keys && !opts.takeRemote && needsMerge(pre) && hostKeys && !readOnly(pre.local!, hostKeys)) keys = await unlockForWrite(ctx);
     const lock = await ctx.vault.lock('write');
     let step: { result: SyncResult; push: string | null };
     try {
-      step = await lockedStep(ctx, git, keys, (k) => (keys = k), pullKeys);
+      step = await lockedStep(ctx, git, opts, keys, hostKeys, (k) => (keys = k), (k) => (hostKeys = k));
     } finally {
       lock.release();
     }
@@ -187,8 +216,34 @@ export async function syncVault(ctx: AppContext, git: SyncGit): Promise<{ result
   }
 }
 
-async function lockedStep(ctx: AppContext, git: SyncGit, keys: VaultKeys | undefined, gotKeys: (k: VaultKeys) => void, pullKeys?: VaultKeys): Promise<{ result: SyncResult; push: string | null }> {
+/** A host whose keys open some scopes only: it reads, and can neither merge nor push. */
+function readOnly(local: Uint8Array, keys: VaultKeys): boolean {
+  return decodeHead(local.subarray(0, HEAD_BYTES)).header.scopes.some((s) => !keys.has(s.id));
+}
+
+async function lockedStep(
+  ctx: AppContext,
+  git: SyncGit,
+  opts: SyncOptions,
+  keys: VaultKeys | undefined,
+  hostKeys: VaultKeys | undefined,
+  gotKeys: (k: VaultKeys) => void,
+  gotHostKeys: (k: VaultKeys) => void,
+): Promise<{ result: SyncResult; push: string | null }> {
   const s = snapshot(ctx, git, true);
+  const ownKeys = async (local: Uint8Array): Promise<VaultKeys> => {
+    if (!hostKeys) {
+      hostKeys = await ctx.unlocker.dataKey(decodeHead(local.subarray(0, HEAD_BYTES)));
+      gotHostKeys(hostKeys);
+    }
+    return hostKeys;
+  };
+  /** A reading host facing a remote that went back or forked: it cannot push nor merge. */
+  const stuck = (how: string) =>
+    new SyncError(`the remote's history ${how} (commit ${s.theirs!.slice(0, 12)}), and this host only reads (its keys open some scopes only): it cannot push or merge, nothing was changed`, [
+      "the vault's admin runs vault sync (it pushes the newer vault back), then sync here again;",
+      MOVE_ASIDE,
+    ]);
   const host = hostName();
   const empty = { conflicts: [], settingConflicts: [], pushed: false };
   /** Writes the vault (the commit point), then records it: a crash in between is finished by
@@ -205,6 +260,7 @@ async function lockedStep(ctx: AppContext, git: SyncGit, keys: VaultKeys | undef
   if (!s.local) {
     if (!s.theirs) throw new SyncError('there is no vault here and the remote is empty: nothing to sync', ['on the machine that has the vault: vault remote add URL, then vault sync']);
     const file = checkRemoteFile(s.theirsFile, s.theirs);
+    await checkRemoteVault(ctx, file, s.theirs, undefined);
     install(file, s.theirs, true);
     return { result: { action: 'cloned', commit: s.theirs, ...empty }, push: null };
   }
@@ -216,6 +272,21 @@ async function lockedStep(ctx: AppContext, git: SyncGit, keys: VaultKeys | undef
   }
   const theirsFile = checkRemoteFile(s.theirsFile, s.theirs);
   checkSameVault(s.local, theirsFile);
+  if (opts.takeRemote) {
+    // Asked for: the remote's file (once it opens whole with this host's keys), this host's
+    // kept beside the vault and in the sync repository's history.
+    if (same(s.local, theirsFile)) {
+      git.setRef(MAIN, s.theirs);
+      return { result: { action: 'up-to-date', commit: s.theirs, ...empty }, push: null };
+    }
+    await checkRemoteVault(ctx, theirsFile, s.theirs, await ownKeys(s.local));
+    const stamp = ctx.clock.now().toISOString().replace(/[:.]/g, '-');
+    const aside = `${ctx.vaultPath}.local-${stamp}`;
+    for (const w of ctx.vault.writeCopy(aside, s.local, `the copy ${aside}`).warnings) ctx.notices.warn(w);
+    const ours = s.main && same(s.local, git.fileAt(s.main)) ? s.main : git.commit(s.local, s.main ? [s.main] : [], `vault sync from ${host} (set aside by --take-remote)`);
+    install(theirsFile, s.theirs, false);
+    return { result: { action: 'took-remote', commit: s.theirs, ...empty, oursCommit: ours, keptAt: aside }, push: null };
+  }
   // Never synced here, but the remote has the vault: only the same file can be taken on.
   if (!s.main || !s.base) {
     if (same(s.local, theirsFile)) {
@@ -235,6 +306,7 @@ async function lockedStep(ctx: AppContext, git: SyncGit, keys: VaultKeys | undef
     return { result: { action: 'up-to-date', commit: s.theirs, ...empty }, push: null };
   }
   if (!theirsChanged) {
+    if (hostKeys && readOnly(s.local, hostKeys)) throw stuck('went back to an earlier commit');
     // Only this host changed: record its file (on top of the remote's commit when git history
     // has another commit of the same file there) and push it.
     const theirsInMain = s.base === s.theirs;
@@ -243,19 +315,36 @@ async function lockedStep(ctx: AppContext, git: SyncGit, keys: VaultKeys | undef
     return { result: { action: 'pushed', commit, ...empty }, push: commit };
   }
   if (!oursChanged) {
-    // Only the remote changed: a fast-forward, byte for byte, once checked by a host that can.
-    checkPulled(theirsFile, pullKeys);
+    // Only the remote changed: a fast-forward, byte for byte, once the remote's file opens
+    // with this host's keys and is not older than this host's.
+    const known = await ownKeys(s.local);
+    const remote = (await checkRemoteVault(ctx, theirsFile, s.theirs, known))!;
+    refuseRollback(remote, readOwn(s.local, known), s.theirs);
     install(theirsFile, s.theirs, false);
     return { result: { action: 'pulled', commit: s.theirs, ...empty }, push: null };
   }
   // Both changed: this host's file is committed first (so git history keeps it whole), then merged.
+  if (readOnly(s.local, await ownKeys(s.local))) throw stuck('forked from the one this host synced');
   if (!keys) {
     keys = await unlockForWrite(ctx);
     gotKeys(keys);
   }
+  // The remote's file must open, and must not be older than the last one synced here.
+  const remote = (await checkRemoteVault(ctx, theirsFile, s.theirs, keys))!;
+  refuseRollback(remote, readOwn(s.baseFile!, keys), s.theirs);
   const ours = same(s.local, git.fileAt(s.main)) ? s.main : git.commit(s.local, [s.main], `vault sync from ${host}`);
   git.setRef(MAIN, ours);
-  const merged = await mergeVaultFiles(ctx, s.baseFile!, s.local, theirsFile, keys);
+  let merged;
+  try {
+    merged = await mergeVaultFiles(ctx, s.baseFile!, s.local, theirsFile, keys);
+  } catch (err) {
+    // Both sides changed the header (a scope added on both, a re-key and a recipient): a person
+    // chooses. --take-remote loses nothing: this host's file is kept beside the vault.
+    if (err instanceof MergeRefused) {
+      throw new MergeRefused(err.message, ['keep the remote\'s and set this one aside: vault sync --take-remote (this host\'s file is kept as vault.exv.local-TIME; make its changes again)']);
+    }
+    throw err;
+  }
   const commit = git.commit(merged.parts, [ours, s.theirs], `vault sync: merge on ${host}`);
   install(merged.parts, commit, false);
   return { result: { action: 'merged', commit, conflicts: merged.conflicts, settingConflicts: merged.settingConflicts, pushed: false, oursCommit: ours }, push: commit };

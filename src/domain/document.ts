@@ -17,6 +17,10 @@ export interface VaultDoc {
   /** The last authenticated audit record when the vault was written. */
   auditHead?: { seq: number; mac: string; host?: string };
   config: VaultConfig;
+  /** Every write of the vault adds one (a merge: the larger side's plus one), so a host can tell
+   *  an older file from a newer one: vault sync refuses to go back (a rollback through the
+   *  remote). Absent in vaults written before it: 0. */
+  writes?: number;
 }
 
 /** Vault-wide settings, inside the encrypted body so nobody can change them without the key. */
@@ -49,7 +53,7 @@ export function serializeDoc(doc: VaultDoc): Uint8Array {
   // Written only when there are some, so a vault without profiles keeps its earlier shape.
   const profiles = doc.profiles.size ? [...doc.profiles.values()].sort((a, b) => (a.name < b.name ? -1 : 1)) : undefined;
   const config = Object.keys(doc.config).length ? doc.config : undefined;
-  const skeleton = canonicalJson({ v: DOC_VERSION, entries: [], profiles, audit: doc.auditHead, config });
+  const skeleton = canonicalJson({ v: DOC_VERSION, entries: [], profiles, audit: doc.auditHead, config, writes: doc.writes });
   const lines = doc.entries.lines();
   if (!lines.length) return new TextEncoder().encode(skeleton);
   // The entries go in their place in the sorted keys, one per line. Only audit and config
@@ -154,6 +158,10 @@ export function parseDoc(bytes: Uint8Array): VaultDoc {
     const a = o.audit as { seq?: unknown; mac?: unknown; host?: unknown };
     if (typeof a !== 'object' || a === null || typeof a.seq !== 'number' || typeof a.mac !== 'string' || !(a.host === undefined || typeof a.host === 'string')) throw bad();
     doc.auditHead = { seq: a.seq, mac: a.mac, ...(a.host !== undefined && { host: a.host }) };
+  }
+  if (o.writes !== undefined) {
+    if (!Number.isSafeInteger(o.writes) || (o.writes as number) < 0) throw bad();
+    doc.writes = o.writes as number;
   }
   if (o.profiles !== undefined) {
     if (!Array.isArray(o.profiles)) throw bad();

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as os from 'node:os';
-import { SyncError } from '../errors';
+import { StorageError, SyncError, VaultError } from '../errors';
 
 export const BRANCH = 'main';
 export const TRACKED = 'refs/remotes/origin/main';
@@ -16,11 +16,19 @@ export const PENDING = 'refs/exvault/pending';
 export const FILE_IN_TREE = 'vault.exv';
 /** Three objects per synced version: pack after about ten versions. */
 const LOOSE_BEFORE_PACK = 30;
+/** A fetch or push that has not finished by then is stopped (a hung server or helper): cron runs
+ *  must not pile up. Generous: a 256 MiB vault over a slow link. */
+const NETWORK_TIMEOUT_MS = 300_000;
 
 /** What went wrong, in one line, from git's (C locale) error text; never the text itself. */
-export function classifyGitError(stderr: string, what: string): SyncError {
+export function classifyGitError(stderr: string, what: string): VaultError {
   const s = stderr;
   const say = (problem: string, hints: string[] = []) => new SyncError(`${what}: ${problem}`, hints);
+  // A full disk here (fetch and commits write this host's sync repository): exit 9, naming
+  // this host's disk. Said by the remote side (its unpack failed) it is the remote's.
+  if (/No space left on device|Disk quota exceeded/i.test(s) && !/remote unpack failed|^remote: /im.test(s)) {
+    return new StorageError(`${what}: this host's disk is full (the sync repository beside the vault cannot be written)`, 'the vault was not changed', ['free some space, then run vault sync again']);
+  }
   if (/Could not resolve hostname|Could not resolve host|Name or service not known/i.test(s)) return say('the remote host name does not resolve', ['check the URL: vault remote show']);
   if (/Connection refused|Connection timed out|Network is unreachable|No route to host|Operation timed out|Failed to connect/i.test(s)) return say('the remote host could not be reached', ['check the network and that the server is up']);
   if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(s)) return say("the server's ssh host key is unknown or has changed", ['check and accept it once with: ssh HOST (or add it to ~/.ssh/known_hosts)']);
@@ -47,7 +55,12 @@ export class SyncRepo {
   readonly #files = new Map<string, Uint8Array | null>();
   readonly #bases = new Map<string, string | null>();
 
-  constructor(readonly dir: string) {}
+  /** `maxFileBytes`: a commit's vault.exv larger than this is refused before it is read (a
+   *  remote could otherwise make this host load gigabytes). */
+  constructor(
+    readonly dir: string,
+    private readonly maxFileBytes = Number.MAX_SAFE_INTEGER,
+  ) {}
 
   #run(args: string[], opts: { input?: Uint8Array | string; timeoutMs?: number } = {}): GitRun {
     const host = hostLabel();
@@ -65,7 +78,10 @@ export class SyncRepo {
     // Variables of exvault itself (a passphrase file's path) are no business of git's.
     for (const k of Object.keys(env)) if (k.startsWith('EXVAULT_')) delete env[k];
     // The vault is ciphertext: zlib gains nothing on it and costs most of a commit's time.
-    const r = spawnSync('git', ['-c', 'protocol.ext.allow=never', '-c', 'core.compression=0', '--git-dir', this.dir, ...args], {
+    // Only git's own transports (helpers such as fd:: or ext:: are refused by URL and here);
+    // an http transfer that stalls for a minute is given up.
+    const config = ['protocol.ext.allow=never', 'protocol.fd.allow=never', 'http.lowSpeedLimit=1', 'http.lowSpeedTime=60', 'core.compression=0'];
+    const r = spawnSync('git', [...config.flatMap((c) => ['-c', c]), '--git-dir', this.dir, ...args], {
       input: opts.input,
       env,
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -110,7 +126,7 @@ export class SyncRepo {
 
   /** Fetches the remote's branch into TRACKED; false when the remote has no such branch yet (empty). */
   fetch(): boolean {
-    const r = this.#run(['fetch', '-q', '--no-tags', 'origin', `+refs/heads/${BRANCH}:${TRACKED}`]);
+    const r = this.#run(['fetch', '-q', '--no-tags', 'origin', `+refs/heads/${BRANCH}:${TRACKED}`], { timeoutMs: NETWORK_TIMEOUT_MS });
     if (r.status === 0) return true;
     if (/couldn't find remote ref|could not find remote ref/i.test(r.stderr)) {
       this.#run(['update-ref', '-d', TRACKED]);
@@ -143,6 +159,13 @@ export class SyncRepo {
   /** The vault file as committed in `commit`; null when that commit has none. */
   fileAt(commit: string): Uint8Array | null {
     if (!this.#files.has(commit)) {
+      const size = this.#run(['cat-file', '-s', `${commit}:${FILE_IN_TREE}`]);
+      const bytes = Number(size.stdout.toString('utf8').trim());
+      if (size.status === 0 && bytes > this.maxFileBytes) {
+        throw new SyncError(`the remote's vault (commit ${commit.slice(0, 12)}) is too large (${bytes} bytes; a vault is at most ${this.maxFileBytes}): nothing was changed`, [
+          'whoever can push to the remote may have damaged it: check its history (git log in the remote repository)',
+        ]);
+      }
       const r = this.#run(['cat-file', 'blob', `${commit}:${FILE_IN_TREE}`]);
       this.#files.set(commit, r.status === 0 ? new Uint8Array(r.stdout.buffer, r.stdout.byteOffset, r.stdout.byteLength) : null);
     }
@@ -177,7 +200,7 @@ export class SyncRepo {
 
   /** Pushes `commit` as the remote's branch: 'rejected' when the remote moved meanwhile. */
   push(commit: string): 'pushed' | 'rejected' {
-    const r = this.#run(['push', '-q', '--porcelain', 'origin', `${commit}:refs/heads/${BRANCH}`]);
+    const r = this.#run(['push', '-q', '--porcelain', 'origin', `${commit}:refs/heads/${BRANCH}`], { timeoutMs: NETWORK_TIMEOUT_MS });
     if (r.status === 0) return 'pushed';
     const out = r.stdout.toString('utf8') + r.stderr;
     // Another push won the race: refused as not a fast-forward, or (two pushes at the same

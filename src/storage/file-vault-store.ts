@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import { writeFileAtomic } from './atomic-write';
 import { acquireLock, LOCK_TIMEOUT_MS } from './lock';
-import { backupPath, lockPath, rotateLockPath } from './paths';
+import { backupPath, lockPath, rotateLockPath, syncLockPath } from './paths';
 import { appendVaultBytes, checkVaultWritable, createVaultFile, ensureVaultFolder, openVaultReader, readVaultBytes, readVaultStart, StoreOptions, vaultExists, writeVaultBytes } from './vault-store';
 
 export function fileVaultStore(vaultPath: string, opts: StoreOptions = {}) {
@@ -23,7 +23,8 @@ export function fileVaultStore(vaultPath: string, opts: StoreOptions = {}) {
       const file = backupPath(vaultPath);
       return fs.existsSync(file) ? { file, bytes: readVaultBytes(file, opts) } : null;
     },
-    lock: (which: 'write' | 'rotate', timeoutMs = LOCK_TIMEOUT_MS) => acquireLock(which === 'write' ? lockPath(vaultPath) : rotateLockPath(vaultPath), timeoutMs),
+    lock: (which: 'write' | 'rotate' | 'sync', timeoutMs = LOCK_TIMEOUT_MS) =>
+      acquireLock(which === 'write' ? lockPath(vaultPath) : which === 'rotate' ? rotateLockPath(vaultPath) : syncLockPath(vaultPath), timeoutMs),
     copyKind(file: string): 'none' | 'link' | 'file' {
       const st = fs.lstatSync(file, { throwIfNoEntry: false });
       return !st ? 'none' : st.isSymbolicLink() ? 'link' : 'file';

@@ -17,6 +17,8 @@ export function resolveVaultPath(flag: string | undefined, env: NodeJS.ProcessEn
 export const lockPath = (vault: string) => `${vault}.lock`;
 /** Serialises `vault rotate --due` runs; separate from the writer lock, which each run's writes take. */
 export const rotateLockPath = (vault: string) => `${vault}.rotate.lock`;
+/** Serialises `vault sync` runs on one host (they share the sync repository's refs). */
+export const syncLockPath = (vault: string) => `${vault}.sync.lock`;
 export const backupPath = (vault: string) => `${vault}.bak`;
 export const auditPath = (vault: string) => `${vault}.audit`;
 /** The bare git repository `vault sync` keeps beside the vault (docs/SYNC.md). */

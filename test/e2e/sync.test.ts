@@ -118,11 +118,13 @@ async function scenario(t: Transport): Promise<void> {
     ok(await ops.run(['edit', 'grid-bot', '--notes', 'edited by ops']), 'edit');
     ok(await admin.run(['sync']), 'sync');
     const merged = ok(await ops.run(['sync']), 'merge');
+    // Taking the remote's changes opens them first, with this host's key (here the passphrase).
+    expect((await admin.run(['sync'])).code).toBe(7);
     expect(merged.stdout + merged.stderr).toMatch(/merged this vault's changes with the remote's and pushed/);
     expect(merged.stderr).not.toMatch(/conflict/);
     // Merged through the normal write path: tagged (docs/FORMAT.md "Writer tag").
     expect(decodeFile(new Uint8Array(fs.readFileSync(ops.vault))).header.toc.tag).toHaveLength(32);
-    const pulled = ok(await admin.run(['sync']), 'pull');
+    const pulled = ok(await admin.vaultCmd(['sync']), 'pull');
     expect(pulled.stdout + pulled.stderr).toMatch(/took the remote's changes/);
     expect(fs.readFileSync(admin.vault).equals(fs.readFileSync(ops.vault))).toBe(true);
     for (const [sb, pass] of [[admin, true], [ops, false]] as const) {
@@ -179,7 +181,7 @@ async function scenario(t: Transport): Promise<void> {
     ok(await ops.run(['rollback', 'grid-bot', '--to', m![1]!]), 'rollback');
     expect((await ops.run(['get', 'grid-bot', 'apiKey'], { reveals: true })).stdout.trim()).toBe(opsKey);
     ok(await ops.run(['sync']), 'sync');
-    ok(await admin.run(['sync']), 'sync');
+    ok(await admin.vaultCmd(['sync']), 'sync');
     ok(await vps.run(['sync']), 'sync');
     expect((await admin.vaultCmd(['get', 'grid-bot', 'apiKey'], { reveals: true })).stdout.trim()).toBe(opsKey);
     expect((await vps.run(['get', 'grid-bot', 'apiKey'], { reveals: true })).stdout.trim()).toBe(opsKey);

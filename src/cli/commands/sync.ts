@@ -1,13 +1,14 @@
 import { Command } from 'commander';
 import { addRemote, removeRemote, showRemote, syncVault, SyncResult } from '../../app/sync';
 import { SyncRepo } from '../../platform/git-sync';
+import { MAX_FILE_BYTES } from '../../format/limits';
 import { syncRepoPath } from '../../storage/paths';
 import { GlobalOptions, Invocation, makeContext } from '../context';
 import { done, json, line, warn } from '../render';
 
 function repoFor(g: GlobalOptions): { ctx: ReturnType<typeof makeContext>; git: SyncRepo } {
   const ctx = makeContext(g);
-  return { ctx, git: new SyncRepo(syncRepoPath(ctx.vaultPath)) };
+  return { ctx, git: new SyncRepo(syncRepoPath(ctx.vaultPath), MAX_FILE_BYTES) };
 }
 
 const SAID: Record<SyncResult['action'], string> = {
@@ -16,6 +17,7 @@ const SAID: Record<SyncResult['action'], string> = {
   pushed: 'pushed this vault\'s changes',
   merged: "merged this vault's changes with the remote's",
   cloned: "took the remote's vault (this host had none)",
+  'took-remote': "took the remote's vault as it is (--take-remote)",
 };
 
 function conflictText(c: SyncResult['conflicts'][number], ours?: string): string {
@@ -78,18 +80,21 @@ Examples:
     .command('sync')
     .description('pull the remote\'s vault, merge it entry by entry with this one, and push (a host that only reads just pulls)')
     .option('--json', 'print JSON')
+    .option('--take-remote', "take the remote's vault as it is and keep this host's file beside it (vault.exv.local-TIME): the way out when both sides changed scopes or keys")
     .addHelpText('after', `
 Exit status: 0 synced, 14 git or the remote failed (nothing changed here), 15 synced but an entry
 changed on both sides (both versions kept: the remote's active, yours in its history).
 
 Examples:
   vault sync
+  vault sync --take-remote
   */10 * * * *  vault sync --quiet`)
-    .action(async (opts: { json?: boolean }, c: Command) => {
+    .action(async (opts: { json?: boolean; takeRemote?: boolean }, c: Command) => {
       const { ctx, git } = repoFor(c.optsWithGlobals<GlobalOptions>());
-      const { result, status } = await syncVault(ctx, git);
+      const { result, status } = await syncVault(ctx, git, { takeRemote: !!opts.takeRemote });
       invocation.status = status;
       if (opts.json) return json({ schema: 1, ...result });
+      if (result.keptAt) warn(`this host's vault was kept as ${result.keptAt} (and in git commit ${result.oursCommit!.slice(0, 12)}): make its changes again on the vault now in place`);
       for (const x of result.conflicts) warn(conflictText(x, result.oursCommit));
       for (const p of result.settingConflicts) warn(`conflict: the setting ${p} was changed here and on the remote: the remote's is kept${result.oursCommit ? ` (yours is in git commit ${result.oursCommit.slice(0, 12)})` : ''}`);
       done(`${SAID[result.action]}${result.pushed && result.action !== 'pushed' ? ' and pushed' : ''} (commit ${result.commit.slice(0, 12)})`);

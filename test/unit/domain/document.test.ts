@@ -114,3 +114,15 @@ describe('the exposed mark and the audit head host', () => {
     expect(() => parseDoc(new TextEncoder().encode(bad)).entries.get('k')).toThrow(/not in the expected shape/);
   });
 });
+
+it('keeps the write counter (absent: none; refused when not a count)', () => {
+  const doc = sampleDoc();
+  expect(parseDoc(serializeDoc(doc)).writes).toBeUndefined();
+  doc.writes = 41;
+  const back = parseDoc(serializeDoc(doc));
+  expect(back.writes).toBe(41);
+  expect(back.entries.get('cb')!.secrets.privateKey!.reveal()).toBe(PEM);
+  for (const bad of ['-1', '1.5', '"3"', 'null']) {
+    expect(() => parseDoc(new TextEncoder().encode(`{"entries":[],"v":1,"writes":${bad}}`))).toThrow(CorruptError);
+  }
+});
