@@ -4,7 +4,7 @@
 // as a new commit). Anything wrong is one line naming the remote's commit, exit 14, and
 // nothing here changes.
 import { parseDoc } from '../domain/document';
-import { AuthError, NeedTerminalError, SyncError, VaultError } from '../errors';
+import { AuthError, IdentityNotGrantedError, NeedTerminalError, SyncError, VaultError } from '../errors';
 import { decodeFile, decodeHead, DEFAULT_SCOPE, HEAD_BYTES, ParsedFile } from '../format/header';
 import { FORMAT_V1, MAX_FILE_BYTES } from '../format/limits';
 import { openV2, VaultKeys } from '../format/seal';
@@ -76,7 +76,7 @@ export async function checkRemoteVault(ctx: AppContext, bytes: Uint8Array, commi
     keys = await keysOf(ctx, parsed, known);
   } catch (err) {
     // No slot of the remote's file opens with what this host has (and nothing to prompt with).
-    if (err instanceof AuthError || err instanceof NeedTerminalError) throw refuse("does not open with this host's keys (its access was removed, or the file was changed)", ['ask the vault\'s admin whether this host is still a recipient: vault recipient list']);
+    if (err instanceof AuthError || err instanceof IdentityNotGrantedError || err instanceof NeedTerminalError) throw refuse("does not open with this host's keys (its access was removed, or the file was changed)", ['ask the vault\'s admin whether this host is still a recipient: vault recipient list']);
     throw err;
   }
   try {
