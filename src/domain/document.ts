@@ -4,7 +4,8 @@
 import { CorruptError } from '../errors';
 import { canonicalJson } from './canonical-json';
 import { ENTRY_NAME, FIELD_NAME } from './entry';
-import { bad, entryFromPlain, isCount, isDurationMs, isRevokeWhen, isString, isStringArray, lineName, optString } from './entry-codec';
+import { entryFromPlain, isCount, isDurationMs, isRevokeWhen, lineName, optString } from './entry-codec';
+import { bad, isString, isStringArray } from './plain-shape';
 import type { RevokeWhen } from './overlap';
 import { EntryStore } from './entry-store';
 import { FieldRef, Profile, PROFILE_NAME } from './profile';

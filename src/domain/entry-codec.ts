@@ -1,12 +1,12 @@
 // One entry of the vault body and its text: a line of JSON with "name" first and the other
 // keys sorted, so a reader can tell whose line it is without decoding it. Decoding checks the
 // shape and never echoes the text it read.
-import { CorruptError } from '../errors';
 import { canonicalJson } from './canonical-json';
 import { Entry, ENTRY_NAME, Exposure, FIELD_NAME, RotationPolicy, Version } from './entry';
 import { isExchangeId } from './exchanges';
 import { factsFromPlain } from './key-facts';
 import { MAX_REVOKE_AFTER_MS, REVOKE_WHEN, RevokeWhen } from './overlap';
+import { bad, isString, isStringArray } from './plain-shape';
 import { Secret } from './secret';
 
 /** A plain copy with keys inserted in sorted order, so canonicalJson has nothing to reorder. */
@@ -24,10 +24,6 @@ export function entryToPlain(e: Entry): Record<string, unknown> {
   return inKeyOrder({ ...e, secrets: secretsToPlain(e.secrets), env: inKeyOrder(e.env), history, exposed } as Record<string, unknown>);
 }
 
-export const bad = () => new CorruptError('the vault body is not in the expected shape');
-
-export const isString = (x: unknown): x is string => typeof x === 'string';
-export const isStringArray = (x: unknown): x is string[] => Array.isArray(x) && x.every(isString);
 const isStringRecord = (x: unknown): x is Record<string, string> =>
   typeof x === 'object' && x !== null && !Array.isArray(x) && Object.values(x).every(isString);
 export const optString = (x: unknown): x is string | undefined => x === undefined || isString(x);

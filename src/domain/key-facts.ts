@@ -1,7 +1,7 @@
 // What an exchange itself reported about a key (vault verify), as recorded in the entry, and how
 // it differs from what was declared there. Pure: no I/O. `vault check` reads these facts too
 // (domain/schedule.ts): a key the exchange says can withdraw, has no IP allow-list, or expires.
-import { bad, isString, isStringArray } from './entry-codec';
+import { bad, isString, isStringArray } from './plain-shape';
 import { DANGEROUS_SCOPES, Scope, SCOPES } from './exchanges';
 import type { Entry } from './entry';
 import { scopesOfEntry } from './entry';
