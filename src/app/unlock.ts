@@ -141,7 +141,8 @@ export class Unlocker implements UnlockerPort {
    * relative CREDENTIALS_DIRECTORY) says so, as it does when a slot asks for it.
    */
   private async refuseUngrantedIdentity(parsed: FileHead, also: string[] = []): Promise<void> {
-    if (!this.opts.identities) return;
+    // A vault with no recipient slots was never meant for an identity: its passphrase is missing.
+    if (!this.opts.identities || !parsed.header.slots.some((slot) => slot.type === 'x25519')) return;
     const ids = await this.opts.identities();
     const first = ids[0];
     if (!first) return;
