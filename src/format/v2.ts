@@ -351,16 +351,7 @@ export function buildFileParts(header: Header, keys: ScopeKeyMap, meta: Uint8Arr
   const metaCommit = sha256(parts[0]!);
   const newOffs = new Map<number, Uint32Array>();
   if (carried) off = copyCarried(carried.scopes, carried.read, off, parts, newOffs);
-  const byScope = new Map<number, Row[]>(header.scopes.map((s) => [s.id, []]));
-  const sorted = entries.map((e) => ({ e, key: Buffer.from(e.name, 'utf8') })).sort((a, b) => bytesCompare(a.key, b.key));
-  for (const { e } of sorted) {
-    const rows = byScope.get(e.scope);
-    const key = keys.get(e.scope);
-    if (!rows || !key) throw new CorruptError(`no such scope ${e.scope}`);
-    const bytes = e.sealed ?? sealEntry(header.vaultId, key, e.scope, e.id, e.gen, e.line!, rng);
-    const span = put(bytes);
-    rows.push({ name: e.name, id: e.id, gen: e.gen, off: span.off, len: span.len, commit: (e.sealed && e.commit) || sha256(bytes) });
-  }
+  const byScope = putNewRecords(header, keys, entries, rng, put, true);
   const indexes = header.scopes.map((s) => {
     const key = keys.get(s.id);
     if (!key) throw new AuthError();
@@ -383,6 +374,24 @@ export interface Update {
   body: Uint8Array[];
   trailer: Uint8Array;
   end: number;
+}
+
+/** Lays out the records of this write, sorted by name, through `put`; returns each scope's new
+ *  rows. `reuseSealed`: a record already sealed (a merge copies one byte for byte) is put as it
+ *  is, with its commitment; an update always seals the entry's line. */
+function putNewRecords(header: Header, keys: ScopeKeyMap, entries: EntryToWrite[], rng: Rng, put: (b: Uint8Array) => Span, reuseSealed: boolean): Map<number, Row[]> {
+  const byScope = new Map<number, Row[]>(header.scopes.map((s) => [s.id, []]));
+  const sorted = entries.map((e) => ({ e, key: Buffer.from(e.name, 'utf8') })).sort((a, b) => bytesCompare(a.key, b.key));
+  for (const { e } of sorted) {
+    const rows = byScope.get(e.scope);
+    const key = keys.get(e.scope);
+    if (!rows || !key) throw new CorruptError(`no such scope ${e.scope}`);
+    const sealed = reuseSealed ? e.sealed : undefined;
+    const bytes = sealed ?? sealEntry(header.vaultId, key, e.scope, e.id, e.gen, e.line!, rng);
+    const span = put(bytes);
+    rows.push({ name: e.name, id: e.id, gen: e.gen, off: span.off, len: span.len, commit: (sealed && e.commit) || sha256(bytes) });
+  }
+  return byScope;
 }
 
 /**
@@ -412,16 +421,7 @@ export function buildUpdate(header: Header, keys: ScopeKeyMap, meta: Uint8Array,
     return s;
   };
   put(UPDATE_LEAD);
-  const byScope = new Map<number, Row[]>(header.scopes.map((s) => [s.id, []]));
-  const sorted = entries.map((e) => ({ e, key: Buffer.from(e.name, 'utf8') })).sort((a, b) => bytesCompare(a.key, b.key));
-  for (const { e } of sorted) {
-    const rows = byScope.get(e.scope);
-    const key = keys.get(e.scope);
-    if (!rows || !key) throw new CorruptError(`no such scope ${e.scope}`);
-    const bytes = sealEntry(header.vaultId, key, e.scope, e.id, e.gen, e.line!, rng);
-    const span = put(bytes);
-    rows.push({ name: e.name, id: e.id, gen: e.gen, off: span.off, len: span.len, commit: sha256(bytes) });
-  }
+  const byScope = putNewRecords(header, keys, entries, rng, put, false);
   const metaSealed = sealRecord(key0, meta, metaAd(header, digest), rng);
   const metaSpan = put(metaSealed);
   const metaCommit = sha256(metaSealed);
