@@ -21,9 +21,9 @@ export interface Readable {
   writes: number | null;
 }
 
-/** The scope keys of `parsed` this host holds: those at hand when they open its indexes, else
- *  an unlock of this file's own slots (a scope re-keyed elsewhere). */
-async function keysOf(ctx: AppContext, parsed: ParsedFile, known: VaultKeys): Promise<VaultKeys> {
+/** The keys at hand that open their scope's index in `parsed`; `missed`: some key at hand
+ *  no longer does (that scope was re-keyed in this file). */
+function keysThatOpen(parsed: ParsedFile, known: VaultKeys): { keys: VaultKeys; missed: boolean } {
   const keys = new VaultKeys();
   let missed = false;
   for (const s of parsed.header.scopes) {
@@ -37,6 +37,13 @@ async function keysOf(ctx: AppContext, parsed: ParsedFile, known: VaultKeys): Pr
       missed = true;
     }
   }
+  return { keys, missed };
+}
+
+/** The scope keys of `parsed` this host holds: those at hand when they open its indexes, else
+ *  an unlock of this file's own slots (a scope re-keyed elsewhere). */
+async function keysOf(ctx: AppContext, parsed: ParsedFile, known: VaultKeys): Promise<VaultKeys> {
+  const { keys, missed } = keysThatOpen(parsed, known);
   if (!missed && keys.size) return keys;
   return ctx.unlocker.withoutCache().dataKey(parsed);
 }
@@ -90,17 +97,7 @@ export async function checkRemoteVault(ctx: AppContext, bytes: Uint8Array, commi
 /** This host's own file (or the last one it synced), opened with its keys. */
 export function readOwn(bytes: Uint8Array, keys: VaultKeys): Readable {
   const parsed = decodeFile(bytes);
-  const held = new VaultKeys();
-  for (const s of parsed.header.scopes) {
-    const key = keys.get(s.id);
-    if (!key) continue;
-    try {
-      openV2(parsed, new Map([[s.id, key]])).index(s.id);
-      held.set(s.id, key);
-    } catch (err) {
-      if (!(err instanceof AuthError)) throw err;
-    }
-  }
+  const held = keysThatOpen(parsed, keys).keys;
   const file = openV2(parsed, held);
   return { file, keys: held, writes: held.has(DEFAULT_SCOPE) ? parseDoc(file.meta()).writes ?? 0 : null };
 }
