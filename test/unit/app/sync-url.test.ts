@@ -53,4 +53,13 @@ describe('classifyGitError', () => {
     expect(e).toBeInstanceOf(SyncError);
     expect(e.exitCode).toBe(EXIT.sync);
   });
+  // A temp path or object id holding "403" once made a declined push read as a refused login.
+  it('a declined push is a declined push whatever digits its paths hold', () => {
+    const e = classifyGitError('To file:///tmp/sync-a4031x/hooked.git\n ! [remote rejected] main -> main (pre-receive hook declined)\nerror: failed to push some refs to \'file:///tmp/sync-a4031x/hooked.git\'', 'could not push');
+    expect(e.message).toBe('could not push: the remote refused the push (a hook or rule on the server declined it)');
+  });
+  it('an https 403 is a refused login', () => {
+    const e = classifyGitError("fatal: unable to access 'https://git.example/v.git/': The requested URL returned error: 403", 'could not fetch');
+    expect(e.message).toBe('could not fetch: the remote refused the login');
+  });
 });
