@@ -113,6 +113,18 @@ interface KeySource {
   revoke: ((old: Version) => Promise<void>) | null;
 }
 
+/** The revoke's release recorded before it happens. The new key is stored by then: a log
+ *  that cannot be written leaves the old key valid, said as a failed revoke is (retried by
+ *  vault rotate --due), not as a command that changed nothing. */
+async function recordRevoke(ctx: AppContext, s: Session, name: string, event: Parameters<typeof recordRelease>[2]): Promise<void> {
+  try {
+    await recordRelease(ctx, s.dataKey, event);
+  } catch (err) {
+    if (!(err instanceof VaultError)) throw err;
+    throw new RotationError(`${name}: the new key is stored, but the revoke could not be recorded (${err.message}); the old key is still valid`, ['it is retried by: vault rotate --due', ...err.hints]);
+  }
+}
+
 function hookSource(ctx: AppContext, s: Session, e: Entry, hook: string): KeySource {
   const revokeHook = e.rotation?.revokeHook;
   return {
@@ -134,7 +146,7 @@ function hookSource(ctx: AppContext, s: Session, e: Entry, hook: string): KeySou
     revoke: revokeHook
       ? async (old) => {
           // The old credential goes to the revoke hook: a release like any other, recorded first.
-          await recordRelease(ctx, s.dataKey, { cmd: 'revoke', program: 'revoke-hook', entries: [{ entry: e.name, fields: Object.keys(old.secrets).sort() }] });
+          await recordRevoke(ctx, s, e.name, { cmd: 'revoke', program: 'revoke-hook', entries: [{ entry: e.name, fields: Object.keys(old.secrets).sort() }] });
           const r = await runHook(revokeHook, credentialJson(e, old.secrets, old.n), masker(old.secrets, e.secrets));
           if (r.status !== 0) {
             await alert(ctx, s, 'rotation-failed', { entry: e.name, step: 'revoke', status: r.status });
@@ -186,7 +198,7 @@ function adminSource(ctx: AppContext, s: Session, e: Entry, via: string, deps: R
     },
     revoke: async (old) => {
       // The master key signs the delete, which names the old key: recorded first.
-      await recordRelease(ctx, s.dataKey, { cmd: 'revoke', program: `via ${via}`, entries: [{ entry: via, fields: Object.keys(master.secrets).sort() }, { entry: e.name, fields: ['apiKey'] }] });
+      await recordRevoke(ctx, s, e.name, { cmd: 'revoke', program: `via ${via}`, entries: [{ entry: via, fields: Object.keys(master.secrets).sort() }, { entry: e.name, fields: ['apiKey'] }] });
       try {
         await admin.deleteKey(cred, { account, apiKey: apiKeyOf(old.secrets), secrets: old.secrets });
       } catch (err) {
