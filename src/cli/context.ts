@@ -18,7 +18,7 @@ import { readPassphrase } from '../platform/secret-input';
 import type { AgeIdentity } from '../crypto/age-x25519';
 import { stdinIsTerminal } from '../platform/terminal';
 import { TerminalPrompter } from './prompt';
-import { info, warn } from './render';
+import { info, noteVaultChanged, warn } from './render';
 
 export interface GlobalOptions {
   vault?: string;
@@ -98,12 +98,35 @@ export function makeContext(g: GlobalOptions, opts: { interactive?: boolean } = 
   const host = () => (me === undefined ? (me = loadHostInfo(defaultHostFile(), process.env.EXVAULT_HOST_NAME || os.hostname())) : me);
   return {
     vaultPath,
-    vault: fileVaultStore(vaultPath, { allowSymlink: Boolean(g.allowSymlink) }),
+    vault: reportingChanges(fileVaultStore(vaultPath, { allowSymlink: Boolean(g.allowSymlink) })),
     unlocker: new Unlocker({ ...(explicit && { explicit }), ...(prompter && { prompter }), keychain: osKeychain(), notices, cache: kernelUnlockCache, ...identitySource(identityPlaces()) }),
     clock: systemClock,
     notices,
     audit: fileAuditLog(vaultPath, systemClock, host),
     host,
     runs: fileRunRegistry(vaultPath, systemClock),
+  };
+}
+
+/** The store, telling the output layer when the vault file was written: a report that fails
+ *  afterwards then says the change was made (exit 9 either way). */
+function reportingChanges(store: ReturnType<typeof fileVaultStore>): ReturnType<typeof fileVaultStore> {
+  return {
+    ...store,
+    write: (bytes) => {
+      const r = store.write(bytes);
+      noteVaultChanged();
+      return r;
+    },
+    append: (...args) => {
+      const r = store.append(...args);
+      noteVaultChanged();
+      return r;
+    },
+    create: (bytes) => {
+      const r = store.create(bytes);
+      noteVaultChanged();
+      return r;
+    },
   };
 }

@@ -82,8 +82,21 @@ export function writeStdout(text: string): void {
   try {
     writeAll(1, Buffer.from(text));
   } catch (err) {
-    throw storageError(err, 'the output (standard output)', 'it is incomplete');
+    throw outputFailure(err);
   }
+}
+
+// Whether this process changed the vault: a report that cannot be written afterwards must not
+// read as if nothing had happened (the status is 9 either way).
+let vaultChanged = false;
+
+export function noteVaultChanged(): void {
+  vaultChanged = true;
+}
+
+/** Standard output could not be written: exit 9, saying whether the vault was changed before. */
+export function outputFailure(err: unknown): VaultError {
+  return storageError(err, 'the output (standard output)', vaultChanged ? 'the vault was changed; only this report is incomplete' : 'it is incomplete');
 }
 
 /**
@@ -97,7 +110,7 @@ export function syncStdout(): void {
     fs.fsyncSync(1);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EINVAL') return; // a file that cannot be synced (a special file system)
-    throw storageError(err, 'the output (standard output)', 'it may be incomplete');
+    throw storageError(err, 'the output (standard output)', vaultChanged ? 'the vault was changed; only this report may be incomplete' : 'it may be incomplete');
   }
 }
 

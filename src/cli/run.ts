@@ -4,7 +4,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, UsageError } from '../errors';
 import type { Invocation } from './context';
-import { configureOutput, exitsOnBrokenPipe, renderError, syncStdout } from './render';
+import { configureOutput, exitsOnBrokenPipe, outputFailure, renderError, syncStdout } from './render';
 import { moduleLoadError, storageError } from '../storage/io-error';
 import { detachStdioFromNativeExit, disableCoreDumps } from '../platform/core-dumps';
 
@@ -108,7 +108,7 @@ export function runCli(commands: RegisterCommand[], special?: SpecialCommand): v
       }
       // (vault exec adds its own listener: there the program's status must win, so it stays silent.)
       if (stream === process.stdout && stream.listenerCount('error') === 1) {
-        renderError(storageError(err, 'the output (standard output)', 'it is incomplete'), false);
+        renderError(outputFailure(err), false);
         process.exit(EXIT.storage);
       }
     });
