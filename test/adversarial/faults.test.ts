@@ -157,10 +157,19 @@ async function judge(name: string, cmd: Command, run: StraceRun, aimed: Call): P
   } else if (old) {
     t.old++;
     if (run.code === 0) problems.push('exit 0 but the vault is unchanged');
+  } else if (name === 'rotate' && run.code !== 0 && /the current key stays active/.test(run.stderr) && !/the rotation is noted in the vault/.test(run.stderr)) {
+    // The journal's note was written, then taken back when the hook failed and said so: the
+    // bytes differ, the state is the old one (same version, no note), and the status says so.
+    t.old++;
+    const { doc } = await openEither();
+    const r = doc.entries.get('rot')!;
+    if ((r.version ?? 1) !== (before.entries.get('rot')!.version ?? 1) || r.rotating) problems.push(`said the current key stays active, but the state is not the old one: version ${r.version}${r.rotating ? ', rotation noted' : ''}`);
   } else {
     t.new++;
     const noted = name === 'rotate' && /the rotation is noted in the vault and vault rotate --due starts it again/.test(run.stderr);
-    const committed = run.code === 0 || (name === 'rotate' && /the new key is stored/.test(run.stderr)) || noted;
+    // A report that could not be written after the change says the vault was changed (exit 9).
+    const reportLost = run.code === 9 && /the output \(standard output\).*: the vault was changed; only this report (is|may be) incomplete/.test(run.stderr);
+    const committed = run.code === 0 || (name === 'rotate' && /the new key is stored/.test(run.stderr)) || noted || reportLost;
     if (!committed) problems.push(`the vault changed but exit ${run.code}: ${run.stderr.trim().split('\n')[0]}`);
     try {
       const { doc, withNew } = await openEither();
