@@ -99,6 +99,26 @@ function masker(...sets: Record<string, Secret>[]): Masker {
   return new Masker(sets.flatMap((s) => Object.entries(s).map(([name, v]) => ({ name, value: v.reveal() }))));
 }
 
+/** What a rotate hook printed that may be a key, for masking its error output: the credential
+ *  it returned, or, when that does not parse, every string in its JSON, or every long word. */
+export function printedSecrets(stdout: string): Record<string, Secret> {
+  try {
+    return parseHookOutput(stdout);
+  } catch {
+    const found: string[] = [];
+    const walk = (v: unknown): void => {
+      if (typeof v === 'string') found.push(v);
+      else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+    };
+    try {
+      walk(JSON.parse(stdout));
+    } catch {
+      found.push(...stdout.split(/[\s"'=,:;{}[\]]+/));
+    }
+    return Object.fromEntries(found.filter((v) => v.length >= 8).map((v, i) => [`printed${i}`, new Secret(v)]));
+  }
+}
+
 /**
  * Where a new key comes from and how an old one is deleted: the entry's hooks, or an
  * exchange adapter with a master key. `revoke` is null when the source cannot delete keys
@@ -132,7 +152,8 @@ function hookSource(ctx: AppContext, s: Session, e: Entry, hook: string): KeySou
     // The current credential goes to the hook: that is a release, recorded first.
     record: async () => void (await recordRelease(ctx, s.dataKey, { cmd: 'rotate', program: 'rotate-hook', entries: [{ entry: e.name, fields: Object.keys(e.secrets).sort() }] })),
     create: async () => {
-      const r = await runHook(hook, credentialJson(e, e.secrets, e.version ?? 1), masker(e.secrets));
+      // Its error output is shown once it has exited, masked with the key it returned as well.
+      const r = await runHook(hook, credentialJson(e, e.secrets, e.version ?? 1), (stdout) => masker(e.secrets, printedSecrets(stdout)));
       try {
         if (r.status !== 0) throw new RotationError(`${e.name}: the rotate hook failed (${r.timedOut ? 'timed out' : `exit ${r.status}`}); the current key stays active`);
         const fresh = parseHookOutput(r.stdout);
@@ -261,7 +282,7 @@ async function restartStep(ctx: AppContext, s: Session, name: string, n: number)
   const e = findEntry(s.doc, name);
   let failed: string | null = null;
   for (const { argv, profile } of restartCommands(s.doc, e)) {
-    const r = await runRestart(argv);
+    const r = await runRestart(argv, masker(e.secrets, ...(e.history ?? []).map((v) => v.secrets)));
     const ok = r.status === 0;
     const why = `${statusText(r)}${profile ? ` (profile ${profile})` : ''}`;
     // Its own record: which command ran for which entry, and how it ended (no secret was given).

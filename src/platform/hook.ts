@@ -15,7 +15,12 @@ export interface HookResult {
   timedOut: boolean;
 }
 
-export function runHook(command: string, input: string, masker: Masker, timeoutMs = HOOK_TIMEOUT_MS): Promise<HookResult> {
+/**
+ * `masker`: masks stderr as it comes. Or a function of the hook's stdout: stderr is then held
+ * (up to 1 MiB) until the hook exits and masked with what it printed too, so a hook that echoes
+ * the new key it is about to return (unknown until then) does not show it.
+ */
+export function runHook(command: string, input: string, masker: Masker | ((stdout: string) => Masker), timeoutMs = HOOK_TIMEOUT_MS): Promise<HookResult> {
   return new Promise((resolve) => {
     const env = { ...process.env };
     for (const k of Object.keys(env)) if (k.startsWith('EXVAULT_')) delete env[k];
@@ -31,13 +36,29 @@ export function runHook(command: string, input: string, masker: Masker, timeoutM
       size += d.length;
       if (size <= MAX_OUTPUT) out.push(d);
     });
-    child.stderr.on('data', (d: Buffer) => process.stderr.write(masker.push(d)));
+    const held: Buffer[] = [];
+    let heldSize = 0;
+    child.stderr.on('data', (d: Buffer) => {
+      if (masker instanceof Masker) {
+        process.stderr.write(masker.push(d));
+      } else if (heldSize < MAX_OUTPUT) {
+        held.push(d.subarray(0, MAX_OUTPUT - heldSize));
+        heldSize += d.length;
+      }
+    });
     child.on('error', () => resolve({ status: null, stdout: '', timedOut }));
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      process.stderr.write(masker.flush());
+      const stdout = size > MAX_OUTPUT ? '' : Buffer.concat(out).toString('utf8');
+      if (masker instanceof Masker) {
+        process.stderr.write(masker.flush());
+      } else {
+        const m = masker(Buffer.concat(out).toString('utf8'));
+        process.stderr.write(Buffer.concat([m.push(Buffer.concat(held)), m.flush()]));
+        if (heldSize > MAX_OUTPUT) process.stderr.write('(the hook\'s error output was cut at 1 MiB)\n');
+      }
       const status = signal ? EXIT.signalBase + (os.constants.signals[signal] ?? 0) : code;
-      resolve({ status, stdout: size > MAX_OUTPUT ? '' : Buffer.concat(out).toString('utf8'), timedOut });
+      resolve({ status, stdout, timedOut });
     });
     child.stdin.on('error', () => undefined);
     child.stdin.end(input);

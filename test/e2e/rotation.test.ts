@@ -164,6 +164,30 @@ describe('unattended rotation through hooks (cron)', () => {
     expect((await run(['edit', 'bot', '--rotate-hook', rotateHook])).code).toBe(0);
   });
 
+  it("a rotate hook that echoes the new key it returns to stderr: shown masked (held until it exits)", async () => {
+    // A fresh key the test makes up (not the canary): the hook prints it to stderr first, then returns it.
+    const fresh = `NEWKEY${Date.now()}abcdefghij`;
+    const freshSecret = `NEWSECRET${Date.now()}klmnopqrst`;
+    const cred = JSON.stringify({ apiKey: fresh, apiSecret: freshSecret, password: 'Passphrase-99' });
+    const hookFile = path.join(sb.root, 'tmp', 'echo-hook.sh');
+    fs.writeFileSync(hookFile, `cat >/dev/null; echo "created ${fresh} / ${freshSecret}" >&2; printf '%s' '${cred}'\n`, { mode: 0o700 });
+    expect((await run(['add', 'echo-bot', '--exchange', 'okx', '--rotate-hook', `sh ${hookFile}`], { input: OKX_JSON })).code).toBe(0);
+    const r = await run(['rotate', 'echo-bot']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/created <concealed:apiKey> \/ <concealed:apiSecret>/);
+    expect(r.stderr).not.toContain(fresh);
+    expect(r.stderr).not.toContain(freshSecret);
+    expect(await getKey('echo-bot')).toBe(fresh);
+    // Garbage on stdout (no credential): its long words are masked in the error output too.
+    fs.writeFileSync(hookFile, `cat >/dev/null; echo "made ${fresh}x" >&2; echo "key=${fresh}x oops"\n`, { mode: 0o700 });
+    const bad = await run(['rotate', 'echo-bot']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('the rotate hook did not print a JSON credential');
+    expect(bad.stderr).not.toContain(`${fresh}x`);
+    fs.rmSync(hookFile);
+    expect((await run(['rm', 'echo-bot', '--yes'])).code).toBe(0);
+  });
+
   it('kill -9 between "new key stored" and "old key revoked": the new key works, the old one is revoked by the next run', async () => {
     const ready = path.join(sb.root, 'tmp', 'revoke-started');
     // A revoke hook that signals it started (so the new key is stored), then hangs.
