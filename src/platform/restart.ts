@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import * as os from 'node:os';
 import { EXIT } from '../errors';
+import { Masker } from '../domain/masker';
 
 export const RESTART_TIMEOUT_MS = 5 * 60_000;
 
@@ -14,7 +15,9 @@ export interface RestartResult {
   timedOut: boolean;
 }
 
-export function runRestart(argv: string[], timeoutMs = RESTART_TIMEOUT_MS): Promise<RestartResult> {
+/** `masker`: the entry's keys, old and new. A restart is given none, but what it restarts may
+ *  print its environment (pm2 describes a process with the env it was started with). */
+export function runRestart(argv: string[], masker: Masker, timeoutMs = RESTART_TIMEOUT_MS): Promise<RestartResult> {
   return new Promise((resolve) => {
     const env = { ...process.env };
     // Unlock variables are for us, not for what we start.
@@ -26,14 +29,17 @@ export function runRestart(argv: string[], timeoutMs = RESTART_TIMEOUT_MS): Prom
       child.kill('SIGKILL');
     }, timeoutMs);
     // Our standard output is for the command's own report (JSON); the restart talks on stderr.
-    child.stdout.on('data', (d: Buffer) => process.stderr.write(d));
-    child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
+    const forOut = new Masker(masker);
+    const forErr = new Masker(masker);
+    child.stdout.on('data', (d: Buffer) => process.stderr.write(forOut.push(d)));
+    child.stderr.on('data', (d: Buffer) => process.stderr.write(forErr.push(d)));
     child.on('error', () => {
       clearTimeout(timer);
       resolve({ status: null, timedOut });
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      process.stderr.write(Buffer.concat([forOut.flush(), forErr.flush()]));
       resolve({ status: signal ? EXIT.signalBase + (os.constants.signals[signal] ?? 0) : code, timedOut });
     });
   });

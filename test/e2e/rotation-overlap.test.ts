@@ -229,6 +229,23 @@ describe('the restart step', () => {
     expect((await run(['edit', 'bn-bot', '--restart', 'none'])).code).toBe(0);
   }, 120_000);
 
+  it("a restart's output is masked with the entry's keys, old and new (pm2 describes a process with the env it started with)", async () => {
+    const oldKey = await getKey();
+    // What a process manager prints about the bot it restarts: the environment vault exec gave it.
+    const dump = path.join(sb.root, 'tmp', 'pm2-dump');
+    const script = path.join(sb.root, 'tmp', 'restart.sh');
+    fs.writeFileSync(dump, `BINANCE_API_KEY=${oldKey}\n`, { mode: 0o600 });
+    fs.writeFileSync(script, `cat ${dump}; cat ${dump} >&2\n`, { mode: 0o700 });
+    expect((await run(['edit', 'bn-bot', '--restart', `sh ${script}`])).code).toBe(0);
+    const r = await run(['rotate', 'bn-bot']);
+    expect(r.code).toBe(0);
+    expect(r.stderr.match(/BINANCE_API_KEY=<concealed:apiKey>/g)).toHaveLength(2);
+    expect(r.stderr).not.toContain(oldKey);
+    fs.rmSync(dump);
+    fs.rmSync(script);
+    expect((await run(['edit', 'bn-bot', '--restart', 'none'])).code).toBe(0);
+  }, 120_000);
+
   it('bad settings are one-line usage errors that change nothing', async () => {
     for (const args of [['rotate', 'bn-bot', '--revoke-after', '5x'], ['rotate', 'bn-bot', '--revoke-when', 'soon'], ['edit', 'bn-bot', '--restart', '[1,2]'], ['config', 'revoke-after', 'forever']]) {
       const r = await run(args);
