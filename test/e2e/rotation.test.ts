@@ -3,6 +3,7 @@
 // including a hook that fails half way and a kill -9 between "new key stored" and
 // "old key revoked".
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CLI, OKX_JSON, Sandbox } from '../helpers/cli';
@@ -162,6 +163,34 @@ describe('unattended rotation through hooks (cron)', () => {
     expect(r.stderr).not.toContain(current);
     expect(fs.readFileSync(argvFile, 'utf8')).not.toContain(current);
     expect((await run(['edit', 'bot', '--rotate-hook', rotateHook])).code).toBe(0);
+  });
+
+  it('the example revoke hook, run again after a kill that came after its delete, succeeds (the key is already gone)', async () => {
+    // Two keys of the exchange's own (the seed key is rotated away by the tests before).
+    const fresh = { apiKey: `fk${randomBytes(16).toString('hex')}`, apiSecret: randomBytes(24).toString('hex') };
+    const kept = { apiKey: `fk${randomBytes(16).toString('hex')}`, apiSecret: randomBytes(24).toString('hex') };
+    ex.keys.set(fresh.apiKey, fresh.apiSecret);
+    ex.keys.set(kept.apiKey, kept.apiSecret);
+    const input = JSON.stringify({ entry: 'x', exchange: 'other', version: 1, secrets: fresh });
+    // Not spawnSync: the fake exchange answers from this process.
+    const hook = (stdin: string) =>
+      new Promise<{ status: number | null; stderr: string }>((resolve) => {
+        const c = spawn(node, [HOOK, 'revoke'], { env: { ...process.env, EXCHANGE_API_URL: ex.url } });
+        let stderr = '';
+        c.stderr.on('data', (d: Buffer) => (stderr += d));
+        c.on('close', (status) => resolve({ status, stderr }));
+        c.stdin.end(stdin);
+      });
+    expect((await hook(input)).status).toBe(0);
+    expect(ex.keys.has(fresh.apiKey)).toBe(false);
+    const again = await hook(input);
+    expect(again.status).toBe(0);
+    expect(again.stderr).toBe('');
+    // A key that still works but whose delete is refused is not taken for revoked.
+    const wrong = await hook(JSON.stringify({ secrets: { apiKey: kept.apiKey, apiSecret: 'not-the-secret' } }));
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toBe('revoke: the exchange answered 401\n');
+    expect(ex.keys.has(kept.apiKey)).toBe(true);
   });
 
   it("a rotate hook that echoes the new key it returns to stderr: shown masked (held until it exits)", async () => {

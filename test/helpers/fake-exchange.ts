@@ -22,7 +22,8 @@ export async function startFakeExchange(seed: { apiKey: string; apiSecret: strin
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(body ? JSON.stringify(body) : '');
     };
-    if (!authed) return send(401, { error: 'invalid key' });
+    // As exchanges do: an unknown key and a wrong signature are different errors.
+    if (!authed) return send(401, { error: ex.keys.has(key) ? 'invalid signature' : 'invalid key' });
     if (req.method === 'POST' && req.url === '/keys') {
       const apiKey = `fk${randomBytes(16).toString('hex')}`;
       const apiSecret = randomBytes(24).toString('hex');
