@@ -22,7 +22,7 @@ export async function checkDue(ctx: AppContext, withinDays?: number): Promise<{ 
   const pending = pendingRevokes(ctx, entries);
   // Rotations killed before their new key was stored: rotate --due starts them again.
   const interrupted = entries.filter((e) => e.rotating).map((e) => ({ name: e.name, since: e.rotating!.since }));
-  const needs = interrupted.length > 0 || pending.some((p) => p.due || p.restart === 'failed');
+  const needs = interrupted.length > 0 || pending.some((p) => p.due || p.restart === 'failed' || p.restart === 'interrupted');
   const due = checkStatus(rows.map((r) => r.state));
   const status = needs && due === 0 ? 10 : due;
   if (status === 11) {

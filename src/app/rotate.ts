@@ -22,7 +22,7 @@ import { checkStatus, dueInfo, DueState, rotateNow } from '../domain/schedule';
 import { Secret } from '../domain/secret';
 import { activate, DEFAULT_KEEP_VERSIONS, findVersion, markRevoked } from '../domain/versions';
 import { runHook } from '../platform/hook';
-import { runRestart } from '../platform/restart';
+import { RESTART_TIMEOUT_MS, runRestart } from '../platform/restart';
 import { alert } from './alerts';
 import { recordRelease } from './audit-writer';
 import { findEntry, validateSecrets } from './entries';
@@ -58,7 +58,8 @@ export interface PendingRevoke {
   /** The end of its grace window (null: recorded before windows existed). */
   revokeAfter: string | null;
   revokeWhen: RevokeWhen;
-  restart: 'pending' | 'failed' | 'done' | null;
+  /** 'interrupted': pending for longer than a restart may run (its rotate was killed). */
+  restart: 'pending' | 'interrupted' | 'failed' | 'done' | null;
   /** Whether `rotate --due` would revoke it now. */
   due: boolean;
   why: string;
@@ -249,8 +250,15 @@ export function pendingOf(ctx: AppContext, e: Entry, runs: RunRecord[] | null): 
   const now = ctx.clock.now();
   return unfinished(e.history).map((v) => {
     const heldBy = holdersOf(runs, e.name, v.n);
-    const r = v.revokePending ? revokeReadiness(v, heldBy, now) : { due: false, why: v.restart === 'failed' ? 'the restart command failed' : 'the restart has not run yet' };
-    return { entry: e.name, version: v.n, revokeAfter: v.revokeAfter ?? null, revokeWhen: v.revokeWhen ?? DEFAULT_REVOKE_WHEN, restart: v.restart ?? null, due: r.due, why: r.why, heldBy };
+    // A restart still pending after its timeout (and a minute) cannot still be running: the
+    // rotate that ran it was killed. Said, so check does not stay 0 while the bots keep the old key.
+    const interrupted = v.restart === 'pending' && now.getTime() - Date.parse(v.retired) > RESTART_TIMEOUT_MS + 60_000;
+    const r = interrupted
+      ? { due: false, why: 'the restart was interrupted (vault rotate --due runs it again)' }
+      : v.revokePending
+        ? revokeReadiness(v, heldBy, now)
+        : { due: false, why: v.restart === 'failed' ? 'the restart command failed' : 'the restart has not run yet' };
+    return { entry: e.name, version: v.n, revokeAfter: v.revokeAfter ?? null, revokeWhen: v.revokeWhen ?? DEFAULT_REVOKE_WHEN, restart: interrupted ? 'interrupted' : (v.restart ?? null), due: r.due, why: r.why, heldBy };
   });
 }
 

@@ -11,7 +11,7 @@ export function holdersText(p: PendingRevoke): string {
 
 /** One line: "version 3 kept valid (revoke due 2026-12-03T07:00:00.000Z or when its bots exit): held by ...". */
 export function pendingText(p: PendingRevoke): string {
-  const restart = p.restart === 'failed' ? '; its restart command failed' : p.restart === 'pending' ? '; its restart has not run' : '';
+  const restart = p.restart === 'failed' ? '; its restart command failed' : p.restart === 'interrupted' ? '; its restart was interrupted (vault rotate --due runs it again)' : p.restart === 'pending' ? '; its restart has not run' : '';
   const when = p.revokeAfter ? `at the latest ${p.revokeAfter}` : 'now';
   const due = p.due ? 'revoke due now (vault rotate --due)' : p.revokeWhen === 'window' ? `revoke at ${p.revokeAfter}` : p.revokeWhen === 'both' ? `revoke after ${p.revokeAfter} once no bot holds it` : `revoke when its bots exit, ${when}`;
   return `old version ${p.version} still valid: ${due}${restart}; ${holdersText(p)}`;

@@ -15,7 +15,7 @@ export function registerCheck(program: Command, invocation: Invocation): void {
     .option('--json', 'print JSON')
     .addHelpText('after', `
 Exit status: 0 nothing due, 10 due soon (or an old key's revoke is due, its restart
-failed, or a rotation was interrupted), 11 overdue or expired. Old keys kept valid after a rotation are listed with the
+failed or was interrupted, or a rotation was interrupted), 11 overdue or expired. Old keys kept valid after a rotation are listed with the
 bots (vault exec pid, program, since) that still hold them.
 
 Examples:

@@ -8,6 +8,7 @@ import { finishEntry, pendingRevokes, rotateDue, rotateEntry, rotateWithHook } f
 import type { ExchangeAdmin, ExchangeCredential, OldKeyInfo } from '../../../src/app/ports';
 import { mutate } from '../../../src/app/session';
 import { setProfile } from '../../../src/app/profiles';
+import { checkDue } from '../../../src/app/check';
 import { findEntry } from '../../../src/app/entries';
 import { RotationError } from '../../../src/errors';
 import { Secret } from '../../../src/domain/secret';
@@ -134,6 +135,23 @@ describe('through the hook', () => {
     expect(report.pending).toEqual([]);
     expect(await versions('bn')).toEqual([[1, 'revoked', false]]);
     expect(v.audit.events.filter((e) => e.event.cmd === 'restart').map((e) => [e.event.program, e.event.result])).toEqual([['false', 'exit 1'], ['true', 0]]);
+  });
+
+  it('a restart left pending by a killed rotate: "has not run" while it could still be running, "interrupted" (check 10) after its timeout; rotate --due runs it', async () => {
+    await editEntry(v.ctx, 'bn', { restart: '["true"]' });
+    await rotateWithHook(v.ctx, 'bn', undefined, { restart: false });
+    // What a kill during the restart leaves: the step noted as pending, never finished.
+    await mutate(v.ctx, (s) => {
+      findEntry(s.doc, 'bn').history![0]!.restart = 'pending';
+    });
+    const bn = async () => getEntry(v.ctx, 'bn');
+    expect(pendingRevokes(v.ctx, [await bn()])).toEqual([expect.objectContaining({ restart: 'pending', why: 'the restart has not run yet' })]);
+    expect((await checkDue(v.ctx)).status).toBe(0);
+    v.clock.advanceDays(7 / (24 * 60)); // 7 minutes: past the 5-minute restart timeout and its minute
+    expect(pendingRevokes(v.ctx, [await bn()])).toEqual([expect.objectContaining({ restart: 'interrupted', due: false, why: 'the restart was interrupted (vault rotate --due runs it again)' })]);
+    expect((await checkDue(v.ctx)).status).toBe(10);
+    expect((await rotateDue(v.ctx)).status).toBe(0);
+    expect(await versions('bn')).toEqual([[1, 'revoked', false]]);
   });
 
   it("the restart commands of the profiles that hand the entry out run too, each with its record; a failing one names its profile", async () => {
