@@ -22,11 +22,17 @@ export function runRestart(argv: string[], masker: Masker, timeoutMs = RESTART_T
     const env = { ...process.env };
     // Unlock variables are for us, not for what we start.
     for (const k of Object.keys(env)) if (k.startsWith('EXVAULT_')) delete env[k];
-    const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+    // Its own process group: a timeout stops what it started too (a shell script's children),
+    // not only the command itself.
+    const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'], shell: false, detached: true });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
     }, timeoutMs);
     // Our standard output is for the command's own report (JSON); the restart talks on stderr.
     const forOut = new Masker(masker);
