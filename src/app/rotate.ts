@@ -157,9 +157,18 @@ function hookSource(ctx: AppContext, s: Session, e: Entry, hook: string): KeySou
       const r = await runHook(hook, credentialJson(e, e.secrets, e.version ?? 1), (stdout) => masker(e.secrets, printedSecrets(stdout)));
       try {
         if (r.status !== 0) throw new RotationError(`${e.name}: the rotate hook failed (${r.timedOut ? 'timed out' : `exit ${r.status}`}); the current key stays active`);
-        const fresh = parseHookOutput(r.stdout);
-        validateSecrets(e.exchange, fresh);
-        return fresh;
+        try {
+          const fresh = parseHookOutput(r.stdout);
+          validateSecrets(e.exchange, fresh);
+          return fresh;
+        } catch (err) {
+          // The hook ran to the end: whatever key it made on the exchange is not stored here.
+          if (!(err instanceof VaultError)) throw err;
+          throw new RotationError(`${e.name}: ${err.message}; the current key stays active`, [
+            'the hook exited 0, so it may have made a key on the exchange that is not stored here: check the exchange\'s key list and delete a key you do not expect',
+            ...err.hints,
+          ]);
+        }
       } catch (err) {
         await alert(ctx, s, 'rotation-failed', { entry: e.name, step: 'rotate', status: r.status });
         throw err;
