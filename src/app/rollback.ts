@@ -9,6 +9,10 @@ export interface RollbackResult {
   version: Version;
   /** Set when the version brought back was readable by a removed recipient: it stays exposed. */
   exposed: Exposure | null;
+  /** The version brought back was waiting to be revoked: that revoke is cancelled, and the
+   *  version rolled back from (`from`) stays valid on the exchange with none planned. */
+  revokeCancelled: boolean;
+  from: number;
 }
 
 /**
@@ -22,7 +26,9 @@ export async function rollbackEntry(ctx: AppContext, name: string, to: number | 
   if (exposed && !(await confirm(peek.n, exposed))) return null;
   return mutate(ctx, (s) => {
     const e = findEntry(s.doc, name);
+    const from = e.version ?? 1;
+    const revokeCancelled = Boolean(rollbackTarget(e, to).revokePending);
     const version = rollback(e, to, ctx.clock.now());
-    return { version, exposed: e.exposed ?? null };
+    return { version, exposed: e.exposed ?? null, revokeCancelled, from };
   });
 }

@@ -257,3 +257,22 @@ describe('the restart step', () => {
     expect((await run(['config', 'revoke-after', '--unset'])).code).toBe(0);
   }, 60_000);
 });
+
+describe('rollback while an old key waits for its revoke', () => {
+  it('brings the old key back, cancels its revoke and says the other key stays valid with no revoke planned', async () => {
+    const bot = await startBot();
+    const oldKey = await getKey();
+    expect((await run(['rotate', 'bn-bot'])).code).toBe(0);
+    const newKey = await getKey();
+    expect((await history())[1]).toMatchObject({ state: 'previous', revokePending: true });
+    const r = await run(['rollback', 'bn-bot']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/was waiting to be revoked: that revoke is cancelled\. Version \d+ stays valid on the exchange and nothing will revoke it; delete it there, then: vault rotate bn-bot --revoked/);
+    expect(await getKey()).toBe(oldKey);
+    await bot.stop();
+    // Nothing revokes either key now: rotate --due leaves both on the exchange.
+    expect((await run(['rotate', '--due', '--yes'])).code).toBe(0);
+    expect(ex.keys.has(oldKey)).toBe(true);
+    expect(ex.keys.has(newKey)).toBe(true);
+  }, 120_000);
+});

@@ -50,5 +50,7 @@ Examples:
       });
       if (!r) return;
       done(`${name}: version ${r.version.n} is active again${r.exposed ? `; it is exposed to removed recipient ${r.exposed.by.join(', ')}: rotate it on the exchange` : ''}`);
+      // Both keys now work on the exchange and nothing will revoke either: say so.
+      if (r.revokeCancelled) warn(`version ${r.version.n} was waiting to be revoked: that revoke is cancelled. Version ${r.from} stays valid on the exchange and nothing will revoke it; delete it there, then: vault rotate ${name} --revoked (or rotate again when ready)`);
     });
 }

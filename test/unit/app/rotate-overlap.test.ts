@@ -9,6 +9,7 @@ import type { ExchangeAdmin, ExchangeCredential, OldKeyInfo } from '../../../src
 import { mutate } from '../../../src/app/session';
 import { setProfile } from '../../../src/app/profiles';
 import { checkDue } from '../../../src/app/check';
+import { rollbackEntry } from '../../../src/app/rollback';
 import { findEntry } from '../../../src/app/entries';
 import { RotationError } from '../../../src/errors';
 import { Secret } from '../../../src/domain/secret';
@@ -152,6 +153,19 @@ describe('through the hook', () => {
     expect((await checkDue(v.ctx)).status).toBe(10);
     expect((await rotateDue(v.ctx)).status).toBe(0);
     expect(await versions('bn')).toEqual([[1, 'revoked', false]]);
+  });
+
+  it('a rollback to the version waiting for its revoke cancels that revoke and says so; the version left stays valid, none pending', async () => {
+    await bot('bn');
+    await rotateWithHook(v.ctx, 'bn');
+    expect(await versions('bn')).toEqual([[1, 'previous', true]]);
+    const r = await rollbackEntry(v.ctx, 'bn', undefined);
+    expect(r).toMatchObject({ version: { n: 1 }, revokeCancelled: true, from: 2 });
+    expect(await key('bn')).toBe(CANARY.apiKey);
+    expect(await versions('bn')).toEqual([[2, 'previous', false]]);
+    expect(pendingRevokes(v.ctx, [await getEntry(v.ctx, 'bn')])).toEqual([]);
+    // Back again to 2, which nothing was going to revoke: nothing cancelled.
+    expect(await rollbackEntry(v.ctx, 'bn', 2)).toMatchObject({ version: { n: 2 }, revokeCancelled: false, from: 1 });
   });
 
   it("the restart commands of the profiles that hand the entry out run too, each with its record; a failing one names its profile", async () => {
