@@ -398,6 +398,12 @@ async function rotateThrough(ctx: AppContext, s: Session, name: string, source: 
   let fresh: Record<string, Secret>;
   try {
     fresh = await source.create();
+    try {
+      refuseKnownKey(findEntry(s.doc, name), fresh, source.name);
+    } catch (err) {
+      await alert(ctx, s, 'rotation-failed', { entry: name, step: 'rotate', status: 0 });
+      throw err;
+    }
   } catch (err) {
     // It failed and said so: nothing is left to resume (a crash, not a failure, keeps the note).
     await mutate(ctx, (s2) => void delete findEntry(s2.doc, name).rotating, s.keys).catch(() => undefined);
@@ -406,6 +412,23 @@ async function rotateThrough(ctx: AppContext, s: Session, name: string, source: 
   const stored = await storeNew(ctx, s, name, source, fresh, opts);
   const { revoked, pending } = await finishEntry(ctx, name, deps, { s, e: stored });
   return { version: stored.version ?? 1, revoked, pending, revocable: Boolean(source.revoke) };
+}
+
+/**
+ * A "new" key that is the active one or one still kept valid would be revoked as old (revokes
+ * delete by API key), taking down the key every bot uses: refused before anything is stored.
+ */
+function refuseKnownKey(e: Entry, fresh: Record<string, Secret>, sourceName: string): void {
+  const same = (a: Record<string, Secret>): boolean => {
+    if (a.apiKey && fresh.apiKey) return a.apiKey.reveal() === fresh.apiKey.reveal();
+    const names = Object.keys(fresh);
+    return names.length > 0 && names.every((k) => a[k]?.reveal() === fresh[k]!.reveal());
+  };
+  const live = [{ n: e.version ?? 1, secrets: e.secrets }, ...(e.history ?? []).filter((v) => v.state !== 'revoked')];
+  const hit = live.find((v) => same(v.secrets));
+  if (!hit) return;
+  const from = sourceName === 'rotate-hook' ? 'the rotate hook' : 'the exchange';
+  throw new RotationError(`${e.name}: ${from} returned the key of version ${hit.n} (same API key), not a new one: nothing was stored or revoked; the current key stays active`, ['a rotate hook must print a key it has just made; one that keeps the API key and changes only the secret cannot be rotated through hooks (revokes delete by API key)']);
 }
 
 /** Step 3, the commit point: the new key active, the old one kept with its overlap, the note cleared. */

@@ -3,6 +3,9 @@
 // which version), so every branch of the overlap can be driven by the test: bots holding the
 // old version, bots gone, the window over (the clock moved), nothing visible, a key source
 // failing half way, a rotation killed between asking for a key and storing it.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { addEntry, editEntry, getEntry } from '../../../src/app/entries';
 import { finishEntry, pendingRevokes, rotateDue, rotateEntry, rotateWithHook } from '../../../src/app/rotate';
 import type { ExchangeAdmin, ExchangeCredential, OldKeyInfo } from '../../../src/app/ports';
@@ -18,7 +21,8 @@ import { testVault, TestVault } from './fakes';
 
 let v: TestVault;
 const secrets = () => ({ apiKey: new Secret(CANARY.apiKey), apiSecret: new Secret(CANARY.apiSecret) });
-const ROTATE_HOOK = `cat >/dev/null; printf '%s' '{"apiKey":"${'N'.repeat(64)}","apiSecret":"${'S'.repeat(64)}"}'`;
+/** A new key each time, as an exchange makes: N...N, or P...P when N...N is the one it was given. */
+const ROTATE_HOOK = `if grep -q ${'N'.repeat(64)}; then k=${'P'.repeat(64)}; else k=${'N'.repeat(64)}; fi; printf '{"apiKey":"%s","apiSecret":"${'S'.repeat(64)}"}' $k`;
 const REVOKE_OK = 'cat >/dev/null';
 const key = async (name: string) => (await getEntry(v.ctx, name)).secrets.apiKey!.reveal();
 const versions = async (name: string) => (await getEntry(v.ctx, name)).history!.map((x) => [x.n, x.state, Boolean(x.revokePending)]);
@@ -166,6 +170,30 @@ describe('through the hook', () => {
     expect(pendingRevokes(v.ctx, [await getEntry(v.ctx, 'bn')])).toEqual([]);
     // Back again to 2, which nothing was going to revoke: nothing cancelled.
     expect(await rollbackEntry(v.ctx, 'bn', 2)).toMatchObject({ version: { n: 2 }, revokeCancelled: false, from: 1 });
+  });
+
+  it('a hook that returns the active key (or one still kept valid) is refused: nothing stored, nothing revoked', async () => {
+    // Prints back the credential it was given (from stdin: no key on a command line).
+    const echoBack = `sed 's/.*"secrets"://; s/}$//'`;
+    await editEntry(v.ctx, 'bn', { rotateHook: echoBack });
+    await expect(rotateWithHook(v.ctx, 'bn')).rejects.toThrow('bn: the rotate hook returned the key of version 1 (same API key), not a new one: nothing was stored or revoked; the current key stays active');
+    expect(await key('bn')).toBe(CANARY.apiKey);
+    expect((await getEntry(v.ctx, 'bn')).history ?? []).toEqual([]);
+    expect((await getEntry(v.ctx, 'bn')).rotating).toBeUndefined();
+    // A real rotation, then a hook handing back the old key, still waiting for its revoke.
+    await bot('bn');
+    await editEntry(v.ctx, 'bn', { rotateHook: ROTATE_HOOK });
+    await rotateWithHook(v.ctx, 'bn');
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'exv-oldkey-')), 'old.json');
+    fs.writeFileSync(file, JSON.stringify({ apiKey: CANARY.apiKey, apiSecret: CANARY.apiSecret }), { mode: 0o600 });
+    try {
+      await editEntry(v.ctx, 'bn', { rotateHook: `cat >/dev/null; cat ${file}` });
+      await expect(rotateWithHook(v.ctx, 'bn')).rejects.toThrow('bn: the rotate hook returned the key of version 1 (same API key)');
+    } finally {
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    }
+    expect(await key('bn')).toBe('N'.repeat(64));
+    expect(await versions('bn')).toEqual([[1, 'previous', true]]);
   });
 
   it("the restart commands of the profiles that hand the entry out run too, each with its record; a failing one names its profile", async () => {
