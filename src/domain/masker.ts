@@ -15,7 +15,7 @@ export interface MaskTarget {
 class Patterns {
   readonly targets: { bytes: Buffer; replacement: Buffer }[];
   readonly maxLen: number;
-  readonly byFirstByte = new Map<number, { bytes: Buffer }[]>();
+  readonly byFirstByte = new Map<number, { bytes: Buffer; replacement: Buffer }[]>();
   readonly byText = new Map<string, { bytes: Buffer; replacement: Buffer }>();
   readonly search: RegExp;
   readonly searchWithNul: RegExp;
@@ -41,6 +41,9 @@ class Patterns {
     this.searchWithNul = trieRegex([...this.byText.keys()]);
   }
 }
+
+/** A secret's first bytes at the very end of the output, at least this many, are masked. */
+const MIN_CUT_SECRET = 8;
 
 export class Masker {
   /**
@@ -97,14 +100,25 @@ export class Masker {
       out.push(buf.subarray(i, best), hit.replacement);
       i = best + hit.bytes.length;
     }
-    if (holdFrom === -1) holdFrom = final ? buf.length : buf.length - this.heldTail(buf, i);
+    if (holdFrom === -1 && final) {
+      // Output cut off inside a secret (a program killed, or that cut its own output): a
+      // start of one that long is masked too; a few bytes that merely could begin one are not.
+      const tail = this.heldTail(buf, i);
+      if (tail.k >= MIN_CUT_SECRET) {
+        out.push(buf.subarray(i, buf.length - tail.k), tail.replacement!);
+        i = buf.length;
+      }
+      holdFrom = buf.length;
+    }
+    if (holdFrom === -1) holdFrom = buf.length - this.heldTail(buf, i).k;
     out.push(buf.subarray(i, holdFrom));
     this.carry = Buffer.from(buf.subarray(holdFrom));
     return Buffer.concat(out);
   }
 
-  /** Length of the longest suffix of buf[from:] that is a proper prefix of some secret. */
-  private heldTail(buf: Buffer, from: number): number {
+  /** Length of the longest suffix of buf[from:] that is a proper prefix of some secret (and
+   *  that secret's replacement). */
+  private heldTail(buf: Buffer, from: number): { k: number; replacement?: Buffer } {
     const p = this.p;
     const start = Math.max(from, buf.length - (p.maxLen - 1));
     for (let q = start; q < buf.length; q++) {
@@ -112,8 +126,22 @@ export class Masker {
       const starting = p.byFirstByte.get(buf[q]!);
       if (!starting) continue;
       const k = buf.length - q;
-      if (starting.some((t) => t.bytes.length > k && buf.compare(t.bytes, 0, k, q) === 0)) return k;
+      const t = starting.find((x) => x.bytes.length > k && buf.compare(x.bytes, 0, k, q) === 0);
+      if (t) return { k, replacement: t.replacement };
     }
-    return 0;
+    return { k: 0 };
   }
 }
+
+/**
+ * Output of a command we run for the user (hooks, restarts), without terminal control
+ * sequences and control characters but newline and tab: an escape sequence or a carriage
+ * return inside a key would hide it from the masker and still show it on a terminal.
+ */
+export function withoutControls(b: Buffer): Buffer {
+  const text = b.toString('utf8');
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]?|[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]/g, '');
+  return clean === text ? b : Buffer.from(clean, 'utf8');
+}
+

@@ -15,6 +15,15 @@ describe('Masker', () => {
     }
   });
 
+  it('output that ends inside a secret: a start of 8 bytes or more is masked, a shorter one is not', () => {
+    const k = [{ name: 'K', value: S }];
+    expect(feed(new Masker(k), ['cut here: ', S.slice(0, 8)])).toBe('cut here: <concealed:K>');
+    expect(feed(new Masker(k), ['cut here: ', S.slice(0, S.length - 1)])).toBe('cut here: <concealed:K>');
+    expect(feed(new Masker(k), ['cut here: ', S.slice(0, 7)])).toBe(`cut here: ${S.slice(0, 7)}`);
+    // JSON-escaped forms count as the secret's encodings do.
+    expect(feed(new Masker([{ name: 'P', value: 'line1\nline2-and-more' }]), ['"line1\\nline'])).toBe('"<concealed:P>');
+  });
+
   it('masks byte by byte, and several secrets, longest first', () => {
     const m = new Masker([{ name: 'A', value: 'abc' }, { name: 'B', value: 'abcdef' }, { name: 'P', value: CANARY.passphrase }]);
     const text = `x abcdef y abc z ${CANARY.passphrase}!`;
