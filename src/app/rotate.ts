@@ -368,7 +368,7 @@ export async function finishEntry(ctx: AppContext, name: string, deps: RotationD
     }
     if (!revokeReadiness(v, held, ctx.clock.now()).due) continue;
     const source = sourceFor(ctx, s, e, deps);
-    if (!source?.revoke) throw new RotationError(`${name}: version ${v.n} is due to be revoked, but the entry has no revoke hook or master key any more`, [`revoke it on the exchange, then: vault rotate ${name} --revoked --version ${v.n}`]);
+    if (!source?.revoke) throw new RotationError(`${name}: version ${v.n} is due to be revoked, but the entry has no revoke hook or master key any more`, [`revoke it on the exchange, then: vault rotate ${name} --revoked ${v.n}`]);
     await revokeVersion(ctx, s, name, v, source);
     revoked.push(v.n);
   }

@@ -78,7 +78,10 @@ describe('manual rotation, history and rollback', () => {
     expect(await getSecret('fresh')).toBe(CANARY.apiSecret);
     expect((await history('fresh')).map((v) => [v.version, v.state])).toEqual([[1, 'active'], [2, 'previous']]);
     expect((await run(['rollback', 'fresh', '--to', '2'])).code).toBe(0);
-    expect((await run(['rotate', 'fresh', '--revoked'])).code).toBe(0);
+    const notNumber = await run(['rotate', 'fresh', '--revoked', 'one']);
+    expect(notNumber.code).toBe(2);
+    expect(notNumber.stderr).toMatch(/^vault: error: a version is a number, as listed by vault history$/m);
+    expect((await run(['rotate', 'fresh', '--revoked', '1'])).code).toBe(0);
     expect((await history('fresh')).map((v) => [v.version, v.state])).toEqual([[2, 'active'], [1, 'revoked']]);
     const refused = await run(['rollback', 'fresh', '--to', '1']);
     expect(refused.code).toBe(2);

@@ -6,7 +6,7 @@ import { GlobalOptions, makeContext } from '../context';
 import { confirmOrYes } from '../prompt';
 import { done, json, table, warn } from '../render';
 
-const versionNumber = (t: string) => {
+export const versionNumber = (t: string) => {
   if (!/^\d{1,9}$/.test(t)) throw new UsageError('a version is a number, as listed by vault history');
   return Number(t);
 };

@@ -8,6 +8,7 @@ import { done, info, json, line, warn } from '../render';
 import { readSecretFields } from '../secret-fields';
 import { pendingJson, pendingText } from '../overlap-view';
 import { parseTimeout } from './verify';
+import { versionNumber } from './history-rollback';
 
 /** The built-in exchange adapters (`--via`), loaded only when a rotation asks for one: no
  *  other command loads network code. EXVAULT_<EXCHANGE>_URL points an exchange elsewhere;
@@ -23,9 +24,8 @@ export function registerRotate(program: Command, invocation: Invocation): void {
     .option('--from-file <path>', 'read the new secret fields as JSON ("-" for standard input)')
     .option('--private-key-file <path>', 'read a new PEM private key from a file')
     .option('--manual', 'rotate by hand even when the entry has a hook')
-    .option('--revoked', 'record that the previous version was deleted on the exchange')
+    .option('--revoked [n]', 'record that the previous version (or version n) was deleted on the exchange')
     .option('--restarted', 'record that the bots were restarted by hand (a failed restart no longer holds the revoke back)')
-    .option('--version <n>', 'with --revoked: which version')
     .option('--revoke-after <duration>', "keep the old key valid up to this long (0, 30m, 24h, 2d; default the entry's, the vault's, else 24h)")
     .option('--revoke-when <when>', 'idle: once no bot holds the old key, at the latest after the window (default); window: after the window; both: after the window and once no bot holds it')
     .option('--no-restart', "skip the entry's restart command this time")
@@ -68,7 +68,8 @@ before the old one is revoked; if it fails the old key stays valid (exit 1).`)
       }
       if (!name) throw new UsageError('which entry? give a name, or --due');
       if (opts.revoked) {
-        const v = await markVersionRevoked(ctx, name, opts.version === undefined ? undefined : Number(opts.version));
+        // A number, not --version: the program's own --version would take that one.
+        const v = await markVersionRevoked(ctx, name, opts.revoked === true ? undefined : versionNumber(opts.revoked));
         return done(`${name}: version ${v.n} recorded as revoked`);
       }
       if (opts.restarted) {
