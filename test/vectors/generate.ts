@@ -101,13 +101,13 @@ async function v2Cases(): Promise<[string, Record<string, string>, Uint8Array][]
     buildFile(v.header, v.dataKey, te.encode(META), [
       { name: 'binance-main', scope: 0, id: idA, gen: 1, line: te.encode(LINE_A) },
       { name: 'binance-subb', scope: 1, id: idB, gen: genB, line: te.encode(lineB) },
-    ], rng, undefined, { untagged: true });
+    ], rng, undefined, { untagged: true, flat: true });
   const older = write(1);
   const good = write(2);
   const keychainKey = rng(32);
   const kc = newVault(PASSPHRASE, KDF, rng, 2);
   kc.header.slots.push(makeKeychainSlot(kc.header, kc.dataKey, keychainKey, rng));
-  const twoSlots = buildFile(kc.header, kc.dataKey, te.encode(META), [{ name: 'binance-main', scope: 0, id: rng(ENTRY_ID_BYTES), gen: 1, line: te.encode(LINE_A) }], rng, undefined, { untagged: true });
+  const twoSlots = buildFile(kc.header, kc.dataKey, te.encode(META), [{ name: 'binance-main', scope: 0, id: rng(ENTRY_ID_BYTES), gen: 1, line: te.encode(LINE_A) }], rng, undefined, { untagged: true, flat: true });
 
   const parsed = decodeFile(good);
   const rows = (file: Uint8Array) => {
@@ -144,7 +144,7 @@ async function v2Cases(): Promise<[string, Record<string, string>, Uint8Array][]
     const h = decodeFile(file).header;
     const o = openV2(decodeFile(file), v.dataKey);
     const kept = o.openScopes().map((scope) => ({ scope, index: o.index(scope), drop: new Set<number>() }));
-    const u = buildUpdate(h, v.dataKey, te.encode(META), [{ name, scope: 0, id: rng(ENTRY_ID_BYTES), gen: 1, line: te.encode(line) }], rng, kept, h.state!.end);
+    const u = buildUpdate(h, v.dataKey, te.encode(META), [{ name, scope: 0, id: rng(ENTRY_ID_BYTES), gen: 1, line: te.encode(line) }], rng, kept, h.state!.end, { flat: true });
     return new Uint8Array(Buffer.concat([file.subarray(0, h.state!.end), ...u.body, u.trailer]));
   };
   const LINE_C = LINE_A.replace('binance-main', 'binance-spot').replace(/vectorKey0/, 'vectorKey2');
@@ -161,7 +161,7 @@ async function v2Cases(): Promise<[string, Record<string, string>, Uint8Array][]
   const tagged = buildFile(v.header, v.dataKey, te.encode(META), [
     { name: 'binance-main', scope: 0, id: idA, gen: 1, line: te.encode(LINE_A) },
     { name: 'binance-subb', scope: 1, id: idB, gen: 3, line: te.encode(LINE_B) },
-  ], rng);
+  ], rng, undefined, { flat: true });
   const taggedUpdate = update(tagged, 'binance-spot', LINE_C);
   const stripped = (() => {
     const p = decodeFile(tagged);
