@@ -1,10 +1,11 @@
 // Format v2's sealed parts (docs/FORMAT.md): a meta record, one record per entry, and per
-// scope an index of its entries. Each is XChaCha20-Poly1305 under its scope's key with
-// associated data that binds it to its place: a record to its vault, scope, entry id and
-// generation; the meta record and each index to the whole header (write id, scopes, slots).
-// Each index row commits to its record's ciphertext, so one record cannot be removed,
-// duplicated, swapped or rolled back unnoticed. A reader opens the index of a scope and only
-// the records it needs.
+// scope an index of its entries (a root and pages of rows: index-pages.ts). Each is
+// XChaCha20-Poly1305 under its scope's key with associated data that binds it to its place: a
+// record to its vault, scope, entry id and generation; a page to its vault, scope and page id;
+// the meta record and each root to the whole header (write id, scopes, slots). Each root
+// commits to its pages' ciphertexts and each row to its record's, so neither can be removed,
+// duplicated, swapped or rolled back unnoticed. A reader opens the root of a scope and only
+// the pages and records it needs; an update writes only the pages it changes.
 import { createHmac, hkdfSync } from 'node:crypto';
 import { AuthError, CorruptError } from '../errors';
 import * as aead from '../crypto/aead';
