@@ -219,12 +219,14 @@ async function v2Cases(): Promise<[string, Record<string, string>, Uint8Array][]
     ['v2_tagged_update_forged_scope', { expect: 'corrupt', exit: '5', ...common, comment: "v2_tagged_update with the update's index of scope bots (and binance-subb's record) sealed again with that scope's key alone" }, forge(taggedUpdate)],
     ['v2_update_stray_byte', { expect: 'corrupt', exit: '5', ...common, comment: 'v2_update with one zero byte added at the end (not the start of an update)' }, new Uint8Array([...updated, 0])],
   ];
-  // Index pages (docs/FORMAT.md "Index pages"), drawn after everything above: five entries
-  // in scope default, pages of at most two rows, so the root lists three pages.
-  const P_NAMES = ['binance-pa', 'binance-pb', 'binance-pc', 'binance-pd', 'binance-pe'];
+  // Index pages (docs/FORMAT.md "Index pages"), drawn after everything above: binance-main and
+  // five more entries in scope default, pages of at most two rows, so the root lists three
+  // pages. Names of one length: pages of two rows are of one length, and can be swapped.
+  const P_NAMES = ['binance-pg01', 'binance-pg02', 'binance-pg03', 'binance-pg04', 'binance-pg05'];
   const pLine = (n: string, digit = '0') => LINE_A.replace('binance-main', n).replace(/vectorKey0/, `vectorKey${digit}`);
   const pIds = P_NAMES.map(() => rng(ENTRY_ID_BYTES));
   const paged = buildFile(v.header, v.dataKey, te.encode(META), [
+    { name: 'binance-main', scope: 0, id: idA, gen: 1, line: te.encode(LINE_A) },
     ...P_NAMES.map((name, i) => ({ name, scope: 0, id: pIds[i]!, gen: 1, line: te.encode(pLine(name)) })),
     { name: 'binance-subb', scope: 1, id: idB, gen: 4, line: te.encode(LINE_B) },
   ], rng, undefined, { pageRows: 2 });
@@ -232,18 +234,18 @@ async function v2Cases(): Promise<[string, Record<string, string>, Uint8Array][]
     const ix = openV2(decodeFile(file), v.dataKey).index(0);
     return Array.from({ length: ix.pageCount }, (_, i) => ix.pageRef(i));
   };
-  // An update that changes binance-pc (same length): only the middle page is written again.
+  // An update that changes binance-pg03 (same length): only the middle page is written again.
   const pagedUpdate = (() => {
     const h = decodeFile(paged).header;
     const o = openV2(decodeFile(paged), v.dataKey);
     const kept = o.openScopes().map((scope) => ({ scope, index: o.index(scope), drop: new Set<number>() }));
-    kept[0]!.drop.add(o.find('binance-pc')!.row.at!);
-    const u = buildUpdate(h, v.dataKey, te.encode(META), [{ name: 'binance-pc', scope: 0, id: pIds[2]!, gen: 2, line: te.encode(pLine('binance-pc', '7')) }], rng, kept, h.state!.end, { pageRows: 2 });
+    kept[0]!.drop.add(o.find('binance-pg03')!.row.at!);
+    const u = buildUpdate(h, v.dataKey, te.encode(META), [{ name: 'binance-pg03', scope: 0, id: pIds[2]!, gen: 2, line: te.encode(pLine('binance-pg03', '7')) }], rng, kept, h.state!.end, { pageRows: 2 });
     return new Uint8Array(Buffer.concat([paged, ...u.body, u.trailer]));
   })();
   const [pg0, pg1, pg2] = pagesOf(paged);
-  const pagedBody = joined(...P_NAMES.map((n) => pLine(n)), LINE_B);
-  const pagedUpdateBody = joined(...P_NAMES.map((n) => pLine(n, n === 'binance-pc' ? '7' : '0')), LINE_B);
+  const pagedBody = joined(LINE_A, ...P_NAMES.map((n) => pLine(n)), LINE_B);
+  const pagedUpdateBody = joined(LINE_A, ...P_NAMES.map((n) => pLine(n, n === 'binance-pg03' ? '7' : '0')), LINE_B);
   const swappedPages = paged.slice();
   swappedPages.set(paged.subarray(pg0!.off, pg0!.off + pg0!.len), pg1!.off);
   swappedPages.set(paged.subarray(pg1!.off, pg1!.off + pg1!.len), pg0!.off);
@@ -258,8 +260,8 @@ async function v2Cases(): Promise<[string, Record<string, string>, Uint8Array][]
   };
   return [
     ...cases,
-    ['v2_paged', { expect: 'success', exit: '0', ...common, comment: 'index pages: five entries in scope default, the root listing three pages of at most two rows; binance-subb in scope bots', 'body-json': JSON.stringify(pagedBody) }, paged],
-    ['v2_paged_update', { expect: 'success', exit: '0', ...common, comment: 'v2_paged with an update that changes binance-pc: the middle page written again, the others left in place', 'body-json': JSON.stringify(pagedUpdateBody) }, pagedUpdate],
+    ['v2_paged', { expect: 'success', exit: '0', ...common, comment: 'index pages: binance-main and five more entries in scope default, the root listing three pages of two rows; binance-subb in scope bots', 'body-json': JSON.stringify(pagedBody) }, paged],
+    ['v2_paged_update', { expect: 'success', exit: '0', ...common, comment: 'v2_paged with an update that changes binance-pg03: the middle page written again, the others left in place', 'body-json': JSON.stringify(pagedUpdateBody) }, pagedUpdate],
     ['v2_paged_tampered_page', { expect: 'auth', exit: '3', ...common, comment: 'one bit of the last page of scope default flipped (its SHA-256 in the root no longer matches)' }, flipPaged(pg2!.off + 30)],
     ['v2_paged_swapped_pages', { expect: 'auth', exit: '3', ...common, comment: 'the first two pages of scope default swapped (same length)' }, swappedPages],
     ['v2_paged_replayed_page', { expect: 'auth', exit: '3', ...common, comment: "v2_paged_update with the middle page the update wrote replaced by that page's bytes from before it" }, replayed],
