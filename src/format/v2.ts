@@ -24,7 +24,6 @@ export type ScopeKeyMap = Map<number, Uint8Array>;
 /** Reads `len` bytes at absolute offset `off` of the vault file. */
 export type Reader = (off: number, len: number) => Uint8Array;
 
-
 const te = new TextEncoder();
 const LABEL_ENTRY = te.encode('exvault entry v2\0');
 const LABEL_INDEX = te.encode('exvault index v2\0');
