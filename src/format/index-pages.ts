@@ -137,6 +137,22 @@ export class RowBlock {
   nameIs(i: number, want: Uint8Array): boolean {
     return i < this.count && bytesCompare(this.nameBytes(i), want) === 0;
   }
+
+  /** Whether the names rise strictly, row by row. Compared in place (no view per name): a
+   *  whole write opens every page, 50,000 names. */
+  risesStrictly(): boolean {
+    const buf = Buffer.from(this.#plain.buffer, this.#plain.byteOffset, this.#plain.byteLength);
+    const v = this.#view;
+    const at = (i: number): number => this.#names + v.getUint32(this.#head + i * ROW_BYTES + ROW_BYTES - 4);
+    const end = this.#plain.length;
+    let ps = this.count > 0 ? at(0) : end;
+    for (let i = 1; i < this.count; i++) {
+      const s = at(i);
+      if (s < ps || s > end || buf.compare(buf, s, i + 1 < this.count ? at(i + 1) : end, ps, s) >= 0) return false;
+      ps = s;
+    }
+    return true;
+  }
 }
 
 /**
@@ -231,14 +247,8 @@ export class ScopeIndex {
     if (b) return b;
     const ref = this.pageRef(p);
     b = new RowBlock(this.#open!(ref), PAGE_HEAD);
-    if (b.count !== ref.count || bytesCompare(b.nameBytes(0), ref.first) !== 0) throw malformed();
-    let prev = b.nameBytes(0);
-    for (let i = 1; i < b.count; i++) {
-      const nm = b.nameBytes(i);
-      if (bytesCompare(prev, nm) >= 0) throw malformed();
-      prev = nm;
-    }
-    if (p + 1 < this.pageCount && bytesCompare(prev, this.firstName(p + 1)) >= 0) throw malformed();
+    if (b.count !== ref.count || bytesCompare(b.nameBytes(0), ref.first) !== 0 || !b.risesStrictly()) throw malformed();
+    if (p + 1 < this.pageCount && bytesCompare(b.nameBytes(b.count - 1), this.firstName(p + 1)) >= 0) throw malformed();
     this.#blocks[p] = b;
     return b;
   }

@@ -282,6 +282,16 @@ it('rows moved between pages are refused, even re-sealed with the scope key by a
   expect(outcome(forged, scopeOnly)).toBe('corrupt');
   // A reader holding every scope refuses it before anything else (the writer tag covers the roots).
   expect(() => openV2(decodeFile(forged), keys)).toThrow(CorruptError);
+
+  // Rows reordered inside page 1 (its first name, count and last name as the root says): a
+  // lookup of a row out of place would miss it, so the page is refused.
+  const c = seal(p1!, pagePlain([rows[4]!, rows[6]!, rows[5]!, rows[7]!]));
+  const root2 = sealRecord(key, encodeRoot(ix.metaCommit, [p0!, { ...p1!, off: at, len: c.length, commit: sha256(c) }]), indexAd(h, 0, headerDigest(h)), randomBytes);
+  const h2 = structuredClone(h);
+  h2.toc.indexes[0] = { off: at + c.length, len: root2.length };
+  const reordered = cat(encodeHeader(h2), file.subarray(head.length), c, root2);
+  expect(openV2(decodeFile(reordered), scopeOnly).find(nameOf(0))).not.toBeNull();
+  expect(() => openV2(decodeFile(reordered), scopeOnly).find(nameOf(8))).toThrow(CorruptError);
 });
 
 it('a file written before pages (flat indexes) reads as it did; its first update writes it paged', () => {
