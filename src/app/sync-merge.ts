@@ -151,12 +151,12 @@ export async function mergeVaultFiles(ctx: AppContext, base: Uint8Array, ours: U
   // The merged document must read back as a vault document (its shape is checked, not trusted).
   parseDoc(metaBytes);
   const parts = buildFileParts(plan.header, plan.keys, metaBytes, out.map((k) => k.write), randomBytes);
-  // The merged file must open with the merged keys, every index and the meta record, before it
-  // goes anywhere.
+  // The merged file must open with the merged keys, every index (root and pages) and the meta
+  // record, before it goes anywhere.
   const check = decodeFile(Buffer.concat(parts));
   const opened = openV2(check, plan.keys);
   opened.meta();
-  for (const s of check.header.scopes) opened.index(s.id);
+  for (const s of check.header.scopes) opened.index(s.id).names();
   conflicts.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { parts, conflicts, settingConflicts: meta.conflicts };
 }

@@ -1,17 +1,22 @@
 // Format v2's sealed parts (docs/FORMAT.md): a meta record, one record per entry, and per
-// scope an index of its entries. Each is XChaCha20-Poly1305 under its scope's key with
-// associated data that binds it to its place: a record to its vault, scope, entry id and
-// generation; the meta record and each index to the whole header (write id, scopes, slots).
-// Each index row commits to its record's ciphertext, so one record cannot be removed,
-// duplicated, swapped or rolled back unnoticed. A reader opens the index of a scope and only
-// the records it needs.
-import { createHash, createHmac, hkdfSync } from 'node:crypto';
+// scope an index of its entries (a root and pages of rows: index-pages.ts). Each is
+// XChaCha20-Poly1305 under its scope's key with associated data that binds it to its place: a
+// record to its vault, scope, entry id and generation; a page to its vault, scope and page id;
+// the meta record and each root to the whole header (write id, scopes, slots). Each root
+// commits to its pages' ciphertexts and each row to its record's, so neither can be removed,
+// duplicated, swapped or rolled back unnoticed. A reader opens the root of a scope and only
+// the pages and records it needs; an update writes only the pages it changes.
+import { createHmac, hkdfSync } from 'node:crypto';
 import { AuthError, CorruptError } from '../errors';
 import * as aead from '../crypto/aead';
 import { HASH_BYTES, matchesCommit, sha256 } from '../crypto/hash';
 import { macEquals } from '../crypto/mac';
 import { DEFAULT_SCOPE, encodeHeader, encodeTrailer, Header, Span, Toc, trailerBytes, UPDATE_LEAD, WRITE_ID_BYTES, WRITER_TAG_BYTES } from './header';
+import { buildFlatIndex, buildPagedIndex, IndexChange, PAGE_ID_BYTES, PAGE_ROWS, PageRef, Row, ScopeIndex } from './index-pages';
 import { headerFits, MAX_FILE_BYTES } from './limits';
+
+export { encodeIndex, ENTRY_ID_BYTES, ScopeIndex } from './index-pages';
+export type { Row } from './index-pages';
 
 export type Rng = (n: number) => Uint8Array;
 export type ScopeKeyMap = Map<number, Uint8Array>;
@@ -19,13 +24,10 @@ export type ScopeKeyMap = Map<number, Uint8Array>;
 /** Reads `len` bytes at absolute offset `off` of the vault file. */
 export type Reader = (off: number, len: number) => Uint8Array;
 
-export const ENTRY_ID_BYTES = 16;
-const ROW_BYTES = ENTRY_ID_BYTES + 4 + 4 + 4 + HASH_BYTES + 4;
-const INDEX_HEAD_BYTES = 4 + HASH_BYTES;
-
 const te = new TextEncoder();
 const LABEL_ENTRY = te.encode('exvault entry v2\0');
 const LABEL_INDEX = te.encode('exvault index v2\0');
+const LABEL_PAGE = te.encode('exvault page v2\0');
 const LABEL_META = te.encode('exvault meta v2\0');
 const LABEL_UPDATE = te.encode('exvault update v2\0');
 const LABEL_TAGGED = te.encode('exvault header v2 tagged\0');
@@ -45,18 +47,6 @@ export function readerOf(file: Uint8Array): Reader {
     if (off + len > file.length) throw new CorruptError('the vault file is truncated');
     return file.subarray(off, off + len);
   };
-}
-
-/** Where an entry is, what it is bound to, and what its ciphertext hashes to. */
-export interface Row {
-  name: string;
-  id: Uint8Array;
-  gen: number;
-  off: number;
-  len: number;
-  commit: Uint8Array;
-  /** Its row number in the index it was read from. */
-  at?: number;
 }
 
 function entryAd(vaultId: Uint8Array, scope: number, id: Uint8Array, gen: number): Uint8Array {
@@ -120,6 +110,11 @@ export function verifyWriter(h: Header, keys: ScopeKeyMap, read: Reader): void {
 export function indexAd(h: Header, scope: number, digest = headerDigest(h)): Uint8Array {
   return cat(LABEL_INDEX, h.vaultId, u32(scope), digest);
 }
+/** A page is bound to its vault, scope and page id, not to the header digest: an update
+ *  leaves the pages it does not change where they are, listed by the new root as they were. */
+function pageAd(vaultId: Uint8Array, scope: number, id: Uint8Array): Uint8Array {
+  return cat(LABEL_PAGE, vaultId, u32(scope), id);
+}
 function metaAd(h: Header, digest = headerDigest(h)): Uint8Array {
   return cat(LABEL_META, h.vaultId, digest);
 }
@@ -142,149 +137,6 @@ export function sealEntry(vaultId: Uint8Array, key: Uint8Array, scope: number, i
 }
 
 const bytesCompare = (a: Uint8Array, b: Uint8Array): number => Buffer.compare(a, b);
-
-/** An opened (authenticated) index: rows sorted by name, found by binary search. */
-export class ScopeIndex {
-  readonly count: number;
-  readonly metaCommit: Uint8Array;
-  readonly #plain: Uint8Array;
-  readonly #view: DataView;
-  readonly #names: number;
-
-  constructor(plain: Uint8Array) {
-    if (plain.length < INDEX_HEAD_BYTES) throw new CorruptError('a vault index is malformed');
-    this.#plain = plain;
-    this.#view = new DataView(plain.buffer, plain.byteOffset, plain.byteLength);
-    this.count = this.#view.getUint32(0);
-    this.metaCommit = plain.subarray(4, 4 + HASH_BYTES);
-    this.#names = INDEX_HEAD_BYTES + this.count * ROW_BYTES;
-    if (this.#names > plain.length) throw new CorruptError('a vault index is malformed');
-  }
-
-  #nameBytes(i: number): Uint8Array {
-    const at = INDEX_HEAD_BYTES + i * ROW_BYTES + ROW_BYTES - 4;
-    const start = this.#view.getUint32(at);
-    const end = i + 1 < this.count ? this.#view.getUint32(at + ROW_BYTES) : this.#plain.length - this.#names;
-    if (start > end || this.#names + end > this.#plain.length) throw new CorruptError('a vault index is malformed');
-    return this.#plain.subarray(this.#names + start, this.#names + end);
-  }
-
-  row(i: number): Row {
-    const at = INDEX_HEAD_BYTES + i * ROW_BYTES;
-    const p = this.#plain;
-    return {
-      name: Buffer.from(this.#nameBytes(i)).toString('utf8'),
-      // Views into the index's plaintext, not copies: a write walks every row of 50,000.
-      id: p.subarray(at, at + ENTRY_ID_BYTES),
-      gen: this.#view.getUint32(at + 16),
-      off: this.#view.getUint32(at + 20),
-      len: this.#view.getUint32(at + 24),
-      commit: p.subarray(at + 28, at + 28 + HASH_BYTES),
-      at: i,
-    };
-  }
-
-  /** Where row i's name starts in the names area (i = count: the area's end). */
-  nameStart(i: number): number {
-    return i < this.count ? this.#view.getUint32(INDEX_HEAD_BYTES + i * ROW_BYTES + ROW_BYTES - 4) : this.#plain.length - this.#names;
-  }
-
-  /** Row i's record offset and length, without building a Row. */
-  recordOff(i: number): number {
-    return this.#view.getUint32(INDEX_HEAD_BYTES + i * ROW_BYTES + 20);
-  }
-  recordLen(i: number): number {
-    return this.#view.getUint32(INDEX_HEAD_BYTES + i * ROW_BYTES + 24);
-  }
-  /** Row i's commitment: SHA-256 of its record as stored. */
-  recordCommit(i: number): Uint8Array {
-    const at = INDEX_HEAD_BYTES + i * ROW_BYTES + 28;
-    return this.#plain.subarray(at, at + HASH_BYTES);
-  }
-
-  /** The index plaintext: rows [a, b) and their names, for copying them into a new index. */
-  rowBytes(a: number, b: number): Uint8Array {
-    return this.#plain.subarray(INDEX_HEAD_BYTES + a * ROW_BYTES, INDEX_HEAD_BYTES + b * ROW_BYTES);
-  }
-  nameArea(start: number, end: number): Uint8Array {
-    if (start > end || this.#names + end > this.#plain.length) throw new CorruptError('a vault index is malformed');
-    return this.#plain.subarray(this.#names + start, this.#names + end);
-  }
-
-  /** The first row whose name is not below `want` (UTF-8 bytes). */
-  lowerBound(want: Uint8Array): number {
-    let lo = 0;
-    let hi = this.count;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (bytesCompare(this.#nameBytes(mid), want) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  /** Whether row i's name is exactly `want`. */
-  nameIs(i: number, want: Uint8Array): boolean {
-    return i < this.count && bytesCompare(this.#nameBytes(i), want) === 0;
-  }
-
-  /** Binary search by the name's UTF-8 bytes. */
-  find(name: string): Row | null {
-    const want = te.encode(name);
-    let lo = 0;
-    let hi = this.count - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const c = bytesCompare(this.#nameBytes(mid), want);
-      if (c === 0) return this.row(mid);
-      if (c < 0) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return null;
-  }
-
-  names(): string[] {
-    const out: string[] = [];
-    for (let i = 0; i < this.count; i++) out.push(Buffer.from(this.#nameBytes(i)).toString('utf8'));
-    return out;
-  }
-
-  rows(): Row[] {
-    const out: Row[] = [];
-    for (let i = 0; i < this.count; i++) out.push(this.row(i));
-    return out;
-  }
-}
-
-/** One index row at `at`: entry id, generation, record offset and length, commitment, name offset. */
-function writeRow(out: Uint8Array, v: DataView, at: number, r: Pick<Row, 'id' | 'gen' | 'off' | 'len' | 'commit'>, nameOff: number): void {
-  out.set(r.id, at);
-  v.setUint32(at + 16, r.gen);
-  v.setUint32(at + 20, r.off);
-  v.setUint32(at + 24, r.len);
-  out.set(r.commit, at + 28);
-  v.setUint32(at + 28 + HASH_BYTES, nameOff);
-}
-
-export function encodeIndex(rows: Row[], metaCommit: Uint8Array): Uint8Array {
-  const names = rows.map((r) => te.encode(r.name));
-  const nameBytes = names.reduce((n, b) => n + b.length, 0);
-  const out = new Uint8Array(INDEX_HEAD_BYTES + rows.length * ROW_BYTES + nameBytes);
-  const v = new DataView(out.buffer);
-  v.setUint32(0, rows.length);
-  out.set(metaCommit, 4);
-  let nameOff = 0;
-  let at = INDEX_HEAD_BYTES;
-  let n = INDEX_HEAD_BYTES + rows.length * ROW_BYTES;
-  rows.forEach((r, i) => {
-    writeRow(out, v, at, r, nameOff);
-    out.set(names[i]!, n);
-    n += names[i]!.length;
-    nameOff += names[i]!.length;
-    at += ROW_BYTES;
-  });
-  return out;
-}
 
 /** One entry to write: either its sealed bytes copied from the previous file, or its plaintext line. */
 export interface EntryToWrite {
@@ -319,10 +171,32 @@ export function buildFile(header: Header, keys: ScopeKeyMap, meta: Uint8Array, e
   return cat(...buildFileParts(header, keys, meta, entries, rng, carried, opts));
 }
 
-/** `untagged`: write a file as exvault did before writer tags, only for the test vectors
- *  and tests that check such files still open (no command writes one). */
+/** `untagged`: write a file as exvault did before writer tags; `flat`: with one flat index
+ *  per scope, as before index pages. Both only for the test vectors and tests that check such
+ *  files still open (no command writes one). `pageRows`: the most rows in a page (tests and
+ *  vectors use small pages to have several). */
 export interface WriteOptions {
   untagged?: boolean;
+  flat?: boolean;
+  pageRows?: number;
+}
+
+/** Each scope's new index plaintext (scope-table order): a root whose new pages are sealed
+ *  and laid out through `put` here, or (opts.flat) a flat index. `reuse` (an update): pages
+ *  no row of the change falls in stay where they are. */
+function newIndexes(header: Header, keys: ScopeKeyMap, change: (scope: number) => IndexChange, reuse: boolean, opts: WriteOptions, rng: Rng, put: (b: Uint8Array) => Span): Uint8Array[] {
+  return header.scopes.map((s) => {
+    const key = keys.get(s.id);
+    if (!key) throw new AuthError();
+    const c = change(s.id);
+    if (opts.flat) return buildFlatIndex(c);
+    return buildPagedIndex(c, reuse, opts.pageRows ?? PAGE_ROWS, (plain, count, first) => {
+      const id = rng(PAGE_ID_BYTES);
+      const sealed = sealRecord(key, plain, pageAd(header.vaultId, s.id, id), rng);
+      const span = put(sealed);
+      return { id, off: span.off, len: span.len, count, commit: sha256(sealed), first };
+    });
+  });
 }
 
 /** As buildFile, but the file as its pieces in order (header, meta, runs of copied records,
@@ -352,14 +226,12 @@ export function buildFileParts(header: Header, keys: ScopeKeyMap, meta: Uint8Arr
   const newOffs = new Map<number, Uint32Array>();
   if (carried) off = copyCarried(carried.scopes, carried.read, off, parts, newOffs);
   const byScope = putNewRecords(header, keys, entries, rng, put, true);
-  const indexes = header.scopes.map((s) => {
-    const key = keys.get(s.id);
-    if (!key) throw new AuthError();
-    const kept = carried?.scopes.find((c) => c.scope === s.id);
-    const commit = s.id === DEFAULT_SCOPE ? metaCommit : new Uint8Array(HASH_BYTES);
-    const plain = kept ? mergeIndex(kept, newOffs.get(s.id)!, byScope.get(s.id)!, commit) : encodeIndex(byScope.get(s.id)!, commit);
-    return put(sealRecord(key, plain, indexAd(header, s.id, digest), rng));
-  });
+  // Pages (every scope's), then the roots: the roots end the file's state.
+  const plains = newIndexes(header, keys, (scope) => {
+    const kept = carried?.scopes.find((c) => c.scope === scope);
+    return { old: kept?.index, drop: kept?.drop ?? new Set(), fresh: byScope.get(scope)!, newOffs: newOffs.get(scope) ?? null, metaCommit: scope === DEFAULT_SCOPE ? metaCommit : new Uint8Array(HASH_BYTES) };
+  }, false, opts, rng, put);
+  const indexes = header.scopes.map((s, i) => put(sealRecord(keys.get(s.id)!, plains[i]!, indexAd(header, s.id, digest), rng)));
   header.toc = { meta: metaSpan, indexes };
   if (!opts.untagged) header.toc.tag = writerTag(writerKey(header, keys), digest, metaCommit, indexes.map((_, i) => sha256(parts[parts.length - indexes.length + i]!)));
   const head = encodeHeader(header);
@@ -401,7 +273,7 @@ function putNewRecords(header: Header, keys: ScopeKeyMap, entries: EntryToWrite[
  * rows are carried into the new indexes as they were, nothing of them is read or copied.
  * The header is not rewritten, so it must be the one the file has (same slots and scopes).
  */
-export function buildUpdate(header: Header, keys: ScopeKeyMap, meta: Uint8Array, entries: EntryToWrite[], rng: Rng, kept: Carried[], start: number): Update {
+export function buildUpdate(header: Header, keys: ScopeKeyMap, meta: Uint8Array, entries: EntryToWrite[], rng: Rng, kept: Carried[], start: number, opts: WriteOptions = {}): Update {
   // Tagged as the file is: a command writes an untagged file whole (session.ts sealUpdate),
   // so an untagged update is only made for the test vectors of files from before tags.
   const tagged = !!header.toc.tag;
@@ -423,21 +295,19 @@ export function buildUpdate(header: Header, keys: ScopeKeyMap, meta: Uint8Array,
   put(UPDATE_LEAD);
   const byScope = putNewRecords(header, keys, entries, rng, put, false);
   const metaSealed = sealRecord(key0, meta, metaAd(header, digest), rng);
-  const metaSpan = put(metaSealed);
   const metaCommit = sha256(metaSealed);
+  // The changed pages, then the meta record and the roots back to back before the trailer.
+  const plains = newIndexes(header, keys, (scope) => {
+    const c = kept.find((k) => k.scope === scope);
+    if (!c) throw new AuthError();
+    return { old: c.index, drop: c.drop, fresh: byScope.get(scope)!, newOffs: null, metaCommit: scope === DEFAULT_SCOPE ? metaCommit : new Uint8Array(HASH_BYTES) };
+  }, true, opts, rng, put);
+  const metaSpan = put(metaSealed);
   const hashes: Uint8Array[] = [];
-  const indexes = header.scopes.map((s) => {
-    const key = keys.get(s.id);
-    const c = kept.find((k) => k.scope === s.id);
-    if (!key || !c) throw new AuthError();
-    const plain = mergeIndex(c, null, byScope.get(s.id)!, s.id === DEFAULT_SCOPE ? metaCommit : new Uint8Array(HASH_BYTES));
-    // Written as the cipher gives it (nonce, ciphertext, tag): an index of 50,000 rows is 4 MB.
-    const nonce = rng(aead.NONCE_BYTES);
-    const pieces = [nonce, ...aead.sealPieces(key, nonce, plain, indexAd(header, s.id, digest))];
-    const h = createHash('sha256');
-    for (const p of pieces) h.update(p);
-    hashes.push(new Uint8Array(h.digest()));
-    return put(...pieces);
+  const indexes = header.scopes.map((s, i) => {
+    const sealed = sealRecord(keys.get(s.id)!, plains[i]!, indexAd(header, s.id, digest), rng);
+    hashes.push(sha256(sealed));
+    return put(sealed);
   });
   const toc: Toc = { meta: metaSpan, indexes, ...(tagged && { tag: writerTag(writerKey(header, keys), digest, metaCommit, hashes) }) };
   const trailer = encodeTrailer(writeId, toc, start);
@@ -503,74 +373,6 @@ function copyCarried(scopes: Carried[], read: Reader, start: number, parts: Uint
   return cursor;
 }
 
-/** The new index of a scope: the kept rows of the previous one, copied in runs with their new
- *  record and name offsets, and the fresh rows (sorted by name) inserted in their places. */
-function mergeIndex(c: Carried, newOffs: Uint32Array | null, fresh: Row[], metaCommit: Uint8Array): Uint8Array {
-  const old = c.index;
-  const freshNames = fresh.map((r) => te.encode(r.name));
-  const at = freshNames.map((nm) => old.lowerBound(nm));
-  const drops = [...c.drop].sort((a, b) => a - b);
-  let droppedNames = 0;
-  for (const d of drops) droppedNames += old.nameStart(d + 1) - old.nameStart(d);
-  const count = old.count - drops.length + fresh.length;
-  const namesLen = old.nameStart(old.count) - droppedNames + freshNames.reduce((k, b) => k + b.length, 0);
-  const namesAt = INDEX_HEAD_BYTES + count * ROW_BYTES;
-  const out = new Uint8Array(namesAt + namesLen);
-  const v = new DataView(out.buffer);
-  v.setUint32(0, count);
-  out.set(metaCommit, 4);
-  let r = 0;
-  let nOut = 0;
-  const copyRun = (a: number, b: number): void => {
-    if (a >= b) return;
-    const s = old.nameStart(a);
-    const e = old.nameStart(b);
-    out.set(old.rowBytes(a, b), INDEX_HEAD_BYTES + r * ROW_BYTES);
-    out.set(old.nameArea(s, e), namesAt + nOut);
-    shiftRows(out, v, INDEX_HEAD_BYTES + r * ROW_BYTES, b - a, s, e, nOut - s, newOffs, a);
-    r += b - a;
-    nOut += e - s;
-  };
-  let d = 0;
-  const copyKept = (a: number, b: number): void => {
-    for (; d < drops.length && drops[d]! < b; d++) {
-      copyRun(a, drops[d]!);
-      a = drops[d]! + 1;
-    }
-    copyRun(a, b);
-  };
-  let from = 0;
-  fresh.forEach((row, f) => {
-    if (old.nameIs(at[f]!, freshNames[f]!) && !c.drop.has(at[f]!)) throw new Error('an entry name twice in one scope');
-    copyKept(from, at[f]!);
-    from = at[f]!;
-    const p = INDEX_HEAD_BYTES + r * ROW_BYTES;
-    writeRow(out, v, p, row, nOut);
-    out.set(freshNames[f]!, namesAt + nOut);
-    nOut += freshNames[f]!.length;
-    r++;
-  });
-  copyKept(from, old.count);
-  if (r !== count || nOut !== namesLen) throw new Error('index length mismatch');
-  return out;
-}
-
-/** Rows copied into a new index: each name offset moved by `shift` (checked to rise within
- *  [s, e] as it was), and with `newOffs` each record offset replaced. A loop of its own, on
- *  locals only: it runs once per row of the largest index. */
-function shiftRows(out: Uint8Array, v: DataView, at: number, n: number, s: number, e: number, shift: number, newOffs: Uint32Array | null, first: number): void {
-  let prev = s;
-  const nameAt = ROW_BYTES - 4;
-  for (let k = 0; k < n; k++) {
-    const p = at + k * ROW_BYTES;
-    const ns = v.getUint32(p + nameAt);
-    if (ns < prev || ns > e) throw new CorruptError('a vault index is malformed');
-    prev = ns;
-    if (newOffs !== null) v.setUint32(p + 20, newOffs[first + k]!);
-    v.setUint32(p + nameAt, ns + shift);
-  }
-}
-
 /** Records copied from one old file lie side by side there: one view per run, not per record
  *  (a write of 50,000 entries otherwise spends its time copying 50,000 small pieces). */
 function coalesce(parts: Uint8Array[]): Uint8Array[] {
@@ -628,7 +430,15 @@ export class OpenedV2 {
     const key = this.keys.get(scope);
     if (at === -1 || !key) throw new AuthError();
     const span = this.header.toc.indexes[at]!;
-    ix = new ScopeIndex(openRecord(key, this.read(span.off, span.len), indexAd(this.header, scope, this.#headerDigest())));
+    // A page is opened when a row of it is first needed, after checking it is the page the
+    // root lists (its SHA-256 as stored): another page, or this one from another state or
+    // place, is refused like a damaged one.
+    const openPage = (ref: PageRef): Uint8Array => {
+      const bytes = this.read(ref.off, ref.len);
+      if (!matchesCommit(bytes, ref.commit)) throw new AuthError();
+      return openRecord(key, bytes, pageAd(this.header.vaultId, scope, ref.id));
+    };
+    ix = new ScopeIndex(openRecord(key, this.read(span.off, span.len), indexAd(this.header, scope, this.#headerDigest())), openPage);
     this.#indexes.set(scope, ix);
     return ix;
   }

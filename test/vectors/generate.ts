@@ -101,13 +101,13 @@ async function v2Cases(): Promise<[string, Record<string, string>, Uint8Array][]
     buildFile(v.header, v.dataKey, te.encode(META), [
       { name: 'binance-main', scope: 0, id: idA, gen: 1, line: te.encode(LINE_A) },
       { name: 'binance-subb', scope: 1, id: idB, gen: genB, line: te.encode(lineB) },
-    ], rng, undefined, { untagged: true });
+    ], rng, undefined, { untagged: true, flat: true });
   const older = write(1);
   const good = write(2);
   const keychainKey = rng(32);
   const kc = newVault(PASSPHRASE, KDF, rng, 2);
   kc.header.slots.push(makeKeychainSlot(kc.header, kc.dataKey, keychainKey, rng));
-  const twoSlots = buildFile(kc.header, kc.dataKey, te.encode(META), [{ name: 'binance-main', scope: 0, id: rng(ENTRY_ID_BYTES), gen: 1, line: te.encode(LINE_A) }], rng, undefined, { untagged: true });
+  const twoSlots = buildFile(kc.header, kc.dataKey, te.encode(META), [{ name: 'binance-main', scope: 0, id: rng(ENTRY_ID_BYTES), gen: 1, line: te.encode(LINE_A) }], rng, undefined, { untagged: true, flat: true });
 
   const parsed = decodeFile(good);
   const rows = (file: Uint8Array) => {
@@ -144,7 +144,7 @@ async function v2Cases(): Promise<[string, Record<string, string>, Uint8Array][]
     const h = decodeFile(file).header;
     const o = openV2(decodeFile(file), v.dataKey);
     const kept = o.openScopes().map((scope) => ({ scope, index: o.index(scope), drop: new Set<number>() }));
-    const u = buildUpdate(h, v.dataKey, te.encode(META), [{ name, scope: 0, id: rng(ENTRY_ID_BYTES), gen: 1, line: te.encode(line) }], rng, kept, h.state!.end);
+    const u = buildUpdate(h, v.dataKey, te.encode(META), [{ name, scope: 0, id: rng(ENTRY_ID_BYTES), gen: 1, line: te.encode(line) }], rng, kept, h.state!.end, { flat: true });
     return new Uint8Array(Buffer.concat([file.subarray(0, h.state!.end), ...u.body, u.trailer]));
   };
   const LINE_C = LINE_A.replace('binance-main', 'binance-spot').replace(/vectorKey0/, 'vectorKey2');
@@ -161,7 +161,7 @@ async function v2Cases(): Promise<[string, Record<string, string>, Uint8Array][]
   const tagged = buildFile(v.header, v.dataKey, te.encode(META), [
     { name: 'binance-main', scope: 0, id: idA, gen: 1, line: te.encode(LINE_A) },
     { name: 'binance-subb', scope: 1, id: idB, gen: 3, line: te.encode(LINE_B) },
-  ], rng);
+  ], rng, undefined, { flat: true });
   const taggedUpdate = update(tagged, 'binance-spot', LINE_C);
   const stripped = (() => {
     const p = decodeFile(tagged);
@@ -188,7 +188,7 @@ async function v2Cases(): Promise<[string, Record<string, string>, Uint8Array][]
     out.set(sealed, h.toc.indexes[1]!.off);
     return out;
   };
-  return [
+  const cases: [string, Record<string, string>, Uint8Array][] = [
     ['v2_success', { expect: 'success', exit: '0', ...common, comment: 'format 2: binance-main in scope default, binance-subb in scope bots (generation 2), one passphrase slot granted both', 'body-json': JSON.stringify(both) }, good],
     ['v2_success_two_slots', { expect: 'success', exit: '0', ...common, 'keychain-key': Buffer.from(keychainKey).toString('hex'), 'body-json': JSON.stringify(joined(LINE_A)) }, twoSlots],
     ['v2_wrong_passphrase', { expect: 'auth', exit: '3', passphrase: 'correct horse battery stapler' }, good],
@@ -218,6 +218,53 @@ async function v2Cases(): Promise<[string, Record<string, string>, Uint8Array][]
     ['v2_tagged_forged_scope', { expect: 'corrupt', exit: '5', ...common, comment: "v2_tagged with binance-subb's record and the index of scope bots sealed again with that scope's key alone, bound to the same header: the writer tag no longer matches" }, forge(tagged)],
     ['v2_tagged_update_forged_scope', { expect: 'corrupt', exit: '5', ...common, comment: "v2_tagged_update with the update's index of scope bots (and binance-subb's record) sealed again with that scope's key alone" }, forge(taggedUpdate)],
     ['v2_update_stray_byte', { expect: 'corrupt', exit: '5', ...common, comment: 'v2_update with one zero byte added at the end (not the start of an update)' }, new Uint8Array([...updated, 0])],
+  ];
+  // Index pages (docs/FORMAT.md "Index pages"), drawn after everything above: binance-main and
+  // five more entries in scope default, pages of at most two rows, so the root lists three
+  // pages. Names of one length: pages of two rows are of one length, and can be swapped.
+  const P_NAMES = ['binance-pg01', 'binance-pg02', 'binance-pg03', 'binance-pg04', 'binance-pg05'];
+  const pLine = (n: string, digit = '0') => LINE_A.replace('binance-main', n).replace(/vectorKey0/, `vectorKey${digit}`);
+  const pIds = P_NAMES.map(() => rng(ENTRY_ID_BYTES));
+  const paged = buildFile(v.header, v.dataKey, te.encode(META), [
+    { name: 'binance-main', scope: 0, id: idA, gen: 1, line: te.encode(LINE_A) },
+    ...P_NAMES.map((name, i) => ({ name, scope: 0, id: pIds[i]!, gen: 1, line: te.encode(pLine(name)) })),
+    { name: 'binance-subb', scope: 1, id: idB, gen: 4, line: te.encode(LINE_B) },
+  ], rng, undefined, { pageRows: 2 });
+  const pagesOf = (file: Uint8Array) => {
+    const ix = openV2(decodeFile(file), v.dataKey).index(0);
+    return Array.from({ length: ix.pageCount }, (_, i) => ix.pageRef(i));
+  };
+  // An update that changes binance-pg03 (same length): only the middle page is written again.
+  const pagedUpdate = (() => {
+    const h = decodeFile(paged).header;
+    const o = openV2(decodeFile(paged), v.dataKey);
+    const kept = o.openScopes().map((scope) => ({ scope, index: o.index(scope), drop: new Set<number>() }));
+    kept[0]!.drop.add(o.find('binance-pg03')!.row.at!);
+    const u = buildUpdate(h, v.dataKey, te.encode(META), [{ name: 'binance-pg03', scope: 0, id: pIds[2]!, gen: 2, line: te.encode(pLine('binance-pg03', '7')) }], rng, kept, h.state!.end, { pageRows: 2 });
+    return new Uint8Array(Buffer.concat([paged, ...u.body, u.trailer]));
+  })();
+  const [pg0, pg1, pg2] = pagesOf(paged);
+  const pagedBody = joined(LINE_A, ...P_NAMES.map((n) => pLine(n)), LINE_B);
+  const pagedUpdateBody = joined(LINE_A, ...P_NAMES.map((n) => pLine(n, n === 'binance-pg03' ? '7' : '0')), LINE_B);
+  const swappedPages = paged.slice();
+  swappedPages.set(paged.subarray(pg0!.off, pg0!.off + pg0!.len), pg1!.off);
+  swappedPages.set(paged.subarray(pg1!.off, pg1!.off + pg1!.len), pg0!.off);
+  const replayed = pagedUpdate.slice();
+  const newMiddle = pagesOf(pagedUpdate)[1]!;
+  if (newMiddle.len !== pg1!.len || pg0!.len !== pg1!.len) throw new Error('pages of different lengths');
+  replayed.set(paged.subarray(pg1!.off, pg1!.off + pg1!.len), newMiddle.off);
+  const flipPaged = (at: number) => {
+    const c = paged.slice();
+    c[at]! ^= 0x01;
+    return c;
+  };
+  return [
+    ...cases,
+    ['v2_paged', { expect: 'success', exit: '0', ...common, comment: 'index pages: binance-main and five more entries in scope default, the root listing three pages of two rows; binance-subb in scope bots', 'body-json': JSON.stringify(pagedBody) }, paged],
+    ['v2_paged_update', { expect: 'success', exit: '0', ...common, comment: 'v2_paged with an update that changes binance-pg03: the middle page written again, the others left in place', 'body-json': JSON.stringify(pagedUpdateBody) }, pagedUpdate],
+    ['v2_paged_tampered_page', { expect: 'auth', exit: '3', ...common, comment: 'one bit of the last page of scope default flipped (its SHA-256 in the root no longer matches)' }, flipPaged(pg2!.off + 30)],
+    ['v2_paged_swapped_pages', { expect: 'auth', exit: '3', ...common, comment: 'the first two pages of scope default swapped (same length)' }, swappedPages],
+    ['v2_paged_replayed_page', { expect: 'auth', exit: '3', ...common, comment: "v2_paged_update with the middle page the update wrote replaced by that page's bytes from before it" }, replayed],
   ];
 }
 
