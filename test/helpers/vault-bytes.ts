@@ -2,7 +2,8 @@
 import { ready } from '../../src/crypto/sodium';
 import { decodeFile } from '../../src/format/header';
 import { FORMAT_VERSION, KDF_ARGON2ID13, KdfParams } from '../../src/format/limits';
-import { newVault, openBody, sealFile, unwrapWithPassphrase } from '../../src/format/seal';
+import { addScope, makePassphraseSlot, newVault, openBody, sealFile, unwrapWithPassphrase, VaultKeys } from '../../src/format/seal';
+import type { Header } from '../../src/format/header';
 
 /** The lowest parameters the format accepts: tests run fast without any backdoor. */
 export const TEST_KDF: KdfParams = { alg: KDF_ARGON2ID13, opsLimit: 2, memKiB: 19 * 1024 };
@@ -24,4 +25,14 @@ export function tryOpen(file: Uint8Array, passphrase: string): { plain?: string;
   } catch (err) {
     return { err };
   }
+}
+
+/** A format 2 header with two scopes, default and "bots", and one passphrase slot granted both:
+ *  what the format unit tests write their files under. */
+export async function twoScopeVault(passphrase: string): Promise<{ header: Header; keys: VaultKeys }> {
+  await ready();
+  const v = newVault(passphrase, TEST_KDF);
+  addScope(v.header, v.dataKey, 'bots');
+  v.header.slots = [makePassphraseSlot(v.header, v.dataKey, passphrase, TEST_KDF)];
+  return { header: v.header, keys: v.dataKey };
 }

@@ -3,15 +3,14 @@
 // page; an update writes only the pages its change falls in; a page flipped, swapped, taken
 // from another vault or an earlier state, or rows moved between pages, are refused.
 import { AuthError, CorruptError } from '../../../src/errors';
-import { ready } from '../../../src/crypto/sodium';
 import { decodeFile, encodeHeader, Header } from '../../../src/format/header';
-import { addScope, makePassphraseSlot, newVault, openBody, openV2, VaultKeys } from '../../../src/format/seal';
+import { openBody, openV2, VaultKeys } from '../../../src/format/seal';
 import { buildFile, buildFileParts, buildUpdate, Carried, ENTRY_ID_BYTES, EntryToWrite, headerDigest, indexAd, Reader, sealRecord } from '../../../src/format/v2';
 import { encodeRoot, PageRef, ScopeIndex } from '../../../src/format/index-pages';
 import { randomBytes } from '../../../src/crypto/random';
 import { sha256 } from '../../../src/crypto/hash';
 import { CANARY } from '../../helpers/canary';
-import { TEST_KDF } from '../../helpers/vault-bytes';
+import { twoScopeVault } from '../../helpers/vault-bytes';
 
 const PASS = CANARY.vaultPassphrase;
 const te = new TextEncoder();
@@ -28,12 +27,7 @@ let header: Header;
 let keys: VaultKeys;
 
 beforeAll(async () => {
-  await ready();
-  const v = newVault(PASS, TEST_KDF);
-  header = v.header;
-  keys = v.dataKey;
-  addScope(header, keys, 'bots');
-  header.slots = [makePassphraseSlot(header, keys, PASS, TEST_KDF)];
+  ({ header, keys } = await twoScopeVault(PASS));
 });
 
 const cat = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));

@@ -4,13 +4,12 @@
 // (or, in the trailer's magic, reads as an update cut short); a whole rewrite of an appended
 // file keeps every entry and still stops at a damaged record.
 import { AuthError, CorruptError } from '../../../src/errors';
-import { ready } from '../../../src/crypto/sodium';
 import { decodeFile, Header, UPDATE_LEAD } from '../../../src/format/header';
-import { addScope, makePassphraseSlot, newVault, openBody, openV2, VaultKeys } from '../../../src/format/seal';
+import { openBody, openV2, VaultKeys } from '../../../src/format/seal';
 import { buildFile, buildFileParts, buildUpdate, Carried, ENTRY_ID_BYTES, EntryToWrite } from '../../../src/format/v2';
 import { randomBytes } from '../../../src/crypto/random';
 import { CANARY } from '../../helpers/canary';
-import { TEST_KDF } from '../../helpers/vault-bytes';
+import { twoScopeVault } from '../../helpers/vault-bytes';
 
 const PASS = CANARY.vaultPassphrase;
 const te = new TextEncoder();
@@ -22,12 +21,7 @@ let header: Header;
 let keys: VaultKeys;
 
 beforeAll(async () => {
-  await ready();
-  const v = newVault(PASS, TEST_KDF);
-  header = v.header;
-  keys = v.dataKey;
-  addScope(header, keys, 'bots');
-  header.slots = [makePassphraseSlot(header, keys, PASS, TEST_KDF)];
+  ({ header, keys } = await twoScopeVault(PASS));
 });
 
 const cat = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));

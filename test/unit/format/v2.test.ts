@@ -2,13 +2,12 @@
 // change to one record (tamper, swap, duplicate, roll back, remove) is refused; a scope's key
 // opens its own entries and no others; a write that changes one entry copies the others.
 import { AuthError, CorruptError } from '../../../src/errors';
-import { ready } from '../../../src/crypto/sodium';
 import { decodeFile, decodeHead, encodeHeader, Header } from '../../../src/format/header';
-import { addScope, makePassphraseSlot, newVault, openBody, openV2, sealFile, unwrapWithPassphrase, VaultKeys } from '../../../src/format/seal';
+import { makePassphraseSlot, newVault, openBody, openV2, sealFile, unwrapWithPassphrase, VaultKeys } from '../../../src/format/seal';
 import { buildFile, ENTRY_ID_BYTES, EntryToWrite } from '../../../src/format/v2';
 import { randomBytes } from '../../../src/crypto/random';
 import { CANARY } from '../../helpers/canary';
-import { TEST_KDF } from '../../helpers/vault-bytes';
+import { TEST_KDF, twoScopeVault } from '../../helpers/vault-bytes';
 
 const PASS = CANARY.vaultPassphrase;
 const te = new TextEncoder();
@@ -43,13 +42,8 @@ function refused(file: Uint8Array, k: Map<number, Uint8Array> = keys): unknown {
 }
 
 beforeAll(async () => {
-  await ready();
-  const v = newVault(PASS, TEST_KDF);
-  header = v.header;
-  keys = v.dataKey;
-  addScope(header, keys, 'bots');
   // The passphrase slot is granted both scopes.
-  header.slots = [makePassphraseSlot(header, keys, PASS, TEST_KDF)];
+  ({ header, keys } = await twoScopeVault(PASS));
   ids = { a: randomBytes(ENTRY_ID_BYTES), b: randomBytes(ENTRY_ID_BYTES), c: randomBytes(ENTRY_ID_BYTES) };
 });
 
