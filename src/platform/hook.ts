@@ -21,9 +21,10 @@ export async function runHook(command: string, input: string, masker: Masker | (
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('EXVAULT_')) delete env[k];
   const r = await runBounded('/bin/sh', ['-c', command], { env, input, timeoutMs });
-  // Over 1 MiB is not a credential; the start of it would not parse either.
-  const stdout = r.stdoutCut ? '' : r.stdout.toString('utf8');
-  const m = masker instanceof Masker ? masker : masker(r.stdout.toString('utf8'));
+  const printed = r.stdout.toString('utf8');
+  // Over 1 MiB is not a credential; the start of it would not parse either (but is masked).
+  const stdout = r.stdoutCut ? '' : printed;
+  const m = masker instanceof Masker ? masker : masker(printed);
   showOutput(m, r.stderr, r.stderrCut, "the hook's");
   return { status: r.status, stdout, timedOut: r.timedOut };
 }
