@@ -1,7 +1,7 @@
 // The file-format items of SECURITY.md, at the format layer: every change to a vault is refused.
 import { AuthError, CorruptError } from '../../../src/errors';
 import * as kdf from '../../../src/crypto/kdf';
-import { decodeFile, encodeHeader } from '../../../src/format/header';
+import { decodeFile, encodeHeader, UPDATE_LEAD } from '../../../src/format/header';
 import { KDF_CAP, PREAMBLE_BYTES } from '../../../src/format/limits';
 import { makeKeychainSlot, newVault, sealFile, unwrapWithKeychainKey } from '../../../src/format/seal';
 import { randomBytes } from '../../../src/crypto/random';
@@ -68,7 +68,11 @@ describe.each([1, 2])('format v%i', (version) => {
     for (let n = 1; n <= 64; n++) {
       const longer = new Uint8Array(file.length + n);
       longer.set(file);
-      longer.set(randomBytes(n), file.length);
+      const junk = randomBytes(n);
+      // Bytes that begin an update's lead are a write cut short, read as the state before it
+      // (docs/FORMAT.md "Writing"): that one case is not junk, so it is not drawn here.
+      if (Buffer.from(UPDATE_LEAD.subarray(0, Math.min(n, UPDATE_LEAD.length))).equals(Buffer.from(junk.subarray(0, Math.min(n, UPDATE_LEAD.length))))) junk[0]! ^= 0xff;
+      longer.set(junk, file.length);
       expectRefused(longer);
     }
   });
