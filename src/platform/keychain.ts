@@ -2,6 +2,7 @@
 // default falls back to the kernel keyring, and can write there even when it throws),
 // Keychain on macOS, Credential Manager on Windows. The only file that loads @napi-rs/keyring.
 // Every call is bounded in time, and a library's error text never leaves this file.
+import * as fs from 'node:fs';
 import { KeychainProblem, KeychainUnavailable } from '../errors';
 
 export const KEYCHAIN_SERVICE = 'exvault';
@@ -30,6 +31,37 @@ function classify(err: unknown): KeychainProblem {
 type KeyringModule = typeof import('@napi-rs/keyring');
 let keyring: KeyringModule | undefined;
 
+/**
+ * The addon's build for this machine, required by its package name where that name is certain
+ * (glibc Linux on x64 or arm64, macOS), as the package's own loader (index.js) would pick it:
+ * the loader first compiles 500 lines and throws on a require that always fails here, about
+ * 10M instructions (4%) of every `vault exec` through the keychain (callgrind). musl is told
+ * apart as the loader tells it first (ldd names musl). Anything else, and any failure, goes
+ * through the loader.
+ */
+function loadKeyring(): KeyringModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const req = require as NodeJS.Require;
+  const arch = process.arch === 'x64' || process.arch === 'arm64' ? process.arch : undefined;
+  const direct = !arch ? undefined : process.platform === 'darwin' ? `@napi-rs/keyring-darwin-${arch}` : process.platform === 'linux' && !lddIsMusl() ? `@napi-rs/keyring-linux-${arch}-gnu` : undefined;
+  if (direct) {
+    try {
+      return req(direct) as KeyringModule;
+    } catch {
+      // Not installed under that name (or not loadable): the loader knows every other case.
+    }
+  }
+  return req('@napi-rs/keyring') as KeyringModule;
+}
+
+function lddIsMusl(): boolean {
+  try {
+    return fs.readFileSync('/usr/bin/ldd', 'latin1').includes('musl');
+  } catch {
+    return true; // Unknown: left to the loader, which has further ways to tell.
+  }
+}
+
 function backendName(): string {
   if (process.platform === 'darwin') return 'macos-keychain';
   if (process.platform === 'win32') return 'windows-credential-manager';
@@ -43,8 +75,7 @@ export class OsKeychain {
   private entry(account: string) {
     if (this.backend === 'secret-service' && !process.env.DBUS_SESSION_BUS_ADDRESS) throw unavailable('no-session');
     // Loaded on first use: commands that never touch the keychain do not pay for the addon.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    keyring ??= require('@napi-rs/keyring') as KeyringModule;
+    keyring ??= loadKeyring();
     try {
       return new keyring.AsyncEntry(KEYCHAIN_SERVICE, account, { linux: { store: 'secret-service' } });
     } catch (err) {

@@ -55,6 +55,18 @@ describe('with a working Secret Service', () => {
     expect(r).toMatchObject({ code: 0, stdout: `${CANARY.passphrase}\n` });
   });
 
+  it("exec loads the keyring addon's build for this machine by its package name, not through the package's loader", () => {
+    // The loader (index.js) costs about 10M instructions of every exec (src/platform/keychain.ts).
+    const log = path.join(sb.root, 'tmp', 'keyring-open.log');
+    fs.mkdirSync(path.dirname(log), { recursive: true });
+    const r = spawnSync('strace', ['-f', '-qq', '-e', 'trace=openat', '-o', log, process.execPath, CLI, 'exec', 'okx', '--', 'true'], { env: sb.env, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const opened = fs.readFileSync(log, 'utf8');
+    fs.rmSync(log);
+    expect(opened).toContain(`@napi-rs/keyring-linux-${process.arch}-gnu/keyring.linux-${process.arch}-gnu.node`);
+    expect(opened).not.toContain('@napi-rs/keyring/index.js');
+  });
+
   it('status reports the slot, the backend and the item', async () => {
     const r = await sb.run(['keychain', 'status', '--json']);
     expect(JSON.parse(r.stdout)).toEqual({ schema: 1, backend: 'secret-service', enabled: true, answers: true, problem: null, itemPresent: true });
