@@ -4,10 +4,12 @@
 // unlock cached by `vault unlock --for` (no D-Bus), and the floor (bench/lib/floor.cjs: Node,
 // the keychain addon, one item read, `true` spawned). Also the peak resident memory.
 // Output goes to /dev/null unless said (the program's output is then not masked: nothing is
-// kept); one row writes it to a file instead, which is masked.
+// kept); one row writes it to a file instead, which is masked. Also: where exec's instructions
+// go (callgrind dumps at the D-Bus connect, the audit fsync and the spawn), and what setpriv
+// adds to a spawn in wall time.
 // Usage: node bench/exec.mjs [--quick]
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BenchHome, compare, ensureKeyring, ms, peakRssMiB, ratio, CLI, median, ROOT } from './lib/harness.mjs';
@@ -63,6 +65,47 @@ function instructions(args, env, runs) {
 }
 
 const mega = (n) => `${(n / 1e6).toFixed(1)}M`;
+
+/** Where the instructions of one run go: callgrind dumps its counts just before the first
+ *  connect (the D-Bus session: everything before it is start-up), the first fsync (the audit
+ *  record of the release: the keychain read, the vault opened, the plan made), and the spawn of
+ *  the program (the record written, the run recorded); the rest is the program's run, the end
+ *  record and the exit. Medians of `runs` runs, per stage. */
+function stages(args, env, runs) {
+  const order = ['connect', 'fsync', 'uv_spawn'];
+  const per = [[], [], [], []];
+  for (let i = 0; i < runs; i++) {
+    const dir = mkdtempSync(join(tmpdir(), 'exvault-stages-'));
+    try {
+      const out = join(dir, 'cg');
+      const r = spawnSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, `--log-file=${join(dir, 'log')}`, ...order.map((f) => `--dump-before=${f}`), process.execPath, ...args], { env, stdio: 'ignore' });
+      if (r.status !== 0) throw new Error(`callgrind stages of node ${args.join(' ')} failed (${r.status})`);
+      const parts = readdirSync(dir).filter((f) => /^cg(\.\d+)?$/.test(f)).sort((a, b) => (Number(a.split('.')[1] ?? Infinity) - Number(b.split('.')[1] ?? Infinity)));
+      const sums = [0, 0, 0, 0];
+      let stage = 0;
+      for (const f of parts) {
+        const text = readFileSync(join(dir, f), 'utf8');
+        sums[stage] += Number(/^summary: (\d+)$/m.exec(text)?.[1] ?? NaN);
+        const trigger = /^desc: Trigger: --dump-before=(\w+)$/m.exec(text)?.[1];
+        // A dump triggered by the next stage's first call ends the current stage.
+        if (trigger && trigger === order[stage]) stage++;
+      }
+      if (stage !== order.length || sums.some((n) => !Number.isFinite(n))) throw new Error(`callgrind stages: expected a connect, an fsync and a spawn, in that order (reached ${stage})`);
+      sums.forEach((n, k) => per[k].push(n));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return per.map(median);
+}
+
+/** Wall time (ms) of spawning `true` from Node, directly or through setpriv as src/platform/child.ts does. */
+function spawnTrue(viaSetpriv) {
+  const t0 = process.hrtime.bigint();
+  const r = viaSetpriv ? spawnSync('/usr/bin/setpriv', ['--pdeathsig', 'TERM', '--', '/usr/bin/true'], { stdio: 'ignore' }) : spawnSync('/usr/bin/true', [], { stdio: 'ignore' });
+  if (r.status !== 0) throw new Error(`spawning true${viaSetpriv ? ' through setpriv' : ''} failed`);
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
 
 /** The keychain item's account (`vault init --keychain` wrote one), for the floor. */
 function keychainAccount(env) {
@@ -125,6 +168,28 @@ export async function run({ quick = false } = {}) {
       row('floor (bench/lib/floor.cjs: keychain addon, one read, spawn `true`)', tfl, irFloor, irNode);
       rows.push(['`vault exec` (keychain) against the floor: wall time', ms(t.a), ms(tfl.a), ratio(t.a / tfl.a), '']);
       if (cg) rows.push(['`vault exec` (keychain) against the floor: instructions', mega(irExec), mega(irFloor), ratio(irExec / irFloor), '']);
+    }
+
+    // Where exec's instructions go, against node -e 0's (callgrind's dumps at native calls).
+    if (cg) {
+      const [startup, open, record, rest] = stages(execArgs, env, cgRuns);
+      const stageRows = [
+        ['start-up: Node, the bundle, argument parsing, core dumps off, the vault file read (to the D-Bus connect)', startup],
+        ['keychain read (D-Bus session, encrypted), key unwrapped, entry decrypted, plan made (to the audit fsync)', open],
+        ['audit record written and synced, run recorded, child set up (to the spawn)', record],
+        ['the program run, the end record, exit', rest],
+      ];
+      let sum = 0;
+      for (const [what, n] of stageRows) {
+        sum += n;
+        rows.push([`instructions, ${what}`, mega(n), '', `cumulative ${ratio(sum / irNode)}`, '']);
+      }
+    }
+
+    // setpriv (the program's parent-death signal on Linux) costs one more execve: measured alone.
+    if (process.platform === 'linux' && existsSync('/usr/bin/setpriv')) {
+      const ts = compare(() => spawnTrue(true), () => spawnTrue(false), runs, 3);
+      rows.push(['spawn `true` from Node through `setpriv --pdeathsig TERM` vs directly: wall time, median', ms(ts.a), ms(ts.b), `+${ms(ts.a - ts.b)}`, '']);
     }
 
     // The same through an unlock cached in the kernel keyring (`vault unlock --for`, Linux),
