@@ -43,61 +43,51 @@ function timeOnce(cmd, args, env, out) {
 
 const hasValgrind = () => spawnSync('valgrind', ['--version'], { stdio: 'ignore' }).status === 0;
 
-/** Instructions executed by the Node process (callgrind; its children are not counted), median of `runs`.
- *  The program's stdout and stderr go to /dev/null, as in the timed runs (a pipe there would be
- *  masked: another code path); valgrind reports to a log file. */
-function instructions(args, env, runs) {
-  const counts = [];
-  const dir = mkdtempSync(join(tmpdir(), 'exvault-callgrind-'));
-  try {
-    for (let i = 0; i < runs; i++) {
-      const log = join(dir, `log.${i}`);
-      const r = spawnSync('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', `--log-file=${log}`, process.execPath, ...args], { env, stdio: 'ignore' });
-      const text = readFileSync(log, 'utf8');
-      const m = /Collected : (\d+)/.exec(text);
-      if (r.status !== 0 || !m) throw new Error(`callgrind of node ${args.join(' ')} failed (${r.status}): ${text.slice(-300)}`);
-      counts.push(Number(m[1]));
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  return median(counts);
-}
-
-const mega = (n) => `${(n / 1e6).toFixed(1)}M`;
-
-/** Where the instructions of one run go: callgrind dumps its counts just before the first
- *  connect (the D-Bus session: everything before it is start-up), the first fsync (the audit
- *  record of the release: the keychain read, the vault opened, the plan made), and the spawn of
- *  the program (the record written, the run recorded); the rest is the program's run, the end
- *  record and the exit. Medians of `runs` runs, per stage. */
-function stages(args, env, runs) {
-  const order = ['connect', 'fsync', 'uv_spawn'];
-  const per = [[], [], [], []];
+/**
+ * Instructions executed by the Node process (callgrind; its children are not counted), one
+ * entry per run: the total, and the same split where each of `dumpBefore` (native functions,
+ * in the order they are first called) is first called: callgrind dumps its counts just before.
+ * The program's stdout and stderr go to /dev/null, as in the timed runs (a pipe there would be
+ * masked: another code path); valgrind reports to a log file.
+ */
+function callgrind(args, env, runs, dumpBefore = []) {
+  const out = [];
   for (let i = 0; i < runs; i++) {
-    const dir = mkdtempSync(join(tmpdir(), 'exvault-stages-'));
+    const dir = mkdtempSync(join(tmpdir(), 'exvault-callgrind-'));
     try {
-      const out = join(dir, 'cg');
-      const r = spawnSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, `--log-file=${join(dir, 'log')}`, ...order.map((f) => `--dump-before=${f}`), process.execPath, ...args], { env, stdio: 'ignore' });
-      if (r.status !== 0) throw new Error(`callgrind stages of node ${args.join(' ')} failed (${r.status})`);
-      const parts = readdirSync(dir).filter((f) => /^cg(\.\d+)?$/.test(f)).sort((a, b) => (Number(a.split('.')[1] ?? Infinity) - Number(b.split('.')[1] ?? Infinity)));
-      const sums = [0, 0, 0, 0];
+      const log = join(dir, 'log');
+      const r = spawnSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${join(dir, 'cg')}`, `--log-file=${log}`, ...dumpBefore.map((f) => `--dump-before=${f}`), process.execPath, ...args], { env, stdio: 'ignore' });
+      if (r.status !== 0) throw new Error(`callgrind of node ${args.join(' ')} failed (${r.status}): ${readFileSync(log, 'utf8').slice(-300)}`);
+      // Dumps are cg.1, cg.2, ... in order; cg is the last part, up to the exit.
+      const parts = readdirSync(dir).filter((f) => /^cg(\.\d+)?$/.test(f)).sort((a, b) => Number(a.split('.')[1] ?? Infinity) - Number(b.split('.')[1] ?? Infinity));
+      const stages = Array(dumpBefore.length + 1).fill(0);
       let stage = 0;
       for (const f of parts) {
         const text = readFileSync(join(dir, f), 'utf8');
-        sums[stage] += Number(/^summary: (\d+)$/m.exec(text)?.[1] ?? NaN);
-        const trigger = /^desc: Trigger: --dump-before=(\w+)$/m.exec(text)?.[1];
+        stages[stage] += Number(/^summary: (\d+)$/m.exec(text)?.[1] ?? NaN);
         // A dump triggered by the next stage's first call ends the current stage.
-        if (trigger && trigger === order[stage]) stage++;
+        const trigger = /^desc: Trigger: --dump-before=(\w+)$/m.exec(text)?.[1];
+        if (trigger !== undefined && trigger === dumpBefore[stage]) stage++;
       }
-      if (stage !== order.length || sums.some((n) => !Number.isFinite(n))) throw new Error(`callgrind stages: expected a connect, an fsync and a spawn, in that order (reached ${stage})`);
-      sums.forEach((n, k) => per[k].push(n));
+      if (stage !== dumpBefore.length || stages.some((n) => !Number.isFinite(n))) throw new Error(`callgrind of node ${args.join(' ')}: expected calls of ${dumpBefore.join(', ')} in that order (reached ${stage})`);
+      out.push({ total: stages.reduce((a, b) => a + b, 0), stages });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  return per.map(median);
+  return out;
 }
+
+/** Median instructions of `runs` runs. */
+const instructions = (args, env, runs) => median(callgrind(args, env, runs).map((r) => r.total));
+
+/** Where exec's instructions go: before the first connect (the D-Bus session: everything before
+ *  it is start-up), the first fsync (the audit record of the release: the keychain read, the
+ *  vault opened, the plan made), and the spawn of the program (the record written, the run
+ *  recorded); the rest is the program's run, the end record and the exit. */
+const EXEC_STAGES = ['connect', 'fsync', 'uv_spawn'];
+
+const mega = (n) => `${(n / 1e6).toFixed(1)}M`;
 
 /** Wall time (ms) of spawning `true` from Node, directly or through setpriv as src/platform/child.ts does. */
 function spawnTrue(viaSetpriv) {
@@ -146,7 +136,9 @@ export async function run({ quick = false } = {}) {
     const irNode = cg ? instructions(nodeArgs, env, cgRuns) : undefined;
 
     const t = compare(() => timeOnce(process.execPath, execArgs, env), node(env), runs, 3);
-    const irExec = cg ? instructions(execArgs, env, cgRuns) : undefined;
+    // Exec's runs are split into stages as they are counted (EXEC_STAGES; rows below).
+    const execRuns = cg ? callgrind(execArgs, env, cgRuns, EXEC_STAGES) : undefined;
+    const irExec = execRuns && median(execRuns.map((r) => r.total));
     row('`vault exec` through the keychain', t, irExec, irNode, `≤ ${TARGET}×`);
     checks.push({ what: 'exec time vs node -e 0 (keychain)', value: ratio(t.ratio), target: `≤ ${TARGET}×`, ok: t.ratio <= TARGET });
     if (cg) checks.push({ what: 'exec instructions vs node -e 0 (keychain)', value: ratio(irExec / irNode), target: `≤ ${TARGET}×`, ok: irExec / irNode <= TARGET });
@@ -171,8 +163,8 @@ export async function run({ quick = false } = {}) {
     }
 
     // Where exec's instructions go, against node -e 0's (callgrind's dumps at native calls).
-    if (cg) {
-      const [startup, open, record, rest] = stages(execArgs, env, cgRuns);
+    if (execRuns) {
+      const [startup, open, record, rest] = execRuns[0].stages.map((_, k) => median(execRuns.map((r) => r.stages[k])));
       const stageRows = [
         ['start-up: Node, the bundle, argument parsing, core dumps off, the vault file read (to the D-Bus connect)', startup],
         ['keychain read (D-Bus session, encrypted), key unwrapped, entry decrypted, plan made (to the audit fsync)', open],

@@ -4,9 +4,16 @@
 // decryption, no audit log, no argument parsing.
 // Usage: node floor.cjs ACCOUNT (the item of service "exvault" that `vault init --keychain` wrote)
 'use strict';
-// The addon's build for this machine by its package name, as src/platform/keychain.ts loads it
-// (the package's index.js loader costs about 10M instructions more).
-const { AsyncEntry } = require(`@napi-rs/keyring-linux-${process.arch}-gnu`);
+// The addon's build for this machine by its package name where it is installed under it, as
+// src/platform/keychain.ts loads it (the package's index.js loader costs about 10M instructions
+// more); else through the loader, as there.
+const { AsyncEntry } = (() => {
+  try {
+    return require(`@napi-rs/keyring-linux-${process.arch}-gnu`);
+  } catch {
+    return require('@napi-rs/keyring');
+  }
+})();
 const { spawn } = require('child_process');
 
 const entry = new AsyncEntry('exvault', process.argv[2], { linux: { store: 'secret-service' } });

@@ -42,8 +42,7 @@ let keyring: KeyringModule | undefined;
 function loadKeyring(): KeyringModule {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const req = require as NodeJS.Require;
-  const arch = process.arch === 'x64' || process.arch === 'arm64' ? process.arch : undefined;
-  const direct = !arch ? undefined : process.platform === 'darwin' ? `@napi-rs/keyring-darwin-${arch}` : process.platform === 'linux' && !lddIsMusl() ? `@napi-rs/keyring-linux-${arch}-gnu` : undefined;
+  const direct = platformPackage();
   if (direct) {
     try {
       return req(direct) as KeyringModule;
@@ -52,6 +51,14 @@ function loadKeyring(): KeyringModule {
     }
   }
   return req('@napi-rs/keyring') as KeyringModule;
+}
+
+/** The addon's package for this machine, where its name is certain. */
+function platformPackage(): string | undefined {
+  if (process.arch !== 'x64' && process.arch !== 'arm64') return undefined;
+  if (process.platform === 'darwin') return `@napi-rs/keyring-darwin-${process.arch}`;
+  if (process.platform === 'linux' && !lddIsMusl()) return `@napi-rs/keyring-linux-${process.arch}-gnu`;
+  return undefined;
 }
 
 function lddIsMusl(): boolean {

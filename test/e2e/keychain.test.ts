@@ -58,7 +58,6 @@ describe('with a working Secret Service', () => {
   it("exec loads the keyring addon's build for this machine by its package name, not through the package's loader", () => {
     // The loader (index.js) costs about 10M instructions of every exec (src/platform/keychain.ts).
     const log = path.join(sb.root, 'tmp', 'keyring-open.log');
-    fs.mkdirSync(path.dirname(log), { recursive: true });
     const r = spawnSync('strace', ['-f', '-qq', '-e', 'trace=openat', '-o', log, process.execPath, CLI, 'exec', 'okx', '--', 'true'], { env: sb.env, encoding: 'utf8' });
     expect(r.status).toBe(0);
     const opened = fs.readFileSync(log, 'utf8');
